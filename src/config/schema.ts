@@ -1,0 +1,286 @@
+import { z } from 'zod';
+
+/**
+ * The shape of `jarvis.config.yaml`. Every object is strict so that a misspelt key is reported instead of
+ * silently ignored; defaults are the documented ones (DESIGN.md, "Blue/green on an ALB").
+ */
+
+const ARN_PARTITION = 'arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}';
+const TARGET_GROUP_ARN = new RegExp(`^${ARN_PARTITION}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`);
+const LISTENER_ARN = new RegExp(
+  `^${ARN_PARTITION}:listener/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}$`,
+);
+const RULE_ARN = new RegExp(
+  `^${ARN_PARTITION}:listener-rule/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}/[0-9a-f]{16}$`,
+);
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const k8sName = z
+  .string()
+  .max(63)
+  .regex(DNS_LABEL, 'must be a Kubernetes name: lower-case letters, digits and "-", e.g. "checkout-blue"');
+
+export const ColourSchema = z.enum(['blue', 'green']);
+export type Colour = z.infer<typeof ColourSchema>;
+
+const ColourTargetSchema = z
+  .object({
+    targetGroupArn: z
+      .string()
+      .regex(
+        TARGET_GROUP_ARN,
+        'must be a target group ARN, arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>',
+      ),
+    deployment: k8sName,
+  })
+  .strict();
+
+export const AnalysisSchema = z
+  .object({
+    /** Highest acceptable error rate of the new colour, as a fraction (0.01 = 1%). */
+    maxErrorRate: z.number().min(0).max(1).default(0.01),
+    /** Highest acceptable ratio of the new colour's p99 latency to the stable colour's. */
+    maxLatencyRatio: z.number().min(1).default(2),
+    /** Requests the new colour must have served in a window before a verdict is given. */
+    minRequests: z.number().int().min(0).default(50),
+    /** Length of one analysis window, in seconds. */
+    intervalSeconds: z.number().positive().default(10),
+    /** Failed windows in a row before the rollout is aborted. */
+    consecutiveFailures: z.number().int().min(1).default(1),
+    /** Windows in a row with too little data before the rollout is aborted for lack of evidence. */
+    maxInsufficientWindows: z.number().int().min(1).default(6),
+  })
+  .strict();
+export type AnalysisSettings = z.infer<typeof AnalysisSchema>;
+
+export const RoleSchema = z.enum(['viewer', 'deployer', 'admin']);
+/** viewer: read tools only; deployer: writes where an environment's writeRole allows; admin: everything. */
+export type Role = z.infer<typeof RoleSchema>;
+
+export const PolicySchema = z
+  .object({
+    /** The least role that may run write tools here. */
+    writeRole: RoleSchema.default('deployer'),
+    requireMfa: z.boolean().default(false),
+    /** How long a verified code covers further writes by the same person here; 0 means every write asks. */
+    mfaTtlSeconds: z.number().int().min(0).max(3600).default(0),
+    requireApproval: z.boolean().default(false),
+    /** Deploys must name a version that succeeded in the previous environment of the promotion order. */
+    requirePreviousEnvSuccess: z.boolean().default(false),
+    /** A change freeze: write tools are refused with this reason while it is set. */
+    freeze: z.string().min(1).optional(),
+  })
+  .strict();
+export type Policy = z.infer<typeof PolicySchema>;
+
+const IngressSchema = z
+  .object({
+    /** The Ingress whose `alb.ingress.kubernetes.io/actions.<action>` annotation holds the weights. */
+    name: k8sName,
+    action: z.string().regex(/^[A-Za-z0-9-_.]+$/, 'must be the action name used in the annotation key'),
+  })
+  .strict();
+
+export const ServiceSchema = z
+  .object({
+    /** `direct`: Jarvis writes the ALB itself; `ingress`: the AWS Load Balancer Controller owns it. */
+    mode: z.enum(['direct', 'ingress']).default('direct'),
+    listenerArn: z
+      .string()
+      .regex(
+        LISTENER_ARN,
+        'must be a listener ARN, arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<lb>/<id>/<id>',
+      )
+      .optional(),
+    ruleArn: z
+      .string()
+      .regex(
+        RULE_ARN,
+        'must be a listener rule ARN, arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb>/<id>/<id>/<id>',
+      )
+      .optional(),
+    ingress: IngressSchema.optional(),
+    blue: ColourTargetSchema,
+    green: ColourTargetSchema,
+    container: k8sName,
+    imageRepository: z
+      .string()
+      .min(1)
+      .regex(/^[^\s:@]+$/, 'must be an image repository without tag or digest'),
+    steps: z
+      .array(z.number().int().min(1).max(100))
+      .min(1)
+      .default([10, 25, 50, 100])
+      .refine(
+        (s) => s.every((v, i) => i === 0 || v > (s[i - 1] ?? 0)),
+        'must be strictly increasing, e.g. [10, 25, 50, 100]',
+      )
+      .refine((s) => s[s.length - 1] === 100, 'must end at 100 so the new colour takes all traffic'),
+    /** Seconds each step is analysed before the next one. */
+    bakeSeconds: z.number().min(0).default(60),
+    /** Seconds held at 100% before the release is final. */
+    verifySeconds: z.number().min(0).default(120),
+    /** Seconds allowed for the idle Deployment to roll out and its targets to turn healthy. */
+    prepareTimeoutSeconds: z.number().positive().default(600),
+    analysis: AnalysisSchema.default(AnalysisSchema.parse({})),
+    /** Overrides of the environment's policy for this service. */
+    policy: PolicySchema.partial().optional(),
+  })
+  .strict()
+  .superRefine((svc, ctx) => {
+    if (!svc.listenerArn === !svc.ruleArn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ruleArn'],
+        message:
+          'give exactly one of listenerArn (weights on the default action) or ruleArn (weights on a rule)',
+      });
+    }
+    if (svc.mode === 'ingress' && !svc.ingress) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingress'],
+        message: 'mode "ingress" needs ingress: { name, action }',
+      });
+    }
+    if (svc.blue.targetGroupArn === svc.green.targetGroupArn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['green', 'targetGroupArn'],
+        message: 'blue and green need different target groups',
+      });
+    }
+    if (svc.blue.deployment === svc.green.deployment) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['green', 'deployment'],
+        message: 'blue and green need different Deployments',
+      });
+    }
+  });
+export type ServiceConfig = z.infer<typeof ServiceSchema>;
+
+export const EnvironmentSchema = z
+  .object({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    cluster: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name'),
+    namespace: k8sName,
+    policy: PolicySchema.default(PolicySchema.parse({})),
+    services: z
+      .record(k8sName, ServiceSchema)
+      .refine((s) => Object.keys(s).length > 0, 'list at least one service'),
+  })
+  .strict();
+export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
+
+const DEFAULT_SELECTOR = 'env="{{env}}",service="{{service}}",colour="{{colour}}"';
+
+export const MetricsSchema = z
+  .object({
+    /** `sandbox`: the sandbox's control API; `prometheus`: a Prometheus-compatible HTTP API. */
+    provider: z.enum(['sandbox', 'prometheus']).default('sandbox'),
+    prometheus: z
+      .object({
+        url: z.url(),
+        /**
+         * PromQL templates; {{env}}, {{service}}, {{colour}}, {{targetGroup}} and {{window}} (e.g. 30s) are
+         * filled in per query. Each must return a single sample.
+         */
+        queries: z
+          .object({
+            requests: z
+              .string()
+              .default(`sum(increase(http_requests_total{${DEFAULT_SELECTOR}}[{{window}}]))`),
+            errors: z
+              .string()
+              .default(`sum(increase(http_requests_total{${DEFAULT_SELECTOR},code=~"5.."}[{{window}}]))`),
+            p99Seconds: z
+              .string()
+              .default(
+                `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${DEFAULT_SELECTOR}}[{{window}}])))`,
+              ),
+          })
+          .strict()
+          .default({
+            requests: `sum(increase(http_requests_total{${DEFAULT_SELECTOR}}[{{window}}]))`,
+            errors: `sum(increase(http_requests_total{${DEFAULT_SELECTOR},code=~"5.."}[{{window}}]))`,
+            p99Seconds: `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${DEFAULT_SELECTOR}}[{{window}}])))`,
+          }),
+        timeoutMs: z.number().int().positive().default(5000),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.provider === 'prometheus' && !m.prometheus) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prometheus'],
+        message: 'provider "prometheus" needs prometheus: { url }',
+      });
+    }
+  });
+export type MetricsSettings = z.infer<typeof MetricsSchema>;
+
+export const AccessSchema = z
+  .object({
+    /** Role of anyone not listed in `users` (REPL users by login name, Slack users by id). */
+    defaultRole: RoleSchema.default('viewer'),
+    /** Roles by actor id: Slack user ids (U0123ABCD), never display names; REPL login names. */
+    users: z.record(z.string().min(1), RoleSchema).default({}),
+  })
+  .strict();
+export type AccessSettings = z.infer<typeof AccessSchema>;
+
+export const AgentSchema = z
+  .object({
+    /** Most planner rounds in one turn before the loop stops and says so. */
+    maxIterations: z.number().int().min(1).max(50).default(8),
+    /** Most tokens the model may write per round. */
+    maxTokens: z.number().int().min(256).max(64_000).default(2048),
+    /** Messages of history kept per conversation (thread, REPL session). */
+    historyMessages: z.number().int().min(2).max(200).default(40),
+    /** Bytes of one tool result handed to the model; the rest is cut with a note. */
+    toolResultBytes: z.number().int().min(1024).max(65_536).default(8192),
+  })
+  .strict();
+export type AgentSettings = z.infer<typeof AgentSchema>;
+
+export const ConfigSchema = z
+  .object({
+    access: AccessSchema.default({ defaultRole: 'viewer', users: {} }),
+    agent: AgentSchema.default(AgentSchema.parse({})),
+    metrics: MetricsSchema.default({ provider: 'sandbox' }),
+    /** The service meant when a request names none ("deploy 1.3.0 to prd"). */
+    defaultService: k8sName.optional(),
+    /** Environments in promotion order unless `promotionOrder` says otherwise. */
+    environments: z
+      .record(k8sName, EnvironmentSchema)
+      .refine((e) => Object.keys(e).length > 0, 'list at least one environment'),
+    promotionOrder: z.array(k8sName).optional(),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const names = Object.keys(cfg.environments);
+    if (
+      cfg.defaultService &&
+      !Object.values(cfg.environments).some((e) => cfg.defaultService! in e.services)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultService'],
+        message: `no environment has a service "${cfg.defaultService}"`,
+      });
+    }
+    for (const [i, env] of (cfg.promotionOrder ?? []).entries()) {
+      if (!names.includes(env)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['promotionOrder', i],
+          message: `unknown environment "${env}"; known: ${names.join(', ')}`,
+        });
+      }
+    }
+  });
+export type JarvisConfig = z.infer<typeof ConfigSchema>;
