@@ -1,0 +1,116 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ScaledClock, type Clock } from '../clock.js';
+import { loadConfig, SANDBOX_CONFIG_PATH, type LoadedConfig } from '../config.js';
+import { handleAws } from './aws/server.js';
+import { handleControl } from './control.js';
+import { startKubeServer, type KubeServer } from './kube/server.js';
+import { World } from './world.js';
+
+export { World } from './world.js';
+
+export interface SandboxOptions {
+  /** The configuration to seed from; the shipped sandbox configuration by default. */
+  config?: LoadedConfig;
+  /** Simulated milliseconds per real millisecond (60: a minute passes in a second). Ignored with `clock`. */
+  timeScale?: number;
+  /** A clock to share with Jarvis when both run in one process. */
+  clock?: Clock;
+  host?: string;
+  /** Port of the AWS endpoint (ELBv2, EKS, control API, /metrics); 0 picks a free one. */
+  port?: number;
+}
+
+export interface Sandbox {
+  world: World;
+  clock: Clock;
+  config: LoadedConfig;
+  /** Base URL of the AWS endpoint: ELBv2 (Query protocol), EKS (REST-JSON), /sandbox control API, /metrics. */
+  awsEndpoint: string;
+  /** Kubernetes API URL of each cluster (HTTPS, the sandbox's own CA). */
+  kubeEndpoints: Record<string, string>;
+  /** Environment variables that point Jarvis (or the AWS CLI) at this sandbox. */
+  settings(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Credentials the sandbox accepts; the SDKs sign with them as with real ones. */
+export const SANDBOX_CREDENTIALS = {
+  accessKeyId: 'AKIASANDBOX000000000',
+  secretAccessKey: 'sandbox-secret-access-key',
+};
+
+/**
+ * Starts the sandbox on loopback: one HTTP server for AWS and the control API, and one HTTPS Kubernetes
+ * API server per cluster, all seeded from `config`. Resolves when every server listens.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const config = options.config ?? loadConfig(SANDBOX_CONFIG_PATH);
+  const clock = options.clock ?? new ScaledClock(options.timeScale ?? 1);
+  const host = options.host ?? '127.0.0.1';
+  const world = new World(clock);
+  world.seed(config);
+
+  const kubeServers: KubeServer[] = [];
+  const kubeEndpoints: Record<string, string> = {};
+  for (const cluster of world.clusters.values()) {
+    const server = await startKubeServer(world, cluster.name, { host, port: 0 });
+    kubeServers.push(server);
+    cluster.endpoint = server.url;
+    cluster.caData = server.caData;
+    kubeEndpoints[cluster.name] = server.url;
+  }
+
+  const aws = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path.startsWith('/sandbox/') || path === '/metrics') handleControl(world, req, res);
+    else handleAws(world, req, res);
+  });
+  await listen(aws, host, options.port ?? 0);
+  const awsEndpoint = `http://${host}:${(aws.address() as AddressInfo).port}`;
+
+  // Traffic is integrated lazily on reads; this keeps pod states sampled often enough between reads.
+  const ticker = setInterval(() => world.traffic.settle(), 250);
+  ticker.unref();
+
+  const region = Object.values(config.environments)[0]?.region ?? 'eu-west-1';
+  return {
+    world,
+    clock,
+    config,
+    awsEndpoint,
+    kubeEndpoints,
+    settings: () => ({
+      JARVIS_CONFIG: config.source,
+      JARVIS_TIME_SCALE: String(clock.scale),
+      ...(clock instanceof ScaledClock ? { JARVIS_TIME_ANCHOR: String(clock.anchor) } : {}),
+      JARVIS_SANDBOX_URL: awsEndpoint,
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: awsEndpoint,
+      AWS_ENDPOINT_URL_EKS: awsEndpoint,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
+    }),
+    close: async () => {
+      clearInterval(ticker);
+      await Promise.all([close(aws), ...kubeServers.map((s) => s.close())]);
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}

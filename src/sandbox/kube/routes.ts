@@ -1,0 +1,83 @@
+import type { World } from '../world.js';
+import { ok, type Handler, type KubeRequest, type Reply } from './handler.js';
+import {
+  getDeployment,
+  getScale,
+  listDeployments,
+  listIngresses,
+  patchDeployment,
+  patchIngress,
+  patchScale,
+} from './handlers-apps.js';
+import { getEvent, listEvents, listPods, podLog } from './handlers-core.js';
+import { boolParam } from './list.js';
+import { methodNotAllowed, pathNotFound } from './status.js';
+
+export type { KubeRequest, Reply } from './handler.js';
+
+interface Route {
+  pattern: RegExp;
+  verbs: Partial<Record<string, Handler>>;
+}
+
+const ROUTES: Route[] = [
+  { pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments$/, verbs: { GET: listDeployments } },
+  {
+    pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/,
+    verbs: { GET: getDeployment, PATCH: patchDeployment },
+  },
+  {
+    pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)\/status$/,
+    verbs: { GET: getDeployment },
+  },
+  {
+    pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)\/scale$/,
+    verbs: { GET: getScale, PATCH: patchScale },
+  },
+  { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/pods$/, verbs: { GET: listPods } },
+  {
+    pattern: /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/,
+    verbs: { GET: (w, c, _r, ns, name) => ok(w.kube.pod(c, ns, name)) },
+  },
+  { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/, verbs: { GET: podLog } },
+  { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/events$/, verbs: { GET: listEvents } },
+  { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/events\/([^/]+)$/, verbs: { GET: getEvent } },
+  {
+    pattern: /^\/apis\/networking\.k8s\.io\/v1\/namespaces\/([^/]+)\/ingresses$/,
+    verbs: { GET: listIngresses },
+  },
+  {
+    pattern: /^\/apis\/networking\.k8s\.io\/v1\/namespaces\/([^/]+)\/ingresses\/([^/]+)$/,
+    verbs: { GET: (w, c, _r, ns, name) => ok(w.kube.getIngress(c, ns, name)), PATCH: patchIngress },
+  },
+  { pattern: /^\/version$/, verbs: { GET: () => ok(VERSION) } },
+  {
+    pattern: /^\/(healthz|readyz|livez)$/,
+    verbs: { GET: () => ({ status: 200, body: 'ok', type: 'text/plain; charset=utf-8' }) },
+  },
+];
+
+const VERSION = {
+  major: '1',
+  minor: '31',
+  gitVersion: 'v1.31.0-eks-sandbox',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2024-08-13T00:00:00Z',
+  goVersion: 'go1.22.5',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+/** Routes one authenticated request to its handler; KubeApiErrors thrown there become Status replies. */
+export function route(world: World, cluster: string, req: KubeRequest): Reply {
+  for (const r of ROUTES) {
+    const m = r.pattern.exec(req.url.pathname);
+    if (!m) continue;
+    const handler = r.verbs[req.method];
+    if (!handler) throw methodNotAllowed();
+    if (req.method === 'GET' && boolParam(req.url.searchParams, 'watch')) throw methodNotAllowed();
+    return handler(world, cluster, req, decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? ''));
+  }
+  throw pathNotFound();
+}

@@ -1,0 +1,192 @@
+import type { World, SimRoute } from './world.js';
+import { versionOfPods } from './world.js';
+
+/** Simulated requests per second arriving at each route. */
+const DEFAULT_RPS = 200;
+/** Simulated seconds of per-second history kept for window queries. */
+const HISTORY_SECONDS = 6 * 3600;
+/** Upper bounds (seconds) of the latency histogram exposed at /metrics. */
+export const LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+export type ColourName = 'blue' | 'green';
+
+interface Bucket {
+  /** Simulated second (epoch seconds). */
+  t: number;
+  requests: number;
+  errors: number;
+  /** Request-weighted sum of p99s, divided out when a window is read. */
+  p99Sum: number;
+}
+
+interface Totals {
+  env: string;
+  service: string;
+  colour: ColourName;
+  version: string;
+  requests: number;
+  errors: number;
+  /** Cumulative counts per LATENCY_BUCKETS bound, then +Inf. */
+  histogram: number[];
+  latencySumSeconds: number;
+}
+
+/** Figures of one colour over a window, as a metrics provider reports them. */
+export interface ColourWindow {
+  requests: number;
+  errors: number;
+  /** errors / requests; 0 when there were no requests. */
+  errorRate: number;
+  /** Request-weighted p99 latency in milliseconds; 0 when there were no requests. */
+  p99Ms: number;
+}
+
+/**
+ * Traffic split by the ALB's weights, integrated second by second of simulated time. Each colour's share
+ * is served by its healthy pods with the error rate and latency of the version they run; a share sent to
+ * a target group with no healthy targets fails (the ALB answers 503).
+ */
+export class Traffic {
+  rps = DEFAULT_RPS;
+  /** Traffic is counted from the moment the world exists. */
+  private settledTo: number;
+  private readonly history = new Map<string, Bucket[]>();
+  private readonly totals = new Map<string, Totals>();
+  private seed = 0x9e3779b9;
+
+  constructor(private readonly world: World) {
+    this.settledTo = Math.floor(world.clock.now() / 1000);
+  }
+
+  /** Integrates traffic up to the clock's now. Called before any read and before any weight change. */
+  settle(): void {
+    const nowSec = Math.floor(this.world.clock.now() / 1000);
+    if (nowSec <= this.settledTo) return;
+    // Pod states are sampled once per settle: the servers settle on every request and a timer settles
+    // at least every quarter of a real second, so the approximation stays within a few simulated seconds.
+    const from = Math.max(this.settledTo, nowSec - HISTORY_SECONDS);
+    for (const route of this.world.routes) this.integrate(route, from, nowSec);
+    this.settledTo = nowSec;
+  }
+
+  private integrate(route: SimRoute, from: number, to: number): void {
+    const forward = this.world.forwardOf(route.routeArn);
+    const total = forward.reduce((sum, g) => sum + g.Weight, 0);
+    if (total === 0) return;
+    for (const colour of ['blue', 'green'] as const) {
+      const tgArn = route[colour];
+      const weight = forward.find((g) => g.TargetGroupArn === tgArn)?.Weight ?? 0;
+      const pods = this.world.podsBehind(tgArn);
+      const version = versionOfPods(pods) ?? 'none';
+      const ready = pods.filter((p) => p.ready).length;
+      const profile = this.world.profile(version);
+      const errorRate = ready > 0 ? profile.errorRate : 1;
+      const p99 = ready > 0 ? profile.p99Ms : 5;
+      const key = `${route.env}/${route.service}/${colour}`;
+      const buckets = this.history.get(key) ?? [];
+      this.history.set(key, buckets);
+      for (let t = from + 1; t <= to; t++) {
+        const requests = weight === 0 ? 0 : this.jitter((this.rps * weight) / total, 0.05);
+        const errors = Math.min(requests, this.jitter(requests * errorRate, 0.2));
+        const bucketP99 = p99 === 0 ? 0 : this.jitter(p99, 0.05);
+        buckets.push({ t, requests, errors, p99Sum: bucketP99 * requests });
+        this.count(route, colour, version, requests, errors, bucketP99);
+      }
+      const cut = buckets.findIndex((b) => b.t > to - HISTORY_SECONDS);
+      if (cut > 0) buckets.splice(0, cut);
+    }
+  }
+
+  private count(
+    route: SimRoute,
+    colour: ColourName,
+    version: string,
+    requests: number,
+    errors: number,
+    p99Ms: number,
+  ): void {
+    if (requests === 0) return;
+    const key = `${route.env}/${route.service}/${colour}/${version}`;
+    let totals = this.totals.get(key);
+    if (!totals) {
+      totals = {
+        env: route.env,
+        service: route.service,
+        colour,
+        version,
+        requests: 0,
+        errors: 0,
+        histogram: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0),
+        latencySumSeconds: 0,
+      };
+      this.totals.set(key, totals);
+    }
+    totals.requests += requests;
+    totals.errors += errors;
+    // A latency distribution with its median at a quarter of the p99 and its tail at twice the p99.
+    const p99 = p99Ms / 1000;
+    for (const [i, le] of LATENCY_BUCKETS.entries())
+      totals.histogram[i]! += requests * fractionUnder(le, p99);
+    totals.histogram[LATENCY_BUCKETS.length]! += requests;
+    totals.latencySumSeconds += requests * p99 * 0.35;
+  }
+
+  /** Figures of one colour of `env`/`service` over the last `windowMs` of simulated time. */
+  window(env: string, service: string, colour: ColourName, windowMs: number): ColourWindow {
+    this.settle();
+    const buckets = this.history.get(`${env}/${service}/${colour}`) ?? [];
+    const since = (this.world.clock.now() - windowMs) / 1000;
+    let requests = 0;
+    let errors = 0;
+    let p99Sum = 0;
+    for (let i = buckets.length - 1; i >= 0; i--) {
+      const b = buckets[i]!;
+      if (b.t <= since) break;
+      requests += b.requests;
+      errors += b.errors;
+      p99Sum += b.p99Sum;
+    }
+    const whole = Math.round(requests);
+    return {
+      requests: whole,
+      errors: Math.round(errors),
+      errorRate: requests > 0 ? errors / requests : 0,
+      p99Ms: requests > 0 ? p99Sum / requests : 0,
+    };
+  }
+
+  /** Cumulative counters, for the Prometheus exposition. */
+  counters(): readonly Totals[] {
+    this.settle();
+    return [...this.totals.values()];
+  }
+
+  /** A deterministic ±spread multiplicative jitter (xorshift), so runs are repeatable. */
+  private jitter(value: number, spread: number): number {
+    let x = this.seed;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.seed = x >>> 0;
+    const unit = this.seed / 0xffffffff;
+    return value * (1 + spread * (unit * 2 - 1));
+  }
+}
+
+/** Share of requests faster than `le` seconds when the p99 is `p99` seconds (piecewise linear CDF). */
+function fractionUnder(le: number, p99: number): number {
+  if (p99 <= 0) return 1;
+  const points: Array<[number, number]> = [
+    [0, 0],
+    [p99 / 4, 0.5],
+    [p99 / 2, 0.9],
+    [p99, 0.99],
+    [p99 * 2, 1],
+  ];
+  for (let i = 1; i < points.length; i++) {
+    const [x1, y1] = points[i]!;
+    const [x0, y0] = points[i - 1]!;
+    if (le <= x1) return y0 + ((y1 - y0) * (le - x0)) / (x1 - x0);
+  }
+  return 1;
+}

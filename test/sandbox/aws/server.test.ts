@@ -1,0 +1,214 @@
+import {
+  DescribeLoadBalancersCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { XMLParser } from 'fast-xml-parser';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ELBV2_NAMESPACE } from '../../../src/sandbox/aws/xml.js';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { elbv2Client, fakeSigV4, rejection } from '../../helpers/aws.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false });
+
+let sandbox: Sandbox;
+let elb: ElasticLoadBalancingV2Client;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ timeScale: 50 });
+  elb = elbv2Client(sandbox.awsEndpoint, 3);
+});
+
+afterAll(async () => {
+  elb.destroy();
+  await sandbox.close();
+});
+
+afterEach(() => {
+  sandbox.world.faults.clear();
+});
+
+/** One raw Query-protocol request, as the SDK would send it but without the SDK. */
+async function post(
+  body: string,
+  authorization: string | null = fakeSigV4(),
+): Promise<{ status: number; doc: Record<string, Record<string, unknown>>; headers: Headers }> {
+  const res = await fetch(`${sandbox.awsEndpoint}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(authorization ? { authorization } : {}),
+    },
+    body,
+  });
+  return {
+    status: res.status,
+    doc: parser.parse(await res.text()) as Record<string, Record<string, unknown>>,
+    headers: res.headers,
+  };
+}
+
+describe('wire format', () => {
+  it('answers in <XResponse><XResult> in the ELBv2 namespace with a RequestId, also in the header', async () => {
+    // Act
+    const { status, doc, headers } = await post(
+      'Action=DescribeLoadBalancers&Version=2015-12-01&Names.member.1=shop-dev',
+    );
+    // Assert
+    expect(status).toBe(200);
+    const response = doc.DescribeLoadBalancersResponse!;
+    expect(response['@_xmlns']).toBe(ELBV2_NAMESPACE);
+    expect(response.DescribeLoadBalancersResult).toMatchObject({
+      LoadBalancers: { member: { LoadBalancerName: 'shop-dev', Type: 'application' } },
+    });
+    const requestId = (response.ResponseMetadata as { RequestId: string }).RequestId;
+    expect(requestId).toMatch(UUID);
+    expect(headers.get('x-amzn-requestid')).toBe(requestId);
+  });
+
+  it('also serves the Query protocol as GET with the parameters in the query string', async () => {
+    // Act
+    const res = await fetch(
+      `${sandbox.awsEndpoint}/?Action=DescribeLoadBalancers&Version=2015-12-01&PageSize=1`,
+      {
+        headers: { authorization: fakeSigV4() },
+      },
+    );
+    const doc = parser.parse(await res.text()) as Record<string, Record<string, Record<string, unknown>>>;
+    // Assert
+    expect(res.status).toBe(200);
+    expect(doc.DescribeLoadBalancersResponse?.DescribeLoadBalancersResult?.NextMarker).toEqual(
+      expect.any(String),
+    );
+  });
+
+  it.each([
+    {
+      name: 'no Authorization header',
+      body: 'Action=DescribeLoadBalancers&Version=2015-12-01',
+      auth: null,
+      status: 403,
+      code: 'MissingAuthenticationToken',
+    },
+    {
+      name: 'an unknown access key',
+      body: 'Action=DescribeLoadBalancers&Version=2015-12-01',
+      auth: fakeSigV4('AKIAUNKNOWN000000000'),
+      status: 403,
+      code: 'InvalidClientTokenId',
+    },
+    {
+      name: 'an Authorization header that is not SigV4',
+      body: 'Action=DescribeLoadBalancers&Version=2015-12-01',
+      auth: 'Bearer x',
+      status: 403,
+      code: 'IncompleteSignature',
+    },
+    { name: 'no Action', body: 'Version=2015-12-01', auth: fakeSigV4(), status: 400, code: 'MissingAction' },
+    {
+      name: 'an unknown Version',
+      body: 'Action=DescribeLoadBalancers&Version=2012-06-01',
+      auth: fakeSigV4(),
+      status: 400,
+      code: 'NoSuchVersion',
+    },
+    {
+      name: 'a malformed list index',
+      body: 'Action=DescribeRules&Version=2015-12-01&RuleArns.member.x=a',
+      auth: fakeSigV4(),
+      status: 400,
+      code: 'MalformedQueryString',
+    },
+    {
+      name: 'an unknown action',
+      body: 'Action=CreateLoadBalancer&Version=2015-12-01',
+      auth: fakeSigV4(),
+      status: 400,
+      code: 'InvalidAction',
+    },
+  ])('refuses $name with $status $code in the AWS error shape', async ({ body, auth, status, code }) => {
+    // Act
+    const res = await post(body, auth);
+    // Assert
+    expect(res.status).toBe(status);
+    const error = res.doc.ErrorResponse!;
+    expect(error['@_xmlns']).toBe(ELBV2_NAMESPACE);
+    expect(error.Error).toMatchObject({ Type: 'Sender', Code: code });
+    expect((error.Error as { Message?: string }).Message).toMatch(/\w/);
+    expect(error.RequestId).toMatch(UUID);
+  });
+
+  it('surfaces an unknown access key to the SDK as InvalidClientTokenId', async () => {
+    // Arrange
+    const stranger = elbv2Client(sandbox.awsEndpoint, 1, {
+      accessKeyId: 'AKIAUNKNOWN000000000',
+      secretAccessKey: 'x',
+    });
+    // Act
+    const err = (await rejection(stranger.send(new DescribeLoadBalancersCommand({})))) as Error;
+    stranger.destroy();
+    // Assert
+    expect(err.name).toBe('InvalidClientTokenId');
+    expect(err.message).toBe('The security token included in the request is invalid.');
+  });
+});
+
+describe('faults', () => {
+  it('throttles with Throttling, which the SDK retries until it succeeds', async () => {
+    // Arrange
+    sandbox.world.faults.set('elbv2', { throttle: 2 });
+    // Act
+    const out = await elb.send(new DescribeLoadBalancersCommand({}));
+    // Assert
+    expect(out.LoadBalancers).toHaveLength(3);
+    expect(out.$metadata.attempts).toBe(3);
+  });
+
+  it('answers a throttled request with 400 Throttling "Rate exceeded"', async () => {
+    // Arrange
+    sandbox.world.faults.set('elbv2', { throttle: 1 });
+    // Act
+    const res = await post('Action=DescribeLoadBalancers&Version=2015-12-01');
+    // Assert
+    expect(res.status).toBe(400);
+    expect(res.doc.ErrorResponse?.Error).toEqual({
+      Type: 'Sender',
+      Code: 'Throttling',
+      Message: 'Rate exceeded',
+    });
+  });
+
+  it('fails with 500 InternalFailure, retried by the SDK and surfaced when the retries run out', async () => {
+    // Arrange
+    sandbox.world.faults.set('elbv2', { serverErrors: 5 });
+    // Act
+    const err = (await rejection(elb.send(new DescribeLoadBalancersCommand({})))) as Error & {
+      $metadata: { httpStatusCode?: number; attempts?: number };
+    };
+    // Assert
+    expect(err.name).toBe('InternalFailure');
+    expect(err.$metadata).toMatchObject({ httpStatusCode: 500, attempts: 3 });
+    expect(sandbox.world.faults.get('elbv2').serverErrors).toBe(2);
+  });
+
+  it('drops the connection when the API is down', async () => {
+    // Arrange
+    sandbox.world.faults.set('elbv2', { down: true });
+    // Act
+    const err = (await rejection(elb.send(new DescribeLoadBalancersCommand({})))) as Error & {
+      code?: string;
+    };
+    // Assert
+    expect(err.code).toBe('ECONNRESET');
+  });
+
+  it('delays every request by the injected latency', async () => {
+    // Arrange
+    sandbox.world.faults.set('elbv2', { latencyMs: 150 });
+    const started = Date.now();
+    // Act
+    await elb.send(new DescribeLoadBalancersCommand({}));
+    // Assert
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+});
