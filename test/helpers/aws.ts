@@ -1,0 +1,94 @@
+import { EKSClient } from '@aws-sdk/client-eks';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
+import { JarvisError } from '../../src/errors.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
+
+export const REGION = 'eu-west-1';
+
+/**
+ * The SDK's retry contract with short, fixed delays: retries what the SDK classifies as throttling,
+ * transient or a server error, up to `maxAttempts` in all, and gives up on client errors at once.
+ * Tests that inject faults stay fast while the SDK still decides what is retryable.
+ */
+export function quickRetries(maxAttempts: number, delayMs = 5): RetryStrategyV2 {
+  const token = (count: number): RetryToken => ({ getRetryCount: () => count, getRetryDelay: () => delayMs });
+  return {
+    acquireInitialRetryToken: () => Promise.resolve(token(0)),
+    refreshRetryTokenForRetry: (previous: RetryToken, info: RetryErrorInfo) => {
+      const next = previous.getRetryCount() + 1;
+      if (info.errorType === 'CLIENT_ERROR' || next >= maxAttempts) {
+        return Promise.reject(info.error ?? new Error('no more retries'));
+      }
+      return Promise.resolve(token(next));
+    },
+    recordSuccess: () => undefined,
+  };
+}
+
+/** Options every test client shares: the sandbox's endpoint and credentials, quick retries. */
+function options(endpoint: string, maxAttempts: number, credentials = SANDBOX_CREDENTIALS) {
+  return {
+    endpoint,
+    region: REGION,
+    credentials,
+    maxAttempts,
+    retryStrategy: quickRetries(maxAttempts),
+  };
+}
+
+/** A real ELBv2 client pointed at the sandbox. */
+export function elbv2Client(
+  endpoint: string,
+  maxAttempts = 3,
+  credentials = SANDBOX_CREDENTIALS,
+): ElasticLoadBalancingV2Client {
+  return new ElasticLoadBalancingV2Client(options(endpoint, maxAttempts, credentials));
+}
+
+/** A real EKS client pointed at the sandbox. */
+export function eksClient(endpoint: string, maxAttempts = 3): EKSClient {
+  return new EKSClient(options(endpoint, maxAttempts));
+}
+
+/** The JarvisError a promise rejects with; fails the test when it resolves or rejects otherwise. */
+export async function jarvisFailure(promise: Promise<unknown>): Promise<JarvisError> {
+  const err = await rejection(promise);
+  if (err instanceof JarvisError) return err;
+  throw err;
+}
+
+/** Whatever a promise rejects with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection, but the promise resolved');
+}
+
+/** Counts the commands a client sends (once per call, whatever the retries), by command name. */
+export function countCommands(client: { middlewareStack: ElasticLoadBalancingV2Client['middlewareStack'] }): {
+  count(name: string): number;
+  reset(): void;
+} {
+  const counts = new Map<string, number>();
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = context.commandName ?? 'unknown';
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'jarvisTestCommandCounter' },
+  );
+  return { count: (name) => counts.get(name) ?? 0, reset: () => counts.clear() };
+}
+
+/** A SigV4-shaped Authorization header for raw requests to the sandbox (the signature is not checked). */
+export function fakeSigV4(
+  accessKeyId = SANDBOX_CREDENTIALS.accessKeyId,
+  service = 'elasticloadbalancing',
+): string {
+  return `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20250101/${REGION}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
+}

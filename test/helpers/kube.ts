@@ -1,0 +1,126 @@
+import { request } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Clock } from '../../src/clock.js';
+import { createEksToken } from '../../src/platform/eks-token.js';
+import { clientsFromKubeConfig, KubeAdapter, type KubeClients } from '../../src/platform/kube.js';
+import { SANDBOX_CREDENTIALS, startSandbox } from '../../src/sandbox/index.js';
+import type { World } from '../../src/sandbox/world.js';
+
+export const REGION = 'eu-west-1';
+
+/** The parts of a running sandbox the Kubernetes tests use. */
+export interface KubeSandbox {
+  world: World;
+  clock: Clock;
+  /** Endpoint and CA data of a cluster, as EKS DescribeCluster hands them out. */
+  cluster(name?: string): { endpoint: string; caData: string };
+  close(): Promise<void>;
+}
+
+/** The whole sandbox, in-process, on ephemeral ports. */
+export async function startKubeSandbox(timeScale: number): Promise<KubeSandbox> {
+  const sandbox = await startSandbox({ timeScale });
+  return {
+    world: sandbox.world,
+    clock: sandbox.clock,
+    cluster(name = 'jarvis-dev') {
+      const c = sandbox.world.clusters.get(name);
+      if (!c) throw new Error(`no cluster ${name}`);
+      return { endpoint: c.endpoint, caData: c.caData };
+    },
+    close: () => sandbox.close(),
+  };
+}
+
+/** A fresh EKS bearer token for `cluster`, signed with the sandbox's credentials at `signingDate`. */
+export async function tokenFor(cluster: string, signingDate?: Date): Promise<string> {
+  const { token } = await createEksToken({
+    cluster,
+    region: REGION,
+    credentials: SANDBOX_CREDENTIALS,
+    ...(signingDate ? { signingDate } : {}),
+  });
+  return token;
+}
+
+/** A KubeConfig built in code, as Jarvis builds it from DescribeCluster and a token. */
+export function kubeConfig(endpoint: string, caData: string, token: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromClusterAndUser(
+    { name: 'sandbox', server: endpoint, caData, skipTLSVerify: false },
+    { name: 'jarvis', ...(token !== undefined ? { token } : {}) },
+  );
+  return kc;
+}
+
+/** client-node clients for a cluster of the sandbox, with a valid token. */
+export async function clientsFor(sandbox: KubeSandbox, cluster = 'jarvis-dev'): Promise<KubeClients> {
+  const { endpoint, caData } = sandbox.cluster(cluster);
+  return clientsFromKubeConfig(kubeConfig(endpoint, caData, await tokenFor(cluster)));
+}
+
+/** A KubeAdapter on a cluster of the sandbox with quick retries on the sandbox's clock. */
+export async function adapterFor(
+  sandbox: KubeSandbox,
+  cluster = 'jarvis-dev',
+  retries = 3,
+): Promise<KubeAdapter> {
+  const clients = await clientsFor(sandbox, cluster);
+  return new KubeAdapter({
+    clients: () => Promise.resolve(clients),
+    clock: sandbox.clock,
+    retries,
+    retryBaseMs: 100,
+  });
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json(): unknown;
+}
+
+/** One raw HTTPS request to a sandbox cluster, trusting only its CA, for checks of the wire format. */
+export function raw(
+  sandbox: KubeSandbox,
+  path: string,
+  opts: {
+    method?: string;
+    token?: string | null;
+    body?: string;
+    contentType?: string;
+    cluster?: string;
+  } = {},
+): Promise<RawResponse> {
+  const { endpoint, caData } = sandbox.cluster(opts.cluster);
+  const url = new URL(path, endpoint);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: opts.method ?? 'GET',
+        ca: Buffer.from(caData, 'base64').toString('utf8'),
+        headers: {
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...(opts.contentType ? { 'content-type': opts.contentType } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text,
+            json: () => JSON.parse(text) as unknown,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
