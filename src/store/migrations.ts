@@ -1,0 +1,178 @@
+import type { Database } from 'better-sqlite3';
+import { JarvisError } from '../errors.js';
+
+/**
+ * The SQLite schema, as an ordered list of steps. A step, once released, is never edited: a change is a
+ * new step at the end. Each applied step is recorded in `schema_migrations` so that opening is idempotent
+ * and a database written by a newer Jarvis is recognised and refused.
+ */
+export interface Migration {
+  /** 1, 2, 3... with no gaps; the schema version after this step. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'deployments and rollout journal',
+    sql: `
+      CREATE TABLE deployments (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        env              TEXT    NOT NULL,
+        service          TEXT    NOT NULL,
+        version          TEXT    NOT NULL,
+        colour           TEXT    NOT NULL CHECK (colour IN ('blue', 'green')),
+        previous_version TEXT,
+        previous_colour  TEXT CHECK (previous_colour IN ('blue', 'green')),
+        strategy         TEXT    NOT NULL,
+        actor            TEXT    NOT NULL,
+        started_at       INTEGER NOT NULL,
+        ended_at         INTEGER,
+        duration_ms      INTEGER,
+        status           TEXT    NOT NULL
+                         CHECK (status IN ('RUNNING', 'SUCCESS', 'FAILED', 'ROLLED_BACK', 'ABORTED')),
+        reason           TEXT,
+        CHECK ((status = 'RUNNING') = (ended_at IS NULL))
+      );
+      -- One rollout per env and service, enforced by the database as well as by the locks.
+      CREATE UNIQUE INDEX deployments_one_running ON deployments (env, service) WHERE status = 'RUNNING';
+      CREATE INDEX deployments_by_env ON deployments (env, started_at);
+      CREATE INDEX deployments_by_service_status ON deployments (env, service, status, started_at);
+
+      CREATE TABLE rollout_journal (
+        deployment_id INTEGER NOT NULL REFERENCES deployments (id),
+        seq           INTEGER NOT NULL,
+        state         TEXT    NOT NULL,
+        data          TEXT    NOT NULL,
+        at            INTEGER NOT NULL,
+        PRIMARY KEY (deployment_id, seq)
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'rollout locks',
+    sql: `
+      CREATE TABLE locks (
+        key         TEXT    PRIMARY KEY,
+        holder      TEXT    NOT NULL,
+        acquired_at INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'append-only audit log',
+    sql: `
+      CREATE TABLE audit_log (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        at            INTEGER NOT NULL,
+        actor         TEXT    NOT NULL,
+        channel       TEXT    NOT NULL,
+        tool          TEXT    NOT NULL,
+        input_summary TEXT    NOT NULL,
+        decision      TEXT    NOT NULL,
+        outcome       TEXT    NOT NULL,
+        detail        TEXT
+      );
+      CREATE INDEX audit_by_time ON audit_log (at);
+      CREATE INDEX audit_by_actor ON audit_log (actor, at);
+      -- The application never updates or deletes audit rows; these make sure nothing else does either.
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be updated'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be deleted'); END;
+    `,
+  },
+  {
+    version: 4,
+    name: 'mfa state',
+    sql: `
+      CREATE TABLE mfa_users (
+        username         TEXT    PRIMARY KEY,
+        encrypted_secret TEXT    NOT NULL,
+        enrolled_at      INTEGER NOT NULL,
+        last_time_step   INTEGER,
+        last_success_at  INTEGER
+      );
+      CREATE TABLE mfa_failures (
+        username TEXT    NOT NULL,
+        at       INTEGER NOT NULL
+      );
+      CREATE INDEX mfa_failures_by_user ON mfa_failures (username, at);
+      CREATE TABLE mfa_verifications (
+        username    TEXT    NOT NULL,
+        env         TEXT    NOT NULL,
+        verified_at INTEGER NOT NULL,
+        PRIMARY KEY (username, env)
+      );
+    `,
+  },
+];
+
+/** The schema version this code writes and understands. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+interface AppliedRow {
+  version: number;
+  name: string;
+}
+
+/**
+ * Brings the database at `db` up to {@link SCHEMA_VERSION} in one transaction, taken IMMEDIATE so that two
+ * processes opening the same file at once do not both apply a step. Returns the versions applied (empty
+ * when it was up to date). Throws CONFLICT when the database has a newer schema than this code knows, or
+ * a step recorded under another name (a schema from a diverged build); nothing is changed then.
+ */
+export function migrate(db: Database, where: string, now: number): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const applied = db.prepare<[], AppliedRow>('SELECT version, name FROM schema_migrations ORDER BY version');
+  const record = db.prepare<[number, string, number]>(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  );
+  return db
+    .transaction(() => {
+      const rows = applied.all();
+      const current = rows.reduce((max, r) => Math.max(max, r.version), 0);
+      if (current > SCHEMA_VERSION) {
+        throw new JarvisError(
+          'CONFLICT',
+          `The database ${where} has schema version ${current}, newer than the ${SCHEMA_VERSION} this Jarvis knows: ` +
+            'it was written by a newer release. Run that release (or a newer one), or point Jarvis at another database file.',
+          { resource: where, facts: { databaseVersion: current, codeVersion: SCHEMA_VERSION } },
+        );
+      }
+      for (const row of rows) {
+        const known = MIGRATIONS[row.version - 1];
+        if (known?.name !== row.name) {
+          throw new JarvisError(
+            'CONFLICT',
+            `The database ${where} records schema step ${row.version} as "${row.name}", which this Jarvis does not know ` +
+              `(expected "${known?.name ?? 'nothing'}"). It was written by a different build; use a database file made by this one.`,
+            { resource: where, facts: { version: row.version, recorded: row.name, expected: known?.name } },
+          );
+        }
+      }
+      const done: number[] = [];
+      for (const step of MIGRATIONS.slice(current)) {
+        db.exec(step.sql);
+        record.run(step.version, step.name, now);
+        done.push(step.version);
+      }
+      return done;
+    })
+    .immediate();
+}
+
+// A list out of order would apply steps in the wrong order on some databases: fail at import instead.
+MIGRATIONS.forEach((m, i) => {
+  if (m.version !== i + 1)
+    throw new Error(`MIGRATIONS[${i}] has version ${m.version}; versions must be 1, 2, 3...`);
+});

@@ -1,0 +1,138 @@
+import type { Database } from 'better-sqlite3';
+import type { AuditRow, CountsRow, DeploymentRow, JournalRow, LockRow, MfaRow } from './sqlite-rows.js';
+import type { AuditParams, DeploymentParams, DeploymentQueryParams, JournalParams } from './validate.js';
+
+/**
+ * Every SQL statement of the SQLite store, prepared once when the store opens: preparing is the costly
+ * part of a query, and the journal is written on the rollout's hot path.
+ *
+ * Optional filters are written `(@x IS NULL OR col = @x)` so that one prepared statement serves every
+ * combination of filters.
+ */
+export function prepareStatements(db: Database) {
+  return {
+    runningFor: db.prepare<[string, string], DeploymentRow>(
+      `SELECT * FROM deployments WHERE env = ? AND service = ? AND status = 'RUNNING'`,
+    ),
+    insertDeployment: db.prepare<DeploymentParams, DeploymentRow>(
+      `INSERT INTO deployments
+         (env, service, version, colour, previous_version, previous_colour, strategy, actor, started_at, status)
+       VALUES
+         (@env, @service, @version, @colour, @previousVersion, @previousColour, @strategy, @actor, @startedAt, 'RUNNING')
+       RETURNING *`,
+    ),
+    finishDeployment: db.prepare<
+      { id: number; status: string; reason: string | null; endedAt: number },
+      DeploymentRow
+    >(
+      `UPDATE deployments
+          SET status = @status, reason = @reason, ended_at = @endedAt, duration_ms = MAX(0, @endedAt - started_at)
+        WHERE id = @id AND status = 'RUNNING'
+       RETURNING *`,
+    ),
+    getDeployment: db.prepare<[number], DeploymentRow>('SELECT * FROM deployments WHERE id = ?'),
+    listDeployments: db.prepare<DeploymentQueryParams, DeploymentRow>(
+      `SELECT * FROM deployments
+        WHERE (@env IS NULL OR env = @env)
+          AND (@service IS NULL OR service = @service)
+          AND (@since IS NULL OR started_at >= @since)
+          AND (@until IS NULL OR started_at < @until)
+        ORDER BY started_at DESC, id DESC
+        LIMIT @limit`,
+    ),
+    lastSuccessful: db.prepare<{ env: string; service: string; version: string | null }, DeploymentRow>(
+      `SELECT * FROM deployments
+        WHERE env = @env AND service = @service AND status = 'SUCCESS'
+          AND (@version IS NULL OR version = @version)
+        ORDER BY started_at DESC, id DESC
+        LIMIT 1`,
+    ),
+    running: db.prepare<[], DeploymentRow>(
+      `SELECT * FROM deployments WHERE status = 'RUNNING' ORDER BY started_at, id`,
+    ),
+
+    // Inserts only when the deployment is RUNNING and seq moves forward, in one statement, so that a
+    // process that lost its rollout to recovery cannot slip an entry in between a check and the write.
+    appendJournal: db.prepare<JournalParams>(
+      `INSERT INTO rollout_journal (deployment_id, seq, state, data, at)
+       SELECT @deploymentId, @seq, @state, @data, @at
+        WHERE EXISTS (SELECT 1 FROM deployments WHERE id = @deploymentId AND status = 'RUNNING')
+          AND @seq > COALESCE((SELECT MAX(seq) FROM rollout_journal WHERE deployment_id = @deploymentId), -1)`,
+    ),
+    journal: db.prepare<[number], JournalRow>(
+      'SELECT * FROM rollout_journal WHERE deployment_id = ? ORDER BY seq',
+    ),
+    lastJournal: db.prepare<[number], JournalRow>(
+      'SELECT * FROM rollout_journal WHERE deployment_id = ? ORDER BY seq DESC LIMIT 1',
+    ),
+
+    // Takes the key when it is free or its lease has ended, in one statement; a live lease is left alone.
+    takeLock: db.prepare<LockRow>(
+      `INSERT INTO locks (key, holder, acquired_at, expires_at)
+       VALUES (@key, @holder, @acquired_at, @expires_at)
+       ON CONFLICT (key) DO UPDATE
+          SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+        WHERE locks.expires_at <= excluded.acquired_at`,
+    ),
+    getLock: db.prepare<[string], LockRow>('SELECT * FROM locks WHERE key = ?'),
+    renewLock: db.prepare<{ key: string; holder: string; now: number; expiresAt: number }>(
+      `UPDATE locks SET expires_at = @expiresAt WHERE key = @key AND holder = @holder AND expires_at > @now`,
+    ),
+    releaseLock: db.prepare<[string, string]>('DELETE FROM locks WHERE key = ? AND holder = ?'),
+    expireLocks: db.prepare<[number], LockRow>('DELETE FROM locks WHERE expires_at <= ? RETURNING *'),
+
+    appendAudit: db.prepare<AuditParams, AuditRow>(
+      `INSERT INTO audit_log (at, actor, channel, tool, input_summary, decision, outcome, detail)
+       VALUES (@at, @actor, @channel, @tool, @inputSummary, @decision, @outcome, @detail)
+       RETURNING *`,
+    ),
+    listAudit: db.prepare<{ since: number | null; actor: string | null; limit: number }, AuditRow>(
+      `SELECT * FROM audit_log
+        WHERE (@since IS NULL OR at >= @since) AND (@actor IS NULL OR actor = @actor)
+        ORDER BY at DESC, id DESC
+        LIMIT @limit`,
+    ),
+
+    getMfa: db.prepare<[string], MfaRow>('SELECT * FROM mfa_users WHERE username = ?'),
+    putMfaSecret: db.prepare<[string, string, number]>(
+      `INSERT INTO mfa_users (username, encrypted_secret, enrolled_at) VALUES (?, ?, ?)
+       ON CONFLICT (username) DO UPDATE
+          SET encrypted_secret = excluded.encrypted_secret, enrolled_at = excluded.enrolled_at`,
+    ),
+    // Compare-and-set on the time step: of two replicas accepting the same code, exactly one succeeds.
+    mfaSuccess: db.prepare<{ user: string; step: number; now: number }>(
+      `UPDATE mfa_users SET last_time_step = @step, last_success_at = @now
+        WHERE username = @user AND (last_time_step IS NULL OR last_time_step < @step)`,
+    ),
+    mfaFailure: db.prepare<[string, number]>('INSERT INTO mfa_failures (username, at) VALUES (?, ?)'),
+    mfaFailures: db
+      .prepare<[string, number], number>('SELECT COUNT(*) FROM mfa_failures WHERE username = ? AND at >= ?')
+      .pluck(),
+    lastVerification: db
+      .prepare<[string, string], number>(
+        'SELECT verified_at FROM mfa_verifications WHERE username = ? AND env = ?',
+      )
+      .pluck(),
+    putVerification: db.prepare<[string, string, number]>(
+      `INSERT INTO mfa_verifications (username, env, verified_at) VALUES (?, ?, ?)
+       ON CONFLICT (username, env) DO UPDATE SET verified_at = excluded.verified_at`,
+    ),
+
+    counts: db.prepare<[number, number], CountsRow>(
+      `SELECT env,
+              COUNT(*)                                        AS deployments,
+              COALESCE(SUM(status = 'SUCCESS'), 0)            AS successes,
+              COALESCE(SUM(status = 'FAILED'), 0)             AS failures,
+              COALESCE(SUM(status = 'ROLLED_BACK'), 0)        AS rolledBack,
+              COALESCE(SUM(status = 'ABORTED'), 0)            AS aborted,
+              COALESCE(SUM(status = 'RUNNING'), 0)            AS running,
+              COALESCE(SUM(strategy = 'rollback'), 0)         AS rollbacks
+         FROM deployments
+        WHERE started_at >= ? AND started_at < ?
+        GROUP BY env
+        ORDER BY env`,
+    ),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

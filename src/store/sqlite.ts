@@ -1,0 +1,283 @@
+import type { Database } from 'better-sqlite3';
+import { openDatabase, type SqliteStoreOptions } from './sqlite-open.js';
+import { storeError, toAuditEntry, toDeployment, toJournalEntry, toLock, toMfaState } from './sqlite-rows.js';
+import { prepareStatements, type Statements } from './sqlite-statements.js';
+import {
+  alreadyFinished,
+  backwardsRange,
+  journalClosed,
+  journalOutOfOrder,
+  noSuchDeployment,
+  notEnrolled,
+  rolloutRunning,
+  storeClosed,
+} from './refusals.js';
+import type {
+  AcquireResult,
+  AuditEntry,
+  AuditQuery,
+  Deployment,
+  DeploymentQuery,
+  EnvDeploymentCounts,
+  FinalStatus,
+  JournalEntry,
+  Lock,
+  MfaState,
+  NewAuditEntry,
+  NewDeployment,
+  Store,
+  UnfinishedRollout,
+} from './store.js';
+import * as v from './validate.js';
+
+export { DEFAULT_DB_FILE, type SqliteStoreOptions } from './sqlite-open.js';
+
+/**
+ * The embedded Store: one SQLite file shared by the processes of one host. Opening applies pending
+ * migrations; it throws CONFLICT when the file's schema is newer than this code, UNAVAILABLE when the file
+ * cannot be opened or WAL cannot be enabled on it.
+ */
+export class SqliteStore implements Store {
+  /** The absolute path of the database file, or `:memory:`. */
+  readonly file: string;
+  private readonly db: Database;
+  private readonly s: Statements;
+  private readonly busyTimeoutMs: number;
+
+  /** `options` may be just the file: a path, or `:memory:`. */
+  constructor(options: string | SqliteStoreOptions = {}) {
+    const opened = openDatabase(typeof options === 'string' ? { file: options } : options);
+    ({ db: this.db, file: this.file, busyTimeoutMs: this.busyTimeoutMs } = opened);
+    try {
+      this.s = prepareStatements(this.db);
+    } catch (err) {
+      this.db.close();
+      throw storeError(err, this.file, this.busyTimeoutMs);
+    }
+  }
+
+  /** Runs `fn` against the open database, turning its failures into coded errors of a rejected Promise. */
+  private call<T>(fn: (s: Statements) => T): Promise<T> {
+    if (!this.db.open) {
+      return Promise.reject(storeClosed(this.file));
+    }
+    try {
+      return Promise.resolve(fn(this.s));
+    } catch (err) {
+      return Promise.reject(storeError(err, this.file, this.busyTimeoutMs));
+    }
+  }
+
+  startDeployment(input: NewDeployment): Promise<Deployment> {
+    return this.call((s) => {
+      const p = v.newDeployment(input);
+      return this.db
+        .transaction(() => {
+          const running = s.runningFor.get(p.env, p.service);
+          if (running) throw rolloutRunning(toDeployment(running));
+          return toDeployment(s.insertDeployment.get(p)!);
+        })
+        .immediate();
+    });
+  }
+
+  finishDeployment(
+    id: number,
+    status: FinalStatus,
+    reason: string | undefined,
+    endedAt: number,
+  ): Promise<Deployment> {
+    return this.call((s) => {
+      const p = {
+        id: v.nonNegativeInt('id', id),
+        status: v.finalStatus(status),
+        reason: v.optionalText('reason', reason),
+        endedAt: v.time('endedAt', endedAt),
+      };
+      return this.db
+        .transaction(() => {
+          const done = s.finishDeployment.get(p);
+          if (done) return toDeployment(done);
+          const existing = s.getDeployment.get(p.id);
+          if (!existing) throw noSuchDeployment(p.id);
+          throw alreadyFinished(toDeployment(existing), p.status);
+        })
+        .immediate();
+    });
+  }
+
+  getDeployment(id: number): Promise<Deployment | undefined> {
+    return this.call((s) => {
+      const row = s.getDeployment.get(v.nonNegativeInt('id', id));
+      return row && toDeployment(row);
+    });
+  }
+
+  listDeployments(query: DeploymentQuery): Promise<Deployment[]> {
+    return this.call((s) => s.listDeployments.all(v.deploymentQuery(query)).map(toDeployment));
+  }
+
+  lastSuccessful(env: string, service: string, version?: string): Promise<Deployment | undefined> {
+    return this.call((s) => {
+      const row = s.lastSuccessful.get({
+        env: v.text('env', env),
+        service: v.text('service', service),
+        version: v.optionalText('version', version),
+      });
+      return row && toDeployment(row);
+    });
+  }
+
+  runningDeployments(): Promise<Deployment[]> {
+    return this.call((s) => s.running.all().map(toDeployment));
+  }
+
+  appendJournal(entry: JournalEntry): Promise<void> {
+    return this.call((s) => {
+      const p = v.journalEntry(entry);
+      // One autocommit statement on the hot path; the checks below only explain a refusal.
+      if (s.appendJournal.run(p).changes === 1) return;
+      const deployment = s.getDeployment.get(p.deploymentId);
+      if (!deployment) throw noSuchDeployment(p.deploymentId);
+      if (deployment.status !== 'RUNNING') throw journalClosed(toDeployment(deployment), p.state);
+      throw journalOutOfOrder(p.deploymentId, p.seq, s.lastJournal.get(p.deploymentId)?.seq);
+    });
+  }
+
+  journal(deploymentId: number): Promise<JournalEntry[]> {
+    return this.call((s) =>
+      s.journal.all(v.nonNegativeInt('deploymentId', deploymentId)).map(toJournalEntry),
+    );
+  }
+
+  unfinishedRollouts(): Promise<UnfinishedRollout[]> {
+    // One read transaction, so each deployment is paired with the journal as it stood at the same moment.
+    return this.call((s) =>
+      this.db.transaction(() =>
+        s.running.all().map((row) => {
+          const last = s.lastJournal.get(row.id);
+          const found: UnfinishedRollout = { deployment: toDeployment(row) };
+          if (last) found.last = toJournalEntry(last);
+          return found;
+        }),
+      )(),
+    );
+  }
+
+  acquireLock(key: string, holder: string, leaseMs: number, now: number): Promise<AcquireResult> {
+    return this.call((s) => {
+      const k = v.lockKeyOf(key);
+      const who = v.text('holder', holder);
+      const at = v.time('now', now);
+      const expiresAt = at + v.positiveDuration('leaseMs', leaseMs);
+      // IMMEDIATE: the write lock is taken first, so the holder read back is the one that beat us.
+      return this.db
+        .transaction((): AcquireResult => {
+          const before = s.getLock.get(k);
+          if (s.takeLock.run({ key: k, holder: who, acquired_at: at, expires_at: expiresAt }).changes === 1) {
+            const lock: Lock = { key: k, holder: who, acquiredAt: at, expiresAt };
+            return before ? { acquired: true, lock, takenOverFrom: before.holder } : { acquired: true, lock };
+          }
+          const current = s.getLock.get(k)!;
+          return { acquired: false, holder: current.holder, expiresAt: current.expires_at };
+        })
+        .immediate();
+    });
+  }
+
+  renewLock(key: string, holder: string, leaseMs: number, now: number): Promise<boolean> {
+    return this.call((s) => {
+      const at = v.time('now', now);
+      const p = { key: v.lockKeyOf(key), holder: v.text('holder', holder), now: at };
+      return s.renewLock.run({ ...p, expiresAt: at + v.positiveDuration('leaseMs', leaseMs) }).changes === 1;
+    });
+  }
+
+  releaseLock(key: string, holder: string): Promise<boolean> {
+    return this.call((s) => s.releaseLock.run(v.lockKeyOf(key), v.text('holder', holder)).changes === 1);
+  }
+
+  getLock(key: string): Promise<Lock | undefined> {
+    return this.call((s) => {
+      const row = s.getLock.get(v.lockKeyOf(key));
+      return row && toLock(row);
+    });
+  }
+
+  expireStaleLocks(now: number): Promise<Lock[]> {
+    return this.call((s) => s.expireLocks.all(v.time('now', now)).map(toLock));
+  }
+
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    return this.call((s) => toAuditEntry(s.appendAudit.get(v.auditEntry(entry))!));
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.call((s) => s.listAudit.all(v.auditQuery(query)).map(toAuditEntry));
+  }
+
+  getMfa(user: string): Promise<MfaState | undefined> {
+    return this.call((s) => {
+      const row = s.getMfa.get(v.text('user', user));
+      return row && toMfaState(row);
+    });
+  }
+
+  putMfaSecret(user: string, encryptedSecret: string, now: number): Promise<void> {
+    return this.call((s) => {
+      s.putMfaSecret.run(
+        v.text('user', user),
+        v.text('encryptedSecret', encryptedSecret),
+        v.time('now', now),
+      );
+    });
+  }
+
+  recordMfaSuccess(user: string, timeStep: number, now: number): Promise<boolean> {
+    return this.call((s) => {
+      const p = {
+        user: v.text('user', user),
+        step: v.nonNegativeInt('timeStep', timeStep),
+        now: v.time('now', now),
+      };
+      if (s.mfaSuccess.run(p).changes === 1) return true;
+      if (!s.getMfa.get(p.user)) throw notEnrolled(p.user);
+      return false;
+    });
+  }
+
+  recordMfaFailure(user: string, now: number): Promise<void> {
+    return this.call((s) => {
+      s.mfaFailure.run(v.text('user', user), v.time('now', now));
+    });
+  }
+
+  recentMfaFailures(user: string, since: number): Promise<number> {
+    return this.call((s) => s.mfaFailures.get(v.text('user', user), v.time('since', since)) ?? 0);
+  }
+
+  lastMfaVerification(user: string, env: string): Promise<number | undefined> {
+    return this.call((s) => s.lastVerification.get(v.text('user', user), v.text('env', env)));
+  }
+
+  recordMfaVerification(user: string, env: string, now: number): Promise<void> {
+    return this.call((s) => {
+      s.putVerification.run(v.text('user', user), v.text('env', env), v.time('now', now));
+    });
+  }
+
+  deploymentCounts(since: number, until: number): Promise<EnvDeploymentCounts[]> {
+    return this.call((s) => {
+      const from = v.time('since', since);
+      const to = v.time('until', until);
+      if (to < from) throw backwardsRange(from, to);
+      return s.counts.all(from, to).map((row) => ({ ...row }));
+    });
+  }
+
+  close(): Promise<void> {
+    // Closing checkpoints the WAL into the main file, so a cleanly stopped store leaves one file behind.
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+}
