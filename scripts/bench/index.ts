@@ -1,0 +1,20 @@
+// `npm run bench`: every benchmark, run against the in-process sandbox, figures printed as a table.
+// A figure with a goal is compared with a baseline measured in this same run where the goal is a ratio.
+import { benchBreachToAbort, benchJournal, benchRollback } from './rollout.js';
+import { table, type Figure } from './stats.js';
+
+const suites: Array<[string, () => Promise<Figure[]>]> = [
+  ['rollback', () => benchRollback()],
+  ['abort', () => benchBreachToAbort()],
+  ['store', () => benchJournal()],
+];
+
+const only = process.argv.slice(2);
+const figures: Figure[] = [];
+for (const [name, run] of suites) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  process.stderr.write(`running ${name}...\n`);
+  figures.push(...(await run()));
+}
+console.log(table(figures));
+process.exitCode = figures.some((f) => f.ok === false) ? 1 : 0;

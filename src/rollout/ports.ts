@@ -1,0 +1,58 @@
+import type { Clock } from '../clock.js';
+import type { LoadedConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { MetricsProvider } from '../platform/metrics/provider.js';
+import type { DeploymentState, ServiceRoute, TargetHealthEntry, Weights } from '../platform/types.js';
+import type { Store } from '../store/store.js';
+
+/** What the engine needs of the load balancer (AlbAdapter implements it). */
+export interface TrafficPort {
+  readWeights(route: ServiceRoute): Promise<Weights>;
+  /** Writes `desired` when the ALB holds `expected`, verified by reading back; refuses on drift. */
+  setWeights(
+    route: ServiceRoute,
+    desired: Weights,
+    expected: Weights,
+  ): Promise<{ changed: boolean; weights: Weights }>;
+  targetHealth(targetGroupArn: string): Promise<TargetHealthEntry[]>;
+}
+
+/** What the engine needs of the cluster (KubeAdapter implements it). */
+export interface WorkloadPort {
+  getDeployment(namespace: string, name: string, container: string): Promise<DeploymentState>;
+  setImageAndReplicas(
+    namespace: string,
+    name: string,
+    container: string,
+    image: string,
+    replicas: number,
+  ): Promise<{ changed: boolean; state: DeploymentState }>;
+  waitForRollout(
+    namespace: string,
+    name: string,
+    container: string,
+    opts: { timeoutMs: number; pollMs?: number; signal?: AbortSignal },
+  ): Promise<DeploymentState>;
+}
+
+/** The adapters of one environment (its region's ALB, its cluster). */
+export interface EnvironmentPorts {
+  traffic: TrafficPort;
+  workloads: WorkloadPort;
+}
+
+export interface EngineDeps {
+  config: LoadedConfig;
+  /** The adapters of an environment; throws NOT_FOUND for an unknown one. */
+  ports: (env: string) => EnvironmentPorts;
+  metrics: MetricsProvider;
+  store: Store;
+  clock: Clock;
+  logger?: Logger;
+  /** Identifies this process in lock holders, e.g. `host:pid`. */
+  processId: string;
+  /** Lease of a rollout lock in clock milliseconds; renewed at a third of it. Default 120 s. */
+  leaseMs?: number;
+  /** How often target health is polled while preparing, in clock milliseconds. Default 2 s. */
+  pollMs?: number;
+}

@@ -1,0 +1,74 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { ServiceRoute } from '../platform/types.js';
+import type { Deployment, FinalStatus, Store } from '../store/store.js';
+import type { Phase, RolloutEvent, RolloutListener } from './events.js';
+import type { EnvironmentPorts } from './ports.js';
+
+type EventBody<K extends RolloutEvent['kind']> = Omit<
+  Extract<RolloutEvent, { kind: K }>,
+  'env' | 'service' | 'deploymentId'
+>;
+
+/**
+ * One deployment in progress: its journal (every transition written before it is acted on), its events,
+ * and its end. Shared by deploy, rollback and recovery.
+ */
+export class Run {
+  private seq = 0;
+
+  constructor(
+    readonly deployment: Deployment,
+    readonly route: ServiceRoute,
+    readonly ports: EnvironmentPorts,
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly listener: RolloutListener | undefined,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  /** Continues a journal another process began: the next entry follows `seq`. */
+  continueAfter(seq: number): void {
+    this.seq = seq;
+  }
+
+  /** Records `state` durably before the caller acts on it. */
+  async journal(state: string, data: Record<string, unknown>): Promise<void> {
+    this.seq += 1;
+    await this.store.appendJournal({
+      deploymentId: this.deployment.id,
+      seq: this.seq,
+      state,
+      data,
+      at: this.clock.now(),
+    });
+  }
+
+  emit<K extends RolloutEvent['kind']>(kind: K, body: Omit<EventBody<K>, 'kind'>): void {
+    const event = {
+      kind,
+      env: this.deployment.env,
+      service: this.deployment.service,
+      deploymentId: this.deployment.id,
+      ...body,
+    } as unknown as RolloutEvent;
+    this.logger?.info({ event }, 'rollout event');
+    try {
+      this.listener?.(event);
+    } catch (err) {
+      // A channel that fails to render must not stop a rollout half-way.
+      this.logger?.warn({ err }, 'rollout listener failed');
+    }
+  }
+
+  phase(phase: Phase, message: string): void {
+    this.emit('phase', { phase, message });
+  }
+
+  /** Records the final status and reports it. */
+  async finish(status: FinalStatus, reason: string | undefined): Promise<Deployment> {
+    const done = await this.store.finishDeployment(this.deployment.id, status, reason, this.clock.now());
+    this.emit('finished', { status, reason, durationMs: done.durationMs ?? 0, version: done.version });
+    return done;
+  }
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { environmentOf } from '../config.js';
+import { serviceStatus } from '../rollout/status.js';
+import { defineTool, envField, serviceField } from './tool.js';
+
+export const statusTool = defineTool({
+  name: 'get_status',
+  description:
+    'Current state of an environment: per service, the traffic weights of blue and green, which colour is stable and which is standby, the version each runs, ready replicas, ALB target health, and any rollout in progress.',
+  risk: 'read',
+  input: z
+    .object({
+      env: envField,
+      service: serviceField.describe('Service name; omit for every service of the environment.'),
+    })
+    .strict(),
+  summary: (input) => `status of ${input.service ?? 'every service'} in ${input.env}`,
+  target: (input) => ({ env: input.env, service: input.service }),
+  run: async (ctx, input) => {
+    const services = input.service
+      ? [input.service]
+      : Object.keys(environmentOf(ctx.config, input.env).services);
+    const statuses = await Promise.all(services.map((s) => serviceStatus(ctx.engine, input.env, s)));
+    return {
+      env: input.env,
+      services: statuses.map((s) => ({
+        service: s.service,
+        weights: s.weights,
+        blue: s.colours.blue,
+        green: s.colours.green,
+        rollout: s.running
+          ? {
+              deploymentId: s.running.id,
+              version: s.running.version,
+              actor: s.running.actor,
+              startedAt: new Date(s.running.startedAt).toISOString(),
+            }
+          : null,
+        lock: s.lock ? { holder: s.lock.holder, until: new Date(s.lock.expiresAt).toISOString() } : null,
+      })),
+    };
+  },
+});

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { environmentOf, type LoadedConfig } from '../config.js';
+import { JarvisError, isJarvisError, messageOf } from '../errors.js';
+import type { RolloutListener } from '../rollout/events.js';
+import type { RolloutEngine } from '../rollout/engine.js';
+import type { MetricsProvider } from '../platform/metrics/provider.js';
+import type { Store } from '../store/store.js';
+
+export type Risk = 'read' | 'write';
+
+/** What a tool may use. The person's confirmation and MFA never reach a tool: the gate handled them. */
+export interface ToolContext {
+  config: LoadedConfig;
+  engine: RolloutEngine;
+  store: Store;
+  metrics: MetricsProvider;
+  clock: Clock;
+  /** Who the call is for (a Slack user id, a REPL user, `pagerduty`). */
+  actor: string;
+  onEvent?: RolloutListener;
+  signal?: AbortSignal;
+}
+
+/** What the gate needs to know about a call: where it writes. */
+export interface CallTarget {
+  env: string | undefined;
+  service: string | undefined;
+  version?: string | undefined;
+  /** For promotions: the environment the version comes from. */
+  fromEnv?: string | undefined;
+}
+
+/**
+ * One tool: schema first (STYLE.md). `input` is a zod object whose JSON schema is what the model sees;
+ * `summary` is the one line shown in confirmations and the audit log.
+ */
+export interface Tool<S extends z.ZodObject = z.ZodObject> {
+  name: string;
+  description: string;
+  risk: Risk;
+  input: S;
+  summary(input: z.infer<S>, config: LoadedConfig): string;
+  target(input: z.infer<S>, config: LoadedConfig): CallTarget;
+  run(ctx: ToolContext, input: z.infer<S>): Promise<unknown>;
+}
+
+/** Declares a tool with its input type inferred from the schema. */
+export function defineTool<S extends z.ZodObject>(tool: Tool<S>): Tool<S> {
+  return tool;
+}
+
+/** The error result a tool call turns into: the call, its parameters, the upstream error and valid options. */
+export interface ToolError {
+  error: { code: string; message: string; options?: readonly string[]; resource?: string };
+  call: { tool: string; input: unknown };
+}
+
+export function toolError(tool: string, input: unknown, err: unknown): ToolError {
+  if (isJarvisError(err)) {
+    return {
+      error: {
+        code: err.code,
+        message: err.message,
+        ...(err.details.options ? { options: err.details.options } : {}),
+        ...(err.details.resource ? { resource: err.details.resource } : {}),
+      },
+      call: { tool, input },
+    };
+  }
+  if (err instanceof z.ZodError) {
+    return {
+      error: {
+        code: 'INVALID_INPUT',
+        message: err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '),
+      },
+      call: { tool, input },
+    };
+  }
+  return { error: { code: 'INTERNAL', message: messageOf(err) }, call: { tool, input } };
+}
+
+/** The service a call means: the one named, else the configured default, else the environment's only one. */
+export function serviceFor(config: LoadedConfig, env: string, service: string | undefined): string {
+  if (service) return service;
+  const services = Object.keys(environmentOf(config, env).services);
+  if (config.defaultService && services.includes(config.defaultService)) return config.defaultService;
+  if (services.length === 1) return services[0]!;
+  throw new JarvisError(
+    'INVALID_INPUT',
+    `${env} has several services; name one of: ${services.join(', ')}.`,
+    {
+      options: services,
+    },
+  );
+}
+
+/** Input fields shared by tools that act on one service of one environment. */
+export const envField = z.string().min(1).max(63).describe('Environment name, e.g. dev, tst or prd.');
+export const serviceField = z
+  .string()
+  .min(1)
+  .max(63)
+  .optional()
+  .describe('Service name; omit for the default service.');
+export const versionField = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/)
+  .describe('Version to release: the image tag, e.g. 1.3.0.');
