@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { approverProblem } from '../../src/policies/approvals.js';
+import { roleAtLeast, roleOf } from '../../src/policies/rbac.js';
+import { actor, configWith } from './helpers.js';
+
+const config = configWith([
+  [['access', 'defaultRole'], 'viewer'],
+  [['access', 'users'], { alice: 'deployer', bob: 'deployer', ada: 'admin', victor: 'viewer' }],
+  [['environments', 'prd', 'policy', 'writeRole'], 'admin'],
+]);
+const alice = actor('alice', 'deployer');
+
+describe('roleOf and roleAtLeast', () => {
+  it.each([
+    { id: 'ada', role: 'admin' },
+    { id: 'bob', role: 'deployer' },
+    { id: 'stranger', role: 'viewer' },
+    { id: 'constructor', role: 'viewer' },
+    { id: 'ALICE', role: 'viewer' },
+  ] as const)('$id is $role', ({ id, role }) => {
+    // Act
+    const found = roleOf(config, id);
+
+    // Assert
+    expect(found).toBe(role);
+  });
+
+  it.each([
+    ['viewer', 'viewer', true],
+    ['viewer', 'deployer', false],
+    ['deployer', 'deployer', true],
+    ['deployer', 'admin', false],
+    ['admin', 'deployer', true],
+  ] as const)('%s at least %s: %s', (role, least, expected) => {
+    // Act
+    const result = roleAtLeast(role, least);
+
+    // Assert
+    expect(result).toBe(expected);
+  });
+});
+
+describe('approverProblem', () => {
+  it.each([
+    { name: 'a second deployer in dev', approver: 'bob', env: 'dev', problem: undefined },
+    { name: 'an admin in prd', approver: 'ada', env: 'prd', problem: undefined },
+    { name: 'nobody', approver: undefined, env: 'dev', problem: /a second person/ },
+    {
+      name: 'the requester',
+      approver: 'alice',
+      env: 'dev',
+      problem: /alice asked for this change and cannot approve it/,
+    },
+    {
+      name: 'a viewer',
+      approver: 'victor',
+      env: 'dev',
+      problem: /victor is viewer; .* needs the role deployer/,
+    },
+    { name: 'someone unlisted (default viewer)', approver: 'eve', env: 'dev', problem: /eve is viewer/ },
+    {
+      name: 'a deployer where admin is required',
+      approver: 'bob',
+      env: 'prd',
+      problem: /bob is deployer; .* needs the role admin/,
+    },
+    { name: 'PagerDuty', approver: 'pagerduty', env: 'dev', problem: /PagerDuty cannot approve/ },
+    {
+      name: 'anyone, for an unknown environment',
+      approver: 'ada',
+      env: 'stg',
+      problem: /Unknown environment "stg"/,
+    },
+  ])('$name', ({ approver, env, problem }) => {
+    // Act
+    const result = approverProblem(config, { requester: alice, env, service: 'checkout' }, approver);
+
+    // Assert
+    if (problem === undefined) expect(result).toBeUndefined();
+    else expect(result).toMatch(problem);
+  });
+});
