@@ -1,0 +1,213 @@
+import Anthropic, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  AnthropicError,
+  AuthenticationError,
+  PermissionDeniedError,
+  RateLimitError,
+} from '@anthropic-ai/sdk';
+import type {
+  ContentBlockParam,
+  Message as ApiMessage,
+  MessageParam,
+  Tool as ApiTool,
+  TextBlockParam,
+} from '@anthropic-ai/sdk/resources/messages';
+import type { EnvSettings } from '../config/env.js';
+import { JarvisError, messageOf } from '../errors.js';
+import { redact } from '../redact.js';
+import type {
+  ContentBlock,
+  Message,
+  PlannerTurn,
+  PlanRequest,
+  Planner,
+  ToolCall,
+  ToolSpec,
+  Usage,
+} from './types.js';
+
+const EPHEMERAL = { type: 'ephemeral' } as const;
+
+/** How long one request may take before the SDK gives up on it (it retries timeouts). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+export interface AnthropicPlannerDeps {
+  client: Anthropic;
+  model: string;
+  /** Most tokens the model may write per round (`agent.maxTokens`). */
+  maxTokens: number;
+  /** The system prompt ({@link systemPrompt}); sent as one cached block. */
+  system: string;
+}
+
+/**
+ * The Anthropic client Jarvis uses: the key and base URL from the environment, two retries with the SDK's
+ * backoff (429, 5xx, 529, connection errors), and a per-request timeout. Building it performs no request.
+ */
+export function createAnthropicClient(env: EnvSettings, timeoutMs = REQUEST_TIMEOUT_MS): Anthropic {
+  return new Anthropic({
+    apiKey: env.ANTHROPIC_API_KEY ?? null,
+    baseURL: env.ANTHROPIC_BASE_URL ?? null,
+    maxRetries: 2,
+    timeout: timeoutMs,
+  });
+}
+
+/**
+ * Claude as a planner: one streamed Messages API request per round, with prompt caching on the system
+ * block and the tool list (both are identical from one round to the next). Text deltas go to `onText` as
+ * they arrive. Tools are never run here: tool_use blocks come back as tool calls for the loop and its gate.
+ *
+ * `plan()` resolves with whatever the model stopped on, including `max_tokens` and `refusal`; it rejects
+ * only when the API could not answer, with a JarvisError: UNAVAILABLE (connection, timeout, 429, 5xx, 529,
+ * a stream cut short: worth falling back to the offline planner), UPSTREAM (the API refused the request:
+ * bad key, bad request) or ABORTED (the signal fired). Messages name the HTTP status and error type,
+ * never the API key.
+ */
+export class AnthropicPlanner implements Planner {
+  readonly name = 'anthropic';
+
+  constructor(private readonly deps: AnthropicPlannerDeps) {}
+
+  async plan(request: PlanRequest): Promise<PlannerTurn> {
+    const { client, model, maxTokens, system } = this.deps;
+    const tools = toApiTools(request.tools);
+    const params = {
+      model,
+      max_tokens: maxTokens,
+      system: [{ type: 'text', text: system, cache_control: EPHEMERAL }] satisfies TextBlockParam[],
+      ...(tools.length > 0 ? { tools } : {}),
+      messages: request.messages.map(toApiMessage),
+    };
+    let message: ApiMessage;
+    try {
+      const stream = client.messages.stream(params, request.signal ? { signal: request.signal } : undefined);
+      const onText = request.onText;
+      if (onText) stream.on('text', (delta) => onText(delta));
+      message = await stream.finalMessage();
+    } catch (err) {
+      throw this.failure(err);
+    }
+    return toTurn(message);
+  }
+
+  /** An SDK failure as a coded error whose message is safe to show and log. */
+  private failure(err: unknown): JarvisError {
+    const scrub = (text: string): string => {
+      const key = this.deps.client.apiKey;
+      return redact(key && key.length >= 8 ? text.split(key).join('[redacted]') : text);
+    };
+    if (err instanceof APIUserAbortError) {
+      return new JarvisError(
+        'ABORTED',
+        'The request to the Anthropic API was cancelled.',
+        {},
+        { cause: err },
+      );
+    }
+    if (err instanceof APIConnectionTimeoutError) {
+      return new JarvisError(
+        'UNAVAILABLE',
+        'The Anthropic API did not answer in time (timeout).',
+        { upstream: 'timeout' },
+        { cause: err },
+      );
+    }
+    if (err instanceof APIConnectionError) {
+      return new JarvisError(
+        'UNAVAILABLE',
+        'The Anthropic API cannot be reached (connection error).',
+        { upstream: 'connection' },
+        { cause: err },
+      );
+    }
+    if (err instanceof APIError) {
+      const status = err.status === undefined ? 'stream error' : `HTTP ${err.status}`;
+      const what = [status, err.type].filter(Boolean).join(' ');
+      const detail = err.apiMessage ? `: ${scrub(err.apiMessage)}` : '';
+      const retryable = err instanceof RateLimitError || err.status === undefined || err.status >= 500;
+      const refused = err instanceof AuthenticationError || err instanceof PermissionDeniedError;
+      const message = refused
+        ? `The Anthropic API refused the credentials (${what})${detail}. Check ANTHROPIC_API_KEY.`
+        : `The Anthropic API failed (${what})${detail}.`;
+      return new JarvisError(
+        retryable ? 'UNAVAILABLE' : 'UPSTREAM',
+        message,
+        { upstream: String(err.status ?? err.type ?? 'error') },
+        { cause: err },
+      );
+    }
+    if (err instanceof AnthropicError) {
+      // E.g. a stream that ended before the message was complete: the connection dropped mid-answer.
+      return new JarvisError(
+        'UNAVAILABLE',
+        `The Anthropic API answer was cut short: ${scrub(err.message)}`,
+        {},
+        { cause: err },
+      );
+    }
+    return new JarvisError(
+      'UPSTREAM',
+      `The Anthropic API call failed: ${scrub(messageOf(err))}`,
+      {},
+      { cause: err },
+    );
+  }
+}
+
+/** Tools in the API's shape, the last one marked as the end of the cached prefix (system + tools). */
+function toApiTools(specs: readonly ToolSpec[]): ApiTool[] {
+  return specs.map((spec, i) => ({
+    name: spec.name,
+    description: spec.description,
+    input_schema: { ...spec.inputSchema, type: 'object' },
+    ...(i === specs.length - 1 ? { cache_control: EPHEMERAL } : {}),
+  }));
+}
+
+/** Our blocks are the API's blocks; empty text blocks are dropped because the API rejects them. */
+function toApiMessage(message: Message): MessageParam {
+  const content: ContentBlockParam[] = [];
+  for (const block of message.content) {
+    const mapped = toApiBlock(block);
+    if (mapped) content.push(mapped);
+  }
+  return { role: message.role, content };
+}
+
+function toApiBlock(block: ContentBlock): ContentBlockParam | undefined {
+  switch (block.type) {
+    case 'text':
+      return block.text === '' ? undefined : { type: 'text', text: block.text };
+    case 'tool_use':
+      return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
+    case 'tool_result':
+      return {
+        type: 'tool_result',
+        tool_use_id: block.tool_use_id,
+        content: block.content,
+        ...(block.is_error ? { is_error: true } : {}),
+      };
+  }
+}
+
+function toTurn(message: ApiMessage): PlannerTurn {
+  const texts: string[] = [];
+  const toolCalls: ToolCall[] = [];
+  for (const block of message.content) {
+    if (block.type === 'text') texts.push(block.text);
+    else if (block.type === 'tool_use')
+      toolCalls.push({ id: block.id, name: block.name, input: block.input });
+  }
+  const u = message.usage;
+  const usage: Usage = {
+    // Everything billed as input that was not read from the cache, including what was written to it.
+    inputTokens: u.input_tokens + (u.cache_creation_input_tokens ?? 0),
+    cachedTokens: u.cache_read_input_tokens ?? 0,
+    outputTokens: u.output_tokens,
+  };
+  return { text: texts.join('\n\n'), toolCalls, usage, stop: message.stop_reason ?? 'end_turn' };
+}

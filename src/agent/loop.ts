@@ -1,0 +1,334 @@
+import type { Clock } from '../clock.js';
+import type { AgentSettings, LoadedConfig } from '../config.js';
+import { messageOf } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Actor, Decision, MfaOutcome } from '../policies/types.js';
+import { bound, redact } from '../redact.js';
+import type { Store } from '../store/store.js';
+import { toolError, type Tool, type ToolContext } from '../tools/tool.js';
+import type { ConversationMemory } from './memory.js';
+import type { ContentBlock, Interaction, Message, Planner, ToolCall, ToolSpec, Usage } from './types.js';
+
+/** The gate as the loop uses it (PolicyGate implements it). */
+export interface Gate {
+  decide(actor: Actor, tool: Tool, input: unknown): Promise<Decision>;
+}
+
+/** MFA as the loop uses it (MfaService implements it); undefined when no key is configured. */
+export interface MfaVerifier {
+  verify(user: string, code: string, env: string): Promise<MfaOutcome>;
+}
+
+export interface AgentDeps {
+  config: LoadedConfig;
+  tools: ReadonlyMap<string, Tool>;
+  specs: readonly ToolSpec[];
+  gate: Gate;
+  mfa: MfaVerifier | undefined;
+  planner: Planner;
+  /** Used when `planner` fails (the LLM provider is down); the offline grammar. */
+  fallback: Planner;
+  memory: ConversationMemory;
+  store: Store;
+  clock: Clock;
+  /** Everything a tool needs except who it runs for and where progress goes. */
+  toolContext: Omit<ToolContext, 'actor' | 'onEvent' | 'signal'>;
+  logger?: Logger;
+}
+
+/** What happened to one tool call in a turn. */
+export interface CallRecord {
+  tool: string;
+  input: unknown;
+  decision: Decision['kind'] | 'invalid' | 'unknown';
+  outcome: 'ok' | 'error' | 'denied' | 'declined' | 'mfa-failed' | 'invalid';
+}
+
+export interface TurnResult {
+  text: string;
+  calls: CallRecord[];
+  usage: Usage[];
+  /** The planner that produced the answer ('anthropic', 'offline'). */
+  planner: string;
+  /** Set when the main planner failed and the fallback answered. */
+  fallbackReason?: string;
+}
+
+/**
+ * One loop for every channel and both planners: ask the planner, run each tool call through the gate and
+ * the tool, hand back bounded and redacted results, and ask again, up to `agent.maxIterations`.
+ * A failing or unknown tool comes back to the model as an error result, never as a crash.
+ */
+export class Agent {
+  private readonly settings: AgentSettings;
+
+  constructor(private readonly deps: AgentDeps) {
+    this.settings = deps.config.agent;
+  }
+
+  async turn(
+    thread: string,
+    actor: Actor,
+    text: string,
+    io: Interaction,
+    signal?: AbortSignal,
+  ): Promise<TurnResult> {
+    const messages = this.deps.memory.get(thread);
+    messages.push({ role: 'user', content: [{ type: 'text', text }] });
+    const result: TurnResult = { text: '', calls: [], usage: [], planner: this.deps.planner.name };
+    let planner = this.deps.planner;
+    const answer: string[] = [];
+    for (let round = 0; round < this.settings.maxIterations; round++) {
+      let turn;
+      try {
+        turn = await planner.plan({
+          messages,
+          tools: this.deps.specs,
+          ...(io.text ? { onText: (delta: string) => io.text?.(delta) } : {}),
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        if (planner === this.deps.fallback || signal?.aborted) throw err;
+        result.fallbackReason = messageOf(err);
+        this.deps.logger?.warn(
+          { planner: planner.name, err: result.fallbackReason },
+          'planner failed; falling back',
+        );
+        planner = this.deps.fallback;
+        result.planner = planner.name;
+        answer.push(
+          `(The language model is unavailable: ${result.fallbackReason}. Answering with the offline planner.)`,
+        );
+        turn = await planner.plan({
+          messages: lastRequestOnly(messages),
+          tools: this.deps.specs,
+          ...(signal ? { signal } : {}),
+        });
+      }
+      if (turn.usage) result.usage.push(turn.usage);
+      const content: ContentBlock[] = [];
+      if (turn.text) content.push({ type: 'text', text: turn.text });
+      for (const call of turn.toolCalls)
+        content.push({ type: 'tool_use', id: call.id, name: call.name, input: call.input });
+      if (content.length > 0) messages.push({ role: 'assistant', content });
+      if (turn.text) answer.push(turn.text);
+      if (turn.toolCalls.length === 0) break;
+      const results: ContentBlock[] = [];
+      // One call at a time: writes never overlap, and a confirmation is asked for one action at a time.
+      for (const call of turn.toolCalls) {
+        const { block, record } = await this.runCall(call, actor, io, signal);
+        results.push(block);
+        result.calls.push(record);
+      }
+      messages.push({ role: 'user', content: results });
+      if (round === this.settings.maxIterations - 1) {
+        answer.push(
+          `(Stopped after ${this.settings.maxIterations} rounds of tool calls without a final answer.)`,
+        );
+      }
+    }
+    this.deps.memory.trim(messages);
+    result.text = answer.join('\n\n');
+    return result;
+  }
+
+  private async runCall(
+    call: ToolCall,
+    actor: Actor,
+    io: Interaction,
+    signal: AbortSignal | undefined,
+  ): Promise<{ block: ContentBlock; record: CallRecord }> {
+    const tool = this.deps.tools.get(call.name);
+    const fail = (
+      record: CallRecord,
+      code: string,
+      message: string,
+      extra: Record<string, unknown> = {},
+    ) => ({
+      block: this.result(
+        call,
+        { error: { code, message, ...extra }, call: { tool: call.name, input: call.input } },
+        true,
+      ),
+      record,
+    });
+    if (!tool) {
+      const names = [...this.deps.tools.keys()];
+      return fail(
+        { tool: call.name, input: call.input, decision: 'unknown', outcome: 'invalid' },
+        'UNKNOWN_TOOL',
+        `There is no tool "${call.name}".`,
+        { options: names },
+      );
+    }
+    const parsed = tool.input.safeParse(call.input);
+    if (!parsed.success) {
+      const error = toolError(call.name, call.input, parsed.error);
+      return fail(
+        { tool: call.name, input: call.input, decision: 'invalid', outcome: 'invalid' },
+        'INVALID_INPUT',
+        error.error.message,
+      );
+    }
+    const input = parsed.data;
+    const decision = await this.deps.gate.decide(actor, tool, input);
+    const summary = safeSummary(tool, input, this.deps.config);
+    const record: CallRecord = { tool: call.name, input, decision: decision.kind, outcome: 'ok' };
+    const refusal = await this.obtain(decision, tool, input, actor, io);
+    await this.audit(
+      actor,
+      tool.name,
+      summary,
+      decision,
+      refusal ? refusal.outcome : 'approved',
+      refusal ? { reason: refusal.message } : undefined,
+    );
+    if (refusal) return fail({ ...record, outcome: refusal.outcome }, refusal.code, refusal.message);
+    try {
+      const ctx: ToolContext = {
+        ...this.deps.toolContext,
+        actor: actor.id,
+        onEvent: (e) => io.progress(e),
+        ...(signal ? { signal } : {}),
+      };
+      const output = await tool.run(ctx, input);
+      await this.audit(actor, tool.name, summary, decision, 'ok', outcomeDetail(output));
+      return { block: this.result(call, output, false), record };
+    } catch (err) {
+      const error = toolError(call.name, input, err);
+      await this.audit(actor, tool.name, summary, decision, 'error', {
+        code: error.error.code,
+        message: redact(error.error.message),
+      });
+      return { block: this.result(call, error, true), record: { ...record, outcome: 'error' } };
+    }
+  }
+
+  /** Gets what the decision asks for from the person; undefined when the call may run. */
+  private async obtain(
+    decision: Decision,
+    tool: Tool,
+    input: unknown,
+    actor: Actor,
+    io: Interaction,
+  ): Promise<{ outcome: CallRecord['outcome']; code: string; message: string } | undefined> {
+    if (decision.kind === 'allow') return undefined;
+    if (decision.kind === 'deny')
+      return {
+        outcome: 'denied',
+        code: 'DENIED',
+        message: `The policy refused this call: ${decision.reason}`,
+      };
+    const { needs, summary } = decision;
+    if (needs.approval) {
+      const approval = io.approval ? await io.approval(summary, actor) : undefined;
+      if (!approval)
+        return {
+          outcome: 'denied',
+          code: 'APPROVAL_REQUIRED',
+          message:
+            'This action needs a second person’s approval, which this channel cannot collect; ask in Slack.',
+        };
+      if (!approval.approved)
+        return {
+          outcome: 'declined',
+          code: 'NOT_APPROVED',
+          message: 'The approver did not approve this action.',
+        };
+    }
+    if (needs.confirm && !(await io.confirm(summary, needs))) {
+      return {
+        outcome: 'declined',
+        code: 'DECLINED',
+        message: 'The person did not confirm this action; nothing was changed.',
+      };
+    }
+    if (needs.mfa) {
+      const env = tool.target(input as never, this.deps.config).env ?? '';
+      const mfa = this.deps.mfa;
+      if (!mfa)
+        return {
+          outcome: 'denied',
+          code: 'MFA_UNAVAILABLE',
+          message: 'This action needs MFA, but MFA is not configured (JARVIS_MFA_KEY).',
+        };
+      const outcome = await io.mfa(summary, (code) => mfa.verify(actor.id, code, env));
+      if (!outcome.ok)
+        return {
+          outcome: 'mfa-failed',
+          code: 'MFA_FAILED',
+          message: `MFA was not passed: ${outcome.message} Nothing was changed.`,
+        };
+    }
+    return undefined;
+  }
+
+  /** A tool result for the model: redacted, bounded, and marked as untrusted data. */
+  private result(call: ToolCall, output: unknown, isError: boolean): ContentBlock {
+    const json = typeof output === 'string' ? output : JSON.stringify(output);
+    const body = bound(redact(json), this.settings.toolResultBytes);
+    return {
+      type: 'tool_result',
+      tool_use_id: call.id,
+      content: `<tool_output tool="${call.name}">\n${body}\n</tool_output>`,
+      ...(isError ? { is_error: true } : {}),
+    };
+  }
+
+  private async audit(
+    actor: Actor,
+    tool: string,
+    summary: string,
+    decision: Decision,
+    outcome: string,
+    detail: Record<string, unknown> | undefined,
+  ): Promise<void> {
+    const decided =
+      decision.kind === 'ask'
+        ? `ask:${Object.entries(decision.needs)
+            .filter(([, v]) => v)
+            .map(([k]) => k)
+            .join('+')}`
+        : decision.kind;
+    try {
+      await this.deps.store.appendAudit({
+        at: this.deps.clock.now(),
+        actor: actor.id,
+        channel: actor.channel,
+        tool,
+        inputSummary: summary,
+        decision: decided,
+        outcome,
+        detail,
+      });
+    } catch (err) {
+      this.deps.logger?.error({ err: messageOf(err), tool }, 'audit write failed');
+    }
+  }
+}
+
+function safeSummary(tool: Tool, input: unknown, config: LoadedConfig): string {
+  try {
+    return tool.summary(input as never, config);
+  } catch {
+    return `${tool.name} ${JSON.stringify(input)}`;
+  }
+}
+
+/** What the audit log keeps of a tool's output: its status and ids, not the whole result. */
+function outcomeDetail(output: unknown): Record<string, unknown> | undefined {
+  if (!output || typeof output !== 'object') return undefined;
+  const o = output as Record<string, unknown>;
+  const keep = ['deploymentId', 'status', 'version', 'env', 'service', 'reason'];
+  const detail = Object.fromEntries(keep.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+  return Object.keys(detail).length > 0 ? detail : undefined;
+}
+
+/** The fallback planner starts from the person's last request, not a half-finished model exchange. */
+function lastRequestOnly(messages: readonly Message[]): Message[] {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.role === 'user' && m.content.every((b) => b.type === 'text')) return [m];
+  }
+  return [...messages];
+}

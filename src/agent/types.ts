@@ -1,0 +1,76 @@
+import type { RolloutEvent } from '../rollout/events.js';
+import type { Actor, MfaOutcome, Requirements } from '../policies/types.js';
+
+/** A tool as planners see it: name, description and JSON schema of its input. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  risk: 'read' | 'write';
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+/** One block of a message, in the shape the Anthropic API uses (so history maps one to one). */
+export type ContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; tool_use_id: string; content: string; is_error?: boolean };
+
+export interface Message {
+  role: 'user' | 'assistant';
+  content: ContentBlock[];
+}
+
+export interface Usage {
+  inputTokens: number;
+  cachedTokens: number;
+  outputTokens: number;
+}
+
+/** What a planner answers: text for the person, tool calls to run, or both. */
+export interface PlannerTurn {
+  text: string;
+  toolCalls: ToolCall[];
+  usage?: Usage;
+  /** Why the planner stopped: end_turn, tool_use, max_tokens... */
+  stop: string;
+}
+
+export interface PlanRequest {
+  messages: readonly Message[];
+  tools: readonly ToolSpec[];
+  /** Streams text as it is produced (channels render it live). */
+  onText?: (delta: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Claude, or the offline grammar. Throws on an API failure; the loop then falls back. */
+export interface Planner {
+  readonly name: string;
+  plan(request: PlanRequest): Promise<PlannerTurn>;
+}
+
+/**
+ * What the agent loop needs of the channel: to show things and to ask the person. The channel alone
+ * collects confirmations, approvals and codes (DESIGN.md); what it collects goes to the gate.
+ */
+export interface Interaction {
+  /** Shows exactly what will happen and returns true only on an explicit yes. */
+  confirm(summary: string, needs: Requirements): Promise<boolean>;
+  /**
+   * Collects a TOTP code and hands it to `verify`, which the gate supplies; returns its outcome. A channel
+   * may retry on `invalid` (a modal showing the error). The code goes nowhere else.
+   */
+  mfa(summary: string, verify: (code: string) => Promise<MfaOutcome>): Promise<MfaOutcome>;
+  /** A second person's approval, when the channel can obtain one; undefined: it cannot. */
+  approval?(summary: string, requester: Actor): Promise<{ approved: boolean; approver?: string }>;
+  /** Rollout progress. */
+  progress(event: RolloutEvent): void;
+  /** Streamed text of the assistant. */
+  text?(delta: string): void;
+}

@@ -1,0 +1,174 @@
+import type { Readable } from 'node:stream';
+import pc from 'picocolors';
+import type { Agent, TurnResult } from '../agent/loop.js';
+import type { Interaction } from '../agent/types.js';
+import { messageOf } from '../errors.js';
+import type { Actor, MfaOutcome, Requirements } from '../policies/types.js';
+import { formatEvent, type RolloutEvent } from '../rollout/events.js';
+import { LineInput } from './repl-io.js';
+
+export interface ReplOptions {
+  agent: Agent;
+  actor: Actor;
+  input: Readable;
+  output: NodeJS.WritableStream;
+  /** Colours, line editing and Ctrl-C handling: true on a real terminal. */
+  terminal: boolean;
+  /** Printed once at start (what Jarvis is connected to). */
+  banner?: string;
+  /** MFA attempts per action before giving up. */
+  mfaAttempts?: number;
+}
+
+const PROMPT = 'jarvis> ';
+
+/**
+ * The terminal channel. It renders text, tables and live rollout progress, and it alone asks the person:
+ * yes/no confirmations and TOTP codes (hidden, never in history, handed straight to the gate's verifier).
+ * Ctrl-C cancels the question being asked; during a rollout a second Ctrl-C cancels the rollout, which
+ * the engine ends safely (all traffic back on the stable colour).
+ */
+export class Repl {
+  private readonly lines: LineInput;
+  private readonly colour: ReturnType<typeof pc.createColors>;
+  private question: AbortController | undefined;
+  private turn: AbortController | undefined;
+  private interruptedAt = 0;
+  private streamed = false;
+
+  constructor(private readonly opts: ReplOptions) {
+    this.lines = new LineInput(opts.input, opts.output, opts.terminal);
+    this.colour = pc.createColors(opts.terminal);
+    this.lines.onInterrupt = () => this.interrupt();
+  }
+
+  /** Runs until `exit`, end of input or a double Ctrl-C at the prompt. */
+  async run(): Promise<void> {
+    if (this.opts.banner) this.print(this.colour.dim(this.opts.banner));
+    this.print(`Hello ${this.opts.actor.id}. Type "help" for what I can do, "exit" to leave.`);
+    for (;;) {
+      const line = await this.lines.read(this.colour.bold(PROMPT));
+      if (line === undefined || ['exit', 'quit'].includes(line.trim().toLowerCase())) break;
+      if (line.trim() === '') continue;
+      await this.ask(line);
+    }
+    this.lines.close();
+  }
+
+  /** Answers one request; resolves with the turn's result (undefined when it failed). */
+  async ask(text: string): Promise<TurnResult | undefined> {
+    this.turn = new AbortController();
+    this.streamed = false;
+    try {
+      const result = await this.opts.agent.turn(
+        `repl:${this.opts.actor.id}`,
+        this.opts.actor,
+        text,
+        this.interaction(),
+        this.turn.signal,
+      );
+      if (this.streamed) this.print('');
+      else if (result.text) this.print(result.text);
+      return result;
+    } catch (err) {
+      this.print(this.colour.red(`Error: ${messageOf(err)}`));
+      return undefined;
+    } finally {
+      this.turn = undefined;
+    }
+  }
+
+  private interaction(): Interaction {
+    return {
+      confirm: (summary, needs) => this.confirm(summary, needs),
+      mfa: (summary, verify) => this.mfa(summary, verify),
+      progress: (event) => this.progress(event),
+      text: (delta) => {
+        this.streamed = true;
+        this.opts.output.write(delta);
+      },
+    };
+  }
+
+  private async confirm(summary: string, needs: Requirements): Promise<boolean> {
+    this.print(`${this.colour.yellow('About to:')} ${summary}`);
+    if (needs.mfa) this.print(this.colour.dim('Your TOTP code will be asked next.'));
+    const answer = await this.prompt(`Proceed? Type ${this.colour.bold('yes')} to confirm: `);
+    const yes = answer !== undefined && ['yes', 'y'].includes(answer.trim().toLowerCase());
+    if (!yes) this.print(this.colour.dim('Not confirmed; nothing was changed.'));
+    return yes;
+  }
+
+  private async mfa(summary: string, verify: (code: string) => Promise<MfaOutcome>): Promise<MfaOutcome> {
+    const attempts = this.opts.mfaAttempts ?? 3;
+    let outcome: MfaOutcome = { ok: false, reason: 'invalid', message: 'No code was given.' };
+    for (let i = 0; i < attempts; i++) {
+      const code = await this.prompt(`TOTP code for ${this.opts.actor.id} (hidden): `, true);
+      if (code === undefined)
+        return { ok: false, reason: 'invalid', message: 'Cancelled; no code was given.' };
+      outcome = await verify(code.trim());
+      if (outcome.ok) {
+        this.print(this.colour.green('Code accepted.'));
+        return outcome;
+      }
+      this.print(this.colour.red(outcome.message));
+      if (outcome.reason !== 'invalid') break;
+    }
+    return outcome;
+  }
+
+  private prompt(text: string, hidden = false): Promise<string | undefined> {
+    this.question = new AbortController();
+    return this.lines.read(text, { hidden, signal: this.question.signal }).finally(() => {
+      this.question = undefined;
+    });
+  }
+
+  private progress(event: RolloutEvent): void {
+    const line = formatEvent(event);
+    const c = this.colour;
+    if (event.kind === 'analysis') {
+      const paint =
+        event.verdict.outcome === 'pass' ? c.green : event.verdict.outcome === 'fail' ? c.red : c.yellow;
+      this.print(`  ${paint(line)}`);
+    } else if (event.kind === 'finished') {
+      this.print((event.status === 'SUCCESS' ? c.green : c.red)(line));
+    } else {
+      this.print(`  ${c.cyan(line)}`);
+    }
+  }
+
+  /** Ctrl-C: cancel the question; during a turn, a second press within 3 s cancels the turn. */
+  private interrupt(): void {
+    if (this.question) {
+      this.question.abort();
+      return;
+    }
+    const now = Date.now();
+    if (this.turn) {
+      if (now - this.interruptedAt < 3000) {
+        this.print(
+          this.colour.yellow(
+            'Cancelling: a rollout in progress puts all traffic back on the stable colour first.',
+          ),
+        );
+        this.turn.abort(new Error(`cancelled by ${this.opts.actor.id}`));
+      } else {
+        this.print(this.colour.yellow('Press Ctrl-C again within 3 s to cancel what is running.'));
+      }
+      this.interruptedAt = now;
+      return;
+    }
+    if (now - this.interruptedAt < 3000) {
+      this.lines.close();
+      return;
+    }
+    this.interruptedAt = now;
+    this.print(this.colour.dim('\n(Press Ctrl-C again, type "exit" or press Ctrl-D to leave.)'));
+    this.opts.output.write(this.colour.bold(PROMPT));
+  }
+
+  private print(text: string): void {
+    this.opts.output.write(`${text}\n`);
+  }
+}

@@ -1,0 +1,132 @@
+import { pathToFileURL } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig, SANDBOX_CONFIG_PATH } from './config.js';
+import { loadEnvSettings } from './config/env.js';
+import { ConfigError, isJarvisError, messageOf } from './errors.js';
+
+/**
+ * The `jarvis` command. Each subcommand loads and checks its configuration first: a bad configuration is
+ * reported as a list of every problem and exits with status 2, before anything is started.
+ */
+export function buildCli(): Command {
+  const program = new Command('jarvis')
+    .description('ChatOps agent for blue/green releases on AWS (ALB + EKS)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('sandbox')
+    .description(
+      'run the local AWS + EKS + Kubernetes sandbox alone and print the settings that point Jarvis at it',
+    )
+    .option('-c, --config <path>', 'configuration to seed the sandbox from', SANDBOX_CONFIG_PATH)
+    .option('-p, --port <port>', 'port of the AWS endpoint (0: any free port)', parsePort, 4566)
+    .option('-t, --time-scale <n>', 'simulated seconds per real second', parsePositive, 60)
+    .action(async (opts: { config: string; port: number; timeScale: number }) => {
+      const { runSandbox } = await import('./commands/sandbox.js');
+      await runSandbox(opts);
+    });
+
+  program
+    .command('config')
+    .description('check jarvis.config.yaml and the environment, and list every problem')
+    .option('-c, --config <path>', 'configuration file (default: $JARVIS_CONFIG or jarvis.config.yaml)')
+    .action((opts: { config?: string }) => {
+      const env = loadEnvSettings();
+      const cfg = loadConfig(opts.config ?? env.JARVIS_CONFIG ?? 'jarvis.config.yaml');
+      const services = cfg.order.map(
+        (e) => `${e} (${Object.keys(cfg.environments[e]?.services ?? {}).join(', ')})`,
+      );
+      console.log(`${cfg.source}: valid. Environments in promotion order: ${services.join(' → ')}`);
+    });
+
+  for (const [name, description] of [
+    ['chat', 'talk to Jarvis in this terminal (the sandbox when no AWS settings are given)'],
+    ['ask', 'answer one request and exit'],
+    ['slack', 'run the Slack app'],
+    ['serve', 'run Slack, the PagerDuty webhook and /metrics together'],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .allowUnknownOption()
+      .argument('[args...]')
+      .action(() => {
+        throw new NotYetAvailable(name);
+      });
+  }
+  program
+    .command('audit')
+    .description('show the audit log, newest first')
+    .option('--since <when>', 'only entries since an ISO time or a duration ago (30m, 24h, 7d)')
+    .option('--actor <id>', 'only entries of this actor')
+    .option('--limit <n>', 'most entries shown (1-10000)', '50')
+    .option('--json', 'JSON lines instead of a table')
+    .action(async (opts: { since?: string; actor?: string; limit: string; json?: boolean }) => {
+      const { runAudit } = await import('./commands/audit.js');
+      await runAudit(opts);
+    });
+
+  program
+    .command('mfa')
+    .description('manage TOTP enrolment')
+    .command('enroll')
+    .description('create a TOTP secret for a user and show it once, as a QR code and an otpauth:// URI')
+    .argument('<user>', 'Slack user id or REPL login name')
+    .option(
+      '-c, --config <path>',
+      'configuration file (default: $JARVIS_CONFIG, else the sandbox configuration)',
+    )
+    .option('--force', 'replace an existing enrolment')
+    .action(async (user: string, opts: { config?: string; force?: boolean }) => {
+      const { runMfaEnroll } = await import('./commands/mfa.js');
+      await runMfaEnroll(user, opts);
+    });
+
+  return program;
+}
+
+class NotYetAvailable extends Error {
+  constructor(command: string) {
+    super(
+      `"jarvis ${command}" is not available in this version yet; "jarvis sandbox" and "jarvis config" are.`,
+    );
+  }
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a port from 0 to 65535');
+  return n;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+/** Runs the CLI and turns failures into a message and an exit status (2: configuration, 1: anything else). */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 2;
+    }
+    if (err && typeof err === 'object' && 'exitCode' in err && typeof err.exitCode === 'number') {
+      return err.exitCode; // commander already printed help or the usage error
+    }
+    console.error(isJarvisError(err) ? `${err.code}: ${err.message}` : messageOf(err));
+    return 1;
+  }
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) {
+  process.exitCode = await main(process.argv.slice(2));
+}

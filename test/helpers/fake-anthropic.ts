@@ -1,0 +1,274 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A scripted fake of the Anthropic Messages API on 127.0.0.1, for tests that drive the real SDK over real
+ * HTTP (point the client's `baseURL` at `url`). Each `POST /v1/messages` takes the next turn of the script:
+ * a message (text and tool_use blocks; streamed as SSE when the request says `stream: true`, else JSON) or
+ * a failure. Every request is recorded, so tests can assert what was sent (system, tools, cache_control,
+ * messages, model, max_tokens).
+ *
+ * ```ts
+ * const fake = await startFakeAnthropic([
+ *   { content: [{ type: 'tool_use', name: 'get_status', input: { env: 'prd' } }] },
+ *   { content: [{ type: 'text', text: 'All traffic is on blue.' }] },
+ *   { error: 'overloaded' },
+ * ]);
+ * const client = new Anthropic({ apiKey: 'test-key', baseURL: fake.url, maxRetries: 0 });
+ * // ... fake.requests[0].body.tools ...
+ * await fake.close();
+ * ```
+ *
+ * A script that runs out answers HTTP 400 "script exhausted", which the SDK does not retry.
+ */
+
+export type FakeBlock =
+  | { type: 'text'; text: string }
+  /** `id` defaults to `toolu_fake_<n>`. */
+  | { type: 'tool_use'; id?: string; name: string; input: Record<string, unknown> };
+
+export interface FakeUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+}
+
+export interface FakeMessage {
+  content: FakeBlock[];
+  /** Defaults to `tool_use` when a tool_use block is present, else `end_turn`. */
+  stop_reason?: string;
+  usage?: Partial<FakeUsage>;
+  /** Wait this long before answering (to test timeouts and cancellation). */
+  delayMs?: number;
+}
+
+/**
+ * - `overloaded`: HTTP 529 overloaded_error; `server`: HTTP 500 api_error; `rate_limit`: HTTP 429;
+ *   `auth`: HTTP 401 authentication_error (all with `retry-after-ms: 1`, so SDK retries are quick).
+ * - `drop`: the connection is closed without an answer.
+ * - `cut`: a streamed answer starts, then the connection is closed before `message_stop`.
+ */
+export interface FakeFailure {
+  error: 'overloaded' | 'server' | 'rate_limit' | 'auth' | 'drop' | 'cut';
+  delayMs?: number;
+}
+
+export type FakeTurn = FakeMessage | FakeFailure;
+
+/** One request as received: path, headers (lower-case names) and the parsed JSON body. */
+export interface RecordedRequest {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body; tests narrow what they read from it. */
+  body: Record<string, unknown>;
+}
+
+export interface FakeAnthropic {
+  /** Base URL for `new Anthropic({ baseURL })`. */
+  url: string;
+  /** Every request received, in order (retries included). */
+  requests: RecordedRequest[];
+  /** Appends turns to the script. */
+  push(...turns: Array<FakeTurn | ((request: RecordedRequest) => FakeTurn)>): void;
+  close(): Promise<void>;
+}
+
+const FAILURES: Record<'overloaded' | 'server' | 'rate_limit' | 'auth', [number, string, string]> = {
+  overloaded: [529, 'overloaded_error', 'Overloaded'],
+  server: [500, 'api_error', 'Internal server error'],
+  rate_limit: [429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'],
+  auth: [401, 'authentication_error', 'invalid x-api-key'],
+};
+
+/** Starts the fake; `script` may hold turns or functions of the request that return a turn. */
+export async function startFakeAnthropic(
+  script: Array<FakeTurn | ((request: RecordedRequest) => FakeTurn)> = [],
+): Promise<FakeAnthropic> {
+  const queue = [...script];
+  const requests: RecordedRequest[] = [];
+  let messageCount = 0;
+  let toolCount = 0;
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const raw = await readBody(req);
+      if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
+        return sendError(res, 404, 'not_found_error', `${req.method} ${req.url} is not part of this fake`);
+      }
+      const request: RecordedRequest = {
+        path: req.url,
+        headers: req.headers,
+        body: JSON.parse(raw || '{}') as Record<string, unknown>,
+      };
+      requests.push(request);
+      const next = queue.shift();
+      const turn = typeof next === 'function' ? next(request) : next;
+      if (!turn) return sendError(res, 400, 'invalid_request_error', 'fake-anthropic: script exhausted');
+      if (turn.delayMs) await new Promise((r) => setTimeout(r, turn.delayMs));
+      if ('error' in turn) return fail(req, res, turn.error, request);
+      const message = buildMessage(
+        turn,
+        String(request.body.model),
+        ++messageCount,
+        () => `toolu_fake_${++toolCount}`,
+      );
+      if (request.body.stream === true) return streamMessage(res, message);
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${messageCount}` });
+      res.end(JSON.stringify(message));
+    })().catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, 500, 'api_error', `fake-anthropic: ${String(err)}`);
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    push: (...turns) => queue.push(...turns),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function fail(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: FakeFailure['error'],
+  request: RecordedRequest,
+): void {
+  if (error === 'drop') {
+    req.socket.destroy();
+    return;
+  }
+  if (error === 'cut') {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const start = buildMessage({ content: [] }, String(request.body.model), 0, () => '');
+    res.write(sse('message_start', { type: 'message_start', message: start }));
+    res.write(
+      sse('content_block_start', {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'text', text: '' },
+      }),
+    );
+    res.write(
+      sse('content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: 'Checking' },
+      }),
+    );
+    // Let the bytes leave before the socket goes, so the SDK sees a stream that stops mid-answer.
+    setTimeout(() => res.socket?.destroy(), 20);
+    return;
+  }
+  const [status, type, message] = FAILURES[error];
+  sendError(res, status, type, message);
+}
+
+function sendError(res: ServerResponse, status: number, type: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'retry-after-ms': '1' });
+  res.end(JSON.stringify({ type: 'error', error: { type, message } }));
+}
+
+function buildMessage(turn: FakeMessage, model: string, n: number, toolId: () => string) {
+  const content = turn.content.map((b) =>
+    b.type === 'tool_use' ? { ...b, id: b.id ?? toolId() } : { ...b, citations: null },
+  );
+  const usage: FakeUsage = {
+    input_tokens: 100,
+    output_tokens: 20,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+    ...turn.usage,
+  };
+  return {
+    id: `msg_fake_${n}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: turn.stop_reason ?? (content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn'),
+    stop_sequence: null,
+    usage,
+  };
+}
+
+/** The event sequence of the streaming API: start, per block start/deltas/stop, message_delta, stop. */
+function streamMessage(res: ServerResponse, message: ReturnType<typeof buildMessage>): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'request-id': message.id,
+  });
+  const { output_tokens, ...startUsage } = message.usage;
+  res.write(
+    sse('message_start', {
+      type: 'message_start',
+      message: { ...message, content: [], stop_reason: null, usage: { ...startUsage, output_tokens: 1 } },
+    }),
+  );
+  res.write(sse('ping', { type: 'ping' }));
+  message.content.forEach((block, index) => {
+    if (block.type === 'text') {
+      res.write(
+        sse('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'text', text: '', citations: null },
+        }),
+      );
+      for (const piece of chunks(block.text)) {
+        res.write(
+          sse('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'text_delta', text: piece },
+          }),
+        );
+      }
+    } else {
+      const start = { type: 'tool_use', id: block.id, name: block.name, input: {} };
+      res.write(sse('content_block_start', { type: 'content_block_start', index, content_block: start }));
+      for (const piece of chunks(JSON.stringify(block.input), 8)) {
+        res.write(
+          sse('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: piece },
+          }),
+        );
+      }
+    }
+    res.write(sse('content_block_stop', { type: 'content_block_stop', index }));
+  });
+  const delta = { stop_reason: message.stop_reason, stop_sequence: null, stop_details: null };
+  res.write(sse('message_delta', { type: 'message_delta', delta, usage: { output_tokens } }));
+  res.write(sse('message_stop', { type: 'message_stop' }));
+  res.end();
+}
+
+function sse(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** Text in word-sized pieces (JSON in fixed-size ones), as the API streams it. */
+function chunks(text: string, size?: number): string[] {
+  if (size) {
+    const out: string[] = [];
+    for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+    return out;
+  }
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of req) parts.push(chunk as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
