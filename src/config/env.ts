@@ -31,6 +31,8 @@ const EnvSchema = z.object({
     blankIsUnset,
     z.string().startsWith('xapp-', 'must start with xapp-').optional(),
   ),
+  /** Base URL of the Slack Web API (default https://slack.com/api/); only to point Jarvis at a stand-in. */
+  SLACK_API_URL: z.preprocess(blankIsUnset, z.url().optional()),
   PAGERDUTY_WEBHOOK_SECRETS: z.preprocess(blankIsUnset, optionalSecret),
   PAGERDUTY_API_TOKEN: z.preprocess(blankIsUnset, optionalSecret),
   PAGERDUTY_FROM_EMAIL: z.preprocess(blankIsUnset, z.email().optional()),

@@ -247,11 +247,36 @@ export const AgentSchema = z
   .strict();
 export type AgentSettings = z.infer<typeof AgentSchema>;
 
+/** A Slack channel by name (`jarvis-ci`, with or without `#`) or by id (`C0123ABCD`). */
+const slackChannel = z
+  .string()
+  .regex(
+    /^(#?[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{6,})$/,
+    'must be a Slack channel name such as jarvis-ci, or a channel id such as C0123ABCD',
+  );
+
+export const SlackSchema = z
+  .object({
+    /** Channels where Jarvis answers every message and mention; others get a pointer to these. */
+    channels: z.array(slackChannel).min(1).default(['jarvis-ci']),
+    /** Answer direct messages too. */
+    directMessages: z.boolean().default(true),
+    /** Where rollbacks and PagerDuty findings are posted for everyone to see. */
+    announceChannel: slackChannel.default('jarvis-ci'),
+    /** Seconds before a confirm, approve or MFA button stops working (the action is then not taken). */
+    buttonTtlSeconds: z.number().int().min(30).max(3600).default(600),
+    /** Least interval between two edits of a rollout's progress message, in ms (Slack allows ~1/s). */
+    progressIntervalMs: z.number().int().min(0).max(60_000).default(1200),
+  })
+  .strict();
+export type SlackSettings = z.infer<typeof SlackSchema>;
+
 export const ConfigSchema = z
   .object({
     access: AccessSchema.default({ defaultRole: 'viewer', users: {} }),
     agent: AgentSchema.default(AgentSchema.parse({})),
     metrics: MetricsSchema.default({ provider: 'sandbox' }),
+    slack: SlackSchema.default(SlackSchema.parse({})),
     /** The service meant when a request names none ("deploy 1.3.0 to prd"). */
     defaultService: k8sName.optional(),
     /** Environments in promotion order unless `promotionOrder` says otherwise. */
