@@ -40,9 +40,27 @@ export function buildCli(): Command {
       console.log(`${cfg.source}: valid. Environments in promotion order: ${services.join(' → ')}`);
     });
 
+  program
+    .command('chat')
+    .description('talk to Jarvis in this terminal (the embedded sandbox when no AWS settings are given)')
+    .option('-u, --user <id>', 'who you are (default: your login name)')
+    .action(async (opts: { user?: string }) => {
+      const { runChat } = await import('./commands/chat.js');
+      await runChat(opts);
+    });
+
+  program
+    .command('ask')
+    .description('answer one request and exit (status 1 when a tool call failed or was refused)')
+    .argument('<request...>', 'what to do, e.g. "status of prd"')
+    .option('-u, --user <id>', 'who you are (default: your login name)')
+    .action(async (words: string[], opts: { user?: string }) => {
+      const { runAsk } = await import('./commands/chat.js');
+      const status = await runAsk(words.join(' '), opts);
+      if (status !== 0) throw new ExitStatus(status);
+    });
+
   for (const [name, description] of [
-    ['chat', 'talk to Jarvis in this terminal (the sandbox when no AWS settings are given)'],
-    ['ask', 'answer one request and exit'],
     ['slack', 'run the Slack app'],
     ['serve', 'run Slack, the PagerDuty webhook and /metrics together'],
   ] as const) {
@@ -52,9 +70,10 @@ export function buildCli(): Command {
       .allowUnknownOption()
       .argument('[args...]')
       .action(() => {
-        throw new NotYetAvailable(name);
+        throw new Error(`"jarvis ${name}" is not available in this version yet.`);
       });
   }
+
   program
     .command('audit')
     .description('show the audit log, newest first')
@@ -86,11 +105,10 @@ export function buildCli(): Command {
   return program;
 }
 
-class NotYetAvailable extends Error {
-  constructor(command: string) {
-    super(
-      `"jarvis ${command}" is not available in this version yet; "jarvis sandbox" and "jarvis config" are.`,
-    );
+/** A command's own non-zero exit status, with nothing more to print. */
+class ExitStatus extends Error {
+  constructor(readonly status: number) {
+    super(`exit status ${status}`);
   }
 }
 
@@ -113,6 +131,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await buildCli().parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
+    if (err instanceof ExitStatus) return err.status;
     if (err instanceof ConfigError) {
       console.error(err.message);
       return 2;

@@ -20,10 +20,13 @@ const REDACT = [
   'req.headers.authorization',
 ];
 
-/** The process logger; JSON lines on stderr so stdout stays the channel's (REPL output, printed settings). */
-export function createLogger(level = 'info'): Logger {
+/**
+ * The process logger: JSON lines on stderr (or a file, for the REPL, whose terminal is the person's), so
+ * stdout stays the channel's (REPL output, printed settings).
+ */
+export function createLogger(level = 'info', destination: number | string = 2): Logger {
   return pino(
     { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'jarvis' } },
-    pino.destination(2),
+    pino.destination(typeof destination === 'string' ? { dest: destination, mkdir: true } : destination),
   );
 }

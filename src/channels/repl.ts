@@ -168,6 +168,11 @@ export class Repl {
     this.opts.output.write(this.colour.bold(PROMPT));
   }
 
+  /** Stops reading input; an ongoing `run()` ends as at end of input. */
+  close(): void {
+    this.lines.close();
+  }
+
   private print(text: string): void {
     this.opts.output.write(`${text}\n`);
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { serviceOf } from '../config.js';
 import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
-import { describeRollout } from './render.js';
+import { describeRollout, renderRollout } from './render.js';
 
 export const deployTool = defineTool({
   name: 'deploy_service',
@@ -31,4 +31,5 @@ export const deployTool = defineTool({
     });
     return describeRollout(result);
   },
+  render: renderRollout,
 });

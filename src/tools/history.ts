@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { environmentOf } from '../config.js';
+import { duration, percent, record, records, textTable } from './text.js';
 import { defineTool, envField, serviceField } from './tool.js';
 
 export const historyTool = defineTool({
@@ -49,4 +50,31 @@ export const historyTool = defineTool({
       },
     };
   },
+  render: renderHistory,
 });
+
+function renderHistory(output: unknown): string | undefined {
+  const r = record(output);
+  const rows = records(r?.deployments);
+  if (!r) return undefined;
+  if (rows.length === 0) return `No deployments recorded in ${String(r.env)} yet.`;
+  const summary = record(r.summary) ?? {};
+  const table = textTable(
+    ['date (UTC)', 'service', 'version', 'duration', 'strategy', 'deployer', 'status', 'reason'],
+    rows.map((d) => [
+      typeof d.date === 'string' ? d.date.slice(0, 16).replace('T', ' ') : d.date,
+      d.service,
+      d.version,
+      duration(d.durationSeconds),
+      d.strategy,
+      d.deployer,
+      d.status,
+      d.reason,
+    ]),
+  );
+  return [
+    `Deployment history of ${String(r.env)}, newest first:`,
+    table,
+    `${rows.length} deployments; success rate ${percent(summary.successRate, 0)}, average duration ${duration(summary.averageDurationSeconds)}.`,
+  ].join('\n');
+}

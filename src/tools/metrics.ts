@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { environmentOf } from '../config.js';
 import { messageOf } from '../errors.js';
 import type { Deployment } from '../store/store.js';
+import { duration, percent, record, records, textTable } from './text.js';
 import { defineTool, serviceField, serviceFor, type ToolContext } from './tool.js';
 
 const DAY_MS = 86_400_000;
@@ -39,6 +40,7 @@ export const metricsTool = defineTool({
       : null;
     return { days: input.days, since: new Date(since).toISOString(), environments, live };
   },
+  render: renderMetrics,
 });
 
 async function doraOf(
@@ -106,4 +108,38 @@ async function liveFigures(ctx: ToolContext, env: string, service: string) {
     blue: await colour('blue'),
     green: await colour('green'),
   };
+}
+
+function renderMetrics(output: unknown): string | undefined {
+  const r = record(output);
+  const envs = records(r?.environments);
+  if (!r || envs.length === 0) return undefined;
+  const table = textTable(
+    ['env', 'deployments', 'successes', 'failures', 'rollbacks', 'aborted', 'MTTR', 'change failure rate'],
+    envs.map((e) => [
+      e.env,
+      e.deployments,
+      e.successes,
+      e.failures,
+      e.rollbacks,
+      e.aborted,
+      duration(e.meanTimeToRestoreSeconds),
+      percent(e.changeFailureRate, 1),
+    ]),
+  );
+  const lines = [`Deployment metrics for the last ${String(r.days)} days:`, table];
+  const live = record(r.live);
+  if (live) {
+    const colour = (c: unknown): string => {
+      const f = record(c);
+      if (!f) return '–';
+      if (typeof f.error === 'string') return `unavailable (${f.error})`;
+      const p99 = typeof f.p99Ms === 'number' ? `${f.p99Ms} ms` : '–';
+      return `${percent(f.errorRate)} errors, p99 ${p99}, ${String(f.requests)} requests`;
+    };
+    lines.push(
+      `Live, ${String(live.service)} over the last ${duration(live.windowSeconds)}: blue ${colour(live.blue)}; green ${colour(live.green)}.`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { promote } from '../rollout/rollback.js';
 import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
-import { describeRollout } from './render.js';
+import { describeRollout, renderRollout } from './render.js';
 
 export const promoteTool = defineTool({
   name: 'promote_version',
@@ -36,4 +36,5 @@ export const promoteTool = defineTool({
     });
     return describeRollout(result);
   },
+  render: renderRollout,
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { rollback } from '../rollout/rollback.js';
 import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
-import { describeRollout } from './render.js';
+import { describeRollout, renderRollout } from './render.js';
 
 export const rollbackTool = defineTool({
   name: 'rollback_service',
@@ -35,4 +35,5 @@ export const rollbackTool = defineTool({
     });
     return describeRollout(result);
   },
+  render: renderRollout,
 });

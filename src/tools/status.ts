@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { environmentOf } from '../config.js';
 import { serviceStatus } from '../rollout/status.js';
+import { record, records, textTable } from './text.js';
 import { defineTool, envField, serviceField } from './tool.js';
 
 export const statusTool = defineTool({
@@ -40,4 +41,41 @@ export const statusTool = defineTool({
       })),
     };
   },
+  render: renderStatus,
 });
+
+function renderStatus(output: unknown): string | undefined {
+  const r = record(output);
+  const services = records(r?.services);
+  if (!r || services.length === 0) return undefined;
+  const lines = [`Status of ${String(r.env)}:`];
+  for (const s of services) {
+    const weights = record(s.weights) ?? {};
+    lines.push(
+      `${String(s.service)}: Blue ${String(weights.blue)}% | Green ${String(weights.green)}%`,
+      textTable(
+        ['colour', 'role', 'version', 'ready', 'targets healthy', 'problems'],
+        ['blue', 'green'].map((name) => {
+          const c = record(s[name]) ?? {};
+          const targets = record(c.targets) ?? {};
+          const problems = Array.isArray(targets.problems) ? targets.problems.join('; ') : '';
+          return [
+            name,
+            c.role,
+            c.version,
+            `${String(c.readyReplicas)}/${String(c.replicas)}`,
+            `${String(targets.healthy)}/${String(targets.total)}`,
+            problems || '–',
+          ];
+        }),
+      ),
+    );
+    const rollout = record(s.rollout);
+    if (rollout) {
+      lines.push(
+        `Rollout in progress: ${String(rollout.version)} by ${String(rollout.actor)} since ${String(rollout.startedAt)}.`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

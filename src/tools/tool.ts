@@ -43,6 +43,12 @@ export interface Tool<S extends z.ZodObject = z.ZodObject> {
   summary(input: z.infer<S>, config: LoadedConfig): string;
   target(input: z.infer<S>, config: LoadedConfig): CallTarget;
   run(ctx: ToolContext, input: z.infer<S>): Promise<unknown>;
+  /**
+   * The result as people read it (plain text, tables in monospace), for channels and the offline planner.
+   * It receives the result as it came back through the loop (parsed JSON, possibly from a bounded copy),
+   * so it must not trust its shape: return undefined when it cannot render it, and the raw JSON is shown.
+   */
+  render?(output: unknown): string | undefined;
 }
 
 /** Declares a tool with its input type inferred from the schema. */

@@ -1,0 +1,107 @@
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { TurnResult } from '../agent/loop.js';
+import { createAgent, type AgentKit } from '../agent/factory.js';
+import { startJarvis, wantsSandbox, type Jarvis } from '../app.js';
+import { Repl } from '../channels/repl.js';
+import { loadEnvSettings, type EnvSettings } from '../config/env.js';
+import { createLogger } from '../logger.js';
+import { roleOf } from '../policies/rbac.js';
+import type { Actor } from '../policies/types.js';
+
+export interface ChatOptions {
+  /** Who is at the terminal; default the login name. */
+  user?: string;
+}
+
+interface Session {
+  jarvis: Jarvis;
+  kit: AgentKit;
+  repl: Repl;
+  close(): Promise<void>;
+}
+
+/**
+ * `jarvis chat` (and `npm start`): the REPL. Without AWS settings it runs on an in-process sandbox and
+ * says so. Logs go to `<JARVIS_DATA_DIR>/jarvis.log`: the terminal belongs to the conversation.
+ */
+export async function runChat(opts: ChatOptions): Promise<void> {
+  const session = await open(opts, loadEnvSettings());
+  try {
+    await session.repl.run();
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * `jarvis ask "<request>"`: answers one request and exits. Questions (confirmation, TOTP code) are asked
+ * on this terminal, or read from standard input when it is piped. Resolves with the exit status: 0 when
+ * every tool call ran and succeeded, 1 when one failed, was refused or was not confirmed.
+ */
+export async function runAsk(request: string, opts: ChatOptions): Promise<number> {
+  const session = await open(opts, loadEnvSettings(), { quiet: true });
+  try {
+    const result = await session.repl.ask(request);
+    return result && succeeded(result) ? 0 : 1;
+  } finally {
+    await session.close();
+  }
+}
+
+/** True when the turn answered and none of its tool calls failed, was refused or declined. */
+export function succeeded(result: TurnResult): boolean {
+  return result.calls.every((c) => c.outcome === 'ok');
+}
+
+async function open(opts: ChatOptions, env: EnvSettings, { quiet = false } = {}): Promise<Session> {
+  // The terminal is the conversation's: the AWS SDK's notice about Node 20 support (a documented switch)
+  // would land in the middle of it. Set the variable to false to see it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const sandbox = wantsSandbox(process.env);
+  const logger = createLogger(env.LOG_LEVEL, join(env.JARVIS_DATA_DIR, 'jarvis.log'));
+  // The sandbox runs a minute a second unless JARVIS_TIME_SCALE says otherwise.
+  const timeScale = process.env.JARVIS_TIME_SCALE ? env.JARVIS_TIME_SCALE : undefined;
+  const jarvis = await startJarvis({ env, sandbox, logger, ...(timeScale ? { timeScale } : {}) });
+  const kit = createAgent(jarvis, { env, sandbox, logger });
+  const id = opts.user ?? userInfo().username;
+  const actor: Actor = { id, role: roleOf(jarvis.config, id), channel: quiet ? 'cli' : 'repl' };
+  const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const repl = new Repl({
+    agent: kit.agent,
+    actor,
+    input: process.stdin,
+    output: process.stdout,
+    terminal,
+    ...(quiet ? {} : { banner: banner(jarvis, kit, actor) }),
+  });
+  return {
+    jarvis,
+    kit,
+    repl,
+    close: async () => {
+      repl.close();
+      await jarvis.close();
+    },
+  };
+}
+
+function banner(jarvis: Jarvis, kit: AgentKit, actor: Actor): string {
+  const where = jarvis.sandbox
+    ? `the embedded sandbox (no AWS settings given; simulated time x${scaleOf(jarvis)})`
+    : `AWS, configuration ${jarvis.config.source}`;
+  const planner =
+    kit.planner.name === 'offline'
+      ? 'the offline planner (set ANTHROPIC_API_KEY for Claude)'
+      : `Claude (${kit.planner.name}), with the offline planner as fallback`;
+  const recovered = jarvis.recovered.map((r) => `\nRecovered at start: ${r.detail}`).join('');
+  const mfa = kit.mfa
+    ? `prd writes ask for your TOTP code; enrol with "npx jarvis mfa enroll ${actor.id}".`
+    : 'MFA is not configured (JARVIS_MFA_KEY): writes that need it are refused.';
+  return `Jarvis on ${where}, answering with ${planner}. You are ${actor.id} (${actor.role}); ${mfa}${recovered}`;
+}
+
+function scaleOf(jarvis: Jarvis): number {
+  const clock = jarvis.clock as { scale?: number };
+  return clock.scale ?? 1;
+}
