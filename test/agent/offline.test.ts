@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { OfflinePlanner } from '../../src/agent/offline.js';
+import type { Message } from '../../src/agent/types.js';
+import { loadConfig, SANDBOX_CONFIG_PATH } from '../../src/config.js';
+import { RELEASE_TOOLS, toolRegistry } from '../../src/tools/index.js';
+
+const config = loadConfig(SANDBOX_CONFIG_PATH);
+const tools = toolRegistry();
+const planner = new OfflinePlanner({ config, tools });
+
+const user = (text: string): Message => ({ role: 'user', content: [{ type: 'text', text }] });
+
+describe('offline planner: the commands people type', () => {
+  it.each([
+    ['deploy 1.3.0 to prd using blue-green', 'deploy_service', { env: 'prd', version: '1.3.0' }],
+    ['Deploy 1.3.0 to production', 'deploy_service', { env: 'prd', version: '1.3.0' }],
+    [
+      'deploy checkout v1.3.0-errors to dev',
+      'deploy_service',
+      { env: 'dev', version: 'v1.3.0-errors', service: 'checkout' },
+    ],
+    ['<@U0JARVIS> deploy 1.3.0 to tst please', 'deploy_service', { env: 'tst', version: '1.3.0' }],
+    ['rollback prd to previous version', 'rollback_service', { env: 'prd' }],
+    ['roll back prd', 'rollback_service', { env: 'prd' }],
+    ['rollback prd to 1.2.0', 'rollback_service', { env: 'prd', version: '1.2.0' }],
+    ['rollback catalog in tst', 'rollback_service', { env: 'tst', service: 'catalog' }],
+    ['promote 1.3.0 from tst to prd', 'promote_version', { version: '1.3.0', from: 'tst', to: 'prd' }],
+    ['promote 1.3.0 to prd', 'promote_version', { version: '1.3.0', from: 'tst', to: 'prd' }],
+    ['show deployment metrics for last 7 days', 'get_deployment_metrics', { days: 7 }],
+    ['metrics for prd over the last 2 weeks', 'get_deployment_metrics', { days: 14, env: 'prd' }],
+    ['show deployment history for prd', 'get_deployment_history', { env: 'prd' }],
+    ['history of catalog in dev', 'get_deployment_history', { env: 'dev', service: 'catalog' }],
+    ['status of prd', 'get_status', { env: 'prd' }],
+    ["what's running in production?", 'get_status', { env: 'prd' }],
+    ['diagnose prd', 'diagnose_service', { env: 'prd' }],
+    ['diagnose checkout in prd', 'diagnose_service', { env: 'prd', service: 'checkout' }],
+  ])('"%s" → %s %o', (text, name, input) => {
+    expect(planner.parse(text)).toEqual({ call: { name, input } });
+  });
+
+  it.each([
+    ['deploy 1.3.0 to qa', /no environment "qa".*dev, tst, prd/],
+    ['deploy billing 1.3.0 to dev', /no service "billing".*checkout, catalog/],
+    ['deploy to prd', /deploy <version> to <env>/],
+    ['rollback', /rollback <env>/],
+    ['status', /Which environment\? One of dev, tst, prd/],
+    ['promote 1.3.0 to dev', /dev is the first environment/],
+    ['make me a sandwich', /did not understand "make me a sandwich"[\s\S]*deploy 1\.3\.0 to dev/],
+  ])('answers "%s" with text, never a guessed call', (text, expected) => {
+    const parsed = planner.parse(text);
+    expect(parsed).not.toHaveProperty('call');
+    expect(parsed).toHaveProperty('text');
+    expect((parsed as { text: string }).text).toMatch(expected);
+  });
+
+  it('lists what it understands on "help"', () => {
+    const parsed = planner.parse('help') as { text: string };
+    for (const example of [
+      'deploy 1.3.0 to dev',
+      'promote 1.3.0 from tst to prd',
+      'rollback prd',
+      'diagnose prd',
+    ]) {
+      expect(parsed.text).toContain(example);
+    }
+  });
+
+  it('plans one tool call with a fresh id, then ends the turn with the rendered result', async () => {
+    const first = await planner.plan({ messages: [user('show deployment history for prd')], tools: [] });
+    expect(first.stop).toBe('tool_use');
+    expect(first.toolCalls).toHaveLength(1);
+    const call = first.toolCalls[0]!;
+    expect(call).toMatchObject({ name: 'get_deployment_history', input: { env: 'prd' } });
+
+    const result = {
+      env: 'prd',
+      deployments: [
+        {
+          service: 'checkout',
+          version: '1.3.0',
+          date: '2026-11-20T10:00:00.000Z',
+          durationSeconds: 412,
+          strategy: 'blue-green',
+          deployer: 'alice',
+          status: 'SUCCESS',
+          reason: null,
+        },
+      ],
+      summary: { count: 1, successRate: 1, averageDurationSeconds: 412 },
+    };
+    const second = await planner.plan({
+      messages: [
+        user('show deployment history for prd'),
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: call.id, name: call.name, input: call.input }],
+        },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: call.id,
+              content: `<tool_output tool="get_deployment_history">\n${JSON.stringify(result)}\n</tool_output>`,
+            },
+          ],
+        },
+      ],
+      tools: [],
+    });
+    expect(second.toolCalls).toEqual([]);
+    expect(second.stop).toBe('end_turn');
+    expect(second.text).toContain('Deployment history of prd');
+    expect(second.text).toMatch(/│ 2026-11-20 10:00 │ checkout │ 1\.3\.0\s+│ 6m 52s/);
+    expect(second.text).toContain('success rate 100%');
+  });
+
+  it('renders an error result with its code, message and the valid options', async () => {
+    const error = {
+      error: { code: 'NOT_FOUND', message: 'no environment qa', options: ['dev', 'tst', 'prd'] },
+    };
+    const turn = await planner.plan({
+      messages: [
+        user('status of qa'),
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 't1', name: 'get_status', input: { env: 'qa' } }],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 't1', content: JSON.stringify(error), is_error: true },
+          ],
+        },
+      ],
+      tools: [],
+    });
+    expect(turn.text).toBe('get_status failed (NOT_FOUND): no environment qa\nValid options: dev, tst, prd.');
+  });
+
+  it('shows a result cut by the size bound as text instead of failing', async () => {
+    const cut =
+      '{"env":"prd","services":[{"service":"checkout"\n[... 9000 bytes in all; the last 8000 bytes were left out]';
+    const turn = await planner.plan({
+      messages: [
+        user('status of prd'),
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 't1', name: 'get_status', input: { env: 'prd' } }],
+        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: cut }] },
+      ],
+      tools: [],
+    });
+    expect(turn.text).toBe(cut);
+  });
+
+  it('says so when the command needs a tool that is not registered here', async () => {
+    const without = new OfflinePlanner({
+      config,
+      tools: toolRegistry(RELEASE_TOOLS.filter((t) => t.name !== 'get_status')),
+    });
+    const turn = await without.plan({ messages: [user('status of prd')], tools: [] });
+    expect(turn.toolCalls).toEqual([]);
+    expect(turn.text).toContain('the get_status tool is not available here');
+  });
+});

@@ -1,0 +1,117 @@
+import { PassThrough } from 'node:stream';
+import { generate } from 'otplib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAgent, type AgentKit } from '../../src/agent/factory.js';
+import { Repl } from '../../src/channels/repl.js';
+import { loadEnvSettings } from '../../src/config/env.js';
+import { startHarness, type Harness } from '../helpers/jarvis.js';
+
+/** The REPL on in-memory streams: what it printed so far, and a way to wait for a prompt. */
+function terminal() {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  return {
+    input,
+    output,
+    printed: () => text,
+    /** Resolves once the output (after `from` characters) matches `pattern`. */
+    async until(pattern: RegExp, from = 0, timeoutMs = 20_000): Promise<number> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = pattern.exec(text.slice(from));
+        if (m) return from + m.index + m[0].length;
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in REPL output:\n${text.slice(from)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    type: (line: string) => input.write(`${line}\n`),
+  };
+}
+
+describe('REPL channel', () => {
+  let h: Harness;
+  let kit: AgentKit;
+
+  beforeEach(async () => {
+    h = await startHarness(2000);
+    const env = loadEnvSettings({ JARVIS_DATA_DIR: h.dir, LOG_LEVEL: 'silent' });
+    kit = createAgent(h.jarvis, { env, sandbox: true });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('runs a prd deploy end to end: confirmation, hidden TOTP code, live progress, rendered result', async () => {
+    // prd wants the version to have succeeded in tst first, and tst in dev.
+    for (const env of ['dev', 'tst']) {
+      const r = await h.jarvis.engine.deploy({ env, service: 'checkout', version: '1.3.0', actor: 'alice' });
+      expect(r.deployment.status).toBe('SUCCESS');
+    }
+    const { uri } = await kit.mfa!.enroll('alice');
+    const secret = new URL(uri).searchParams.get('secret')!;
+    const t = terminal();
+    const repl = new Repl({
+      agent: kit.agent,
+      actor: { id: 'alice', role: 'deployer', channel: 'repl' },
+      input: t.input,
+      output: t.output,
+      terminal: false,
+    });
+    const running = repl.run();
+
+    let at = await t.until(/jarvis> /);
+    t.type('deploy 1.3.0 to prd using blue-green');
+    at = await t.until(/About to: deploy checkout 1\.3\.0 to prd \(blue\/green, steps 10→25→50→100%\)/, at);
+    at = await t.until(/Proceed\? Type yes to confirm: /, at);
+    expect(h.weights('prd', 'checkout')).toEqual({ blue: 100, green: 0 }); // nothing before the yes
+    t.type('yes');
+    at = await t.until(/TOTP code for alice \(hidden\): /, at);
+    const code = await generate({ secret });
+    t.type(code);
+    at = await t.until(/Code accepted\./, at);
+    at = await t.until(/SUCCESS: prd\/checkout 1\.3\.0/, at, 60_000);
+    at = await t.until(/jarvis> /, at);
+    t.type('exit');
+    await running;
+
+    const out = t.printed();
+    for (const step of [10, 25, 50, 100]) {
+      expect(out).toContain(`[${step}%] Blue: ${100 - step}% | Green: ${step}%`);
+    }
+    expect(out).toContain('Deployment of checkout 1.3.0 to prd succeeded (green)');
+    expect(out).not.toContain(code);
+    expect(h.weights('prd', 'checkout')).toEqual({ blue: 0, green: 100 });
+    expect(h.version('prd', 'checkout', 'green')).toBe('1.3.0');
+    const audit = await h.jarvis.store.listAudit({ limit: 50 });
+    expect(audit.map((e) => [e.tool, e.decision, e.outcome])).toContainEqual([
+      'deploy_service',
+      'ask:confirm+mfa',
+      'ok',
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(code);
+  });
+
+  it('changes nothing when the person does not type yes', async () => {
+    const t = terminal();
+    const repl = new Repl({
+      agent: kit.agent,
+      actor: { id: 'bob', role: 'deployer', channel: 'repl' },
+      input: t.input,
+      output: t.output,
+      terminal: false,
+    });
+    const running = repl.run();
+    let at = await t.until(/jarvis> /);
+    t.type('rollback dev');
+    at = await t.until(/Proceed\? Type yes to confirm: /, at);
+    t.type('no');
+    at = await t.until(/Not confirmed; nothing was changed\./, at);
+    at = await t.until(/Cancelled \(DECLINED\)/, at);
+    t.input.end();
+    await running;
+    expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+    expect(await h.jarvis.store.listDeployments({ env: 'dev', limit: 10 })).toEqual([]);
+  });
+});
