@@ -72,7 +72,7 @@ describe('REPL channel', () => {
     t.type(code);
     at = await t.until(/Code accepted\./, at);
     at = await t.until(/SUCCESS: prd\/checkout 1\.3\.0/, at, 60_000);
-    at = await t.until(/jarvis> /, at);
+    await t.until(/jarvis> /, at);
     t.type('exit');
     await running;
 
@@ -108,7 +108,7 @@ describe('REPL channel', () => {
     at = await t.until(/Proceed\? Type yes to confirm: /, at);
     t.type('no');
     at = await t.until(/Not confirmed; nothing was changed\./, at);
-    at = await t.until(/Cancelled \(DECLINED\)/, at);
+    await t.until(/Cancelled \(DECLINED\)/, at);
     t.input.end();
     await running;
     expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
