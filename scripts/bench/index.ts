@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, run against the in-process sandbox, figures printed as a table.
 // A figure with a goal is compared with a baseline measured in this same run where the goal is a ratio.
+import { benchAgentTurn, benchGrammar, benchPromptSize } from './agent.js';
 import { benchBreachToAbort, benchJournal, benchRollback } from './rollout.js';
 import { table, type Figure } from './stats.js';
 
@@ -7,6 +8,9 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['rollback', () => benchRollback()],
   ['abort', () => benchBreachToAbort()],
   ['store', () => benchJournal()],
+  ['agent', () => benchAgentTurn()],
+  ['grammar', () => benchGrammar()],
+  ['prompt', () => benchPromptSize()],
 ];
 
 const only = process.argv.slice(2);
