@@ -69,6 +69,7 @@ export class Repl {
       );
       if (this.streamed) this.print('');
       else if (result.text) this.print(result.text);
+      if (result.usage.length > 0) this.print(this.colour.dim(usageLine(result)));
       return result;
     } catch (err) {
       this.print(this.colour.red(`Error: ${messageOf(err)}`));
@@ -176,4 +177,12 @@ export class Repl {
   private print(text: string): void {
     this.opts.output.write(`${text}\n`);
   }
+}
+
+/** Tokens of a turn, summed over its rounds: "tokens: 1234 in (1100 cached), 56 out, 2 requests". */
+export function usageLine(result: TurnResult): string {
+  const sum = (k: 'inputTokens' | 'cachedTokens' | 'outputTokens') =>
+    result.usage.reduce((a, u) => a + u[k], 0);
+  const n = result.usage.length;
+  return `tokens: ${sum('inputTokens')} in (${sum('cachedTokens')} cached), ${sum('outputTokens')} out, ${n} request${n === 1 ? '' : 's'}`;
 }

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { generate } from 'otplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent, type AgentKit } from '../../src/agent/factory.js';
-import { Repl } from '../../src/channels/repl.js';
+import { Repl, usageLine } from '../../src/channels/repl.js';
 import { loadEnvSettings } from '../../src/config/env.js';
 import { startHarness, type Harness } from '../helpers/jarvis.js';
 
@@ -35,7 +35,7 @@ describe('REPL channel', () => {
   let kit: AgentKit;
 
   beforeEach(async () => {
-    h = await startHarness(2000);
+    h = await startHarness(600);
     const env = loadEnvSettings({ JARVIS_DATA_DIR: h.dir, LOG_LEVEL: 'silent' });
     kit = createAgent(h.jarvis, { env, sandbox: true });
   });
@@ -47,7 +47,7 @@ describe('REPL channel', () => {
     // prd wants the version to have succeeded in tst first, and tst in dev.
     for (const env of ['dev', 'tst']) {
       const r = await h.jarvis.engine.deploy({ env, service: 'checkout', version: '1.3.0', actor: 'alice' });
-      expect(r.deployment.status).toBe('SUCCESS');
+      expect(r.deployment.status, r.deployment.reason).toBe('SUCCESS');
     }
     const { uri } = await kit.mfa!.enroll('alice');
     const secret = new URL(uri).searchParams.get('secret')!;
@@ -113,5 +113,20 @@ describe('REPL channel', () => {
     await running;
     expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
     expect(await h.jarvis.store.listDeployments({ env: 'dev', limit: 10 })).toEqual([]);
+  });
+});
+
+describe('usageLine', () => {
+  it('sums the tokens of every request of a turn', () => {
+    const line = usageLine({
+      text: '',
+      calls: [],
+      planner: 'anthropic',
+      usage: [
+        { inputTokens: 1800, cachedTokens: 1600, outputTokens: 40 },
+        { inputTokens: 2100, cachedTokens: 1700, outputTokens: 60 },
+      ],
+    });
+    expect(line).toBe('tokens: 3900 in (3300 cached), 100 out, 2 requests');
   });
 });
