@@ -197,19 +197,21 @@ export class KubeAdapter implements IngressAnnotations {
 
   /**
    * The tail of a container's log: `tailLines` (default 200) and at most `limitBytes` (default 64 KiB),
-   * so that what reaches a person or a model is bounded. The text is the workload's: untrusted data.
+   * so that what reaches a person or a model is bounded; `previous` reads the instance that ended last
+   * (what a crash loop is diagnosed from). The text is the workload's: untrusted data.
    * INVALID_INPUT when the container has not started (the message says why, e.g. image pull failures).
    */
   async podLogs(
     namespace: string,
     pod: string,
-    opts: { container?: string; tailLines?: number; limitBytes?: number } = {},
+    opts: { container?: string; tailLines?: number; limitBytes?: number; previous?: boolean } = {},
   ): Promise<string> {
     return callKube({ op: 'read log', resource: `${namespace}/pod/${pod}` }, this.policy, async () =>
       (await this.clients()).core.readNamespacedPodLog({
         name: pod,
         namespace,
         ...(opts.container ? { container: opts.container } : {}),
+        ...(opts.previous ? { previous: true } : {}),
         tailLines: opts.tailLines ?? DEFAULT_LOG_LINES,
         limitBytes: opts.limitBytes ?? DEFAULT_LOG_BYTES,
       }),

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { LoadedConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { MetricsProvider } from '../platform/metrics/provider.js';
+import type { EventSummary, PodSummary } from '../platform/kube-types.js';
 import type { DeploymentState, ServiceRoute, TargetHealthEntry, Weights } from '../platform/types.js';
 import type { Store } from '../store/store.js';
 
@@ -33,6 +34,29 @@ export interface WorkloadPort {
     container: string,
     opts: { timeoutMs: number; pollMs?: number; signal?: AbortSignal },
   ): Promise<DeploymentState>;
+  /** Pods matching a label selector, paged; `truncated` when more exist than `max`. (Diagnoses.) */
+  listPods(
+    namespace: string,
+    labelSelector: string,
+    opts?: { pageSize?: number; max?: number },
+  ): Promise<{ pods: PodSummary[]; truncated: boolean }>;
+  /** The bounded tail of a container's log; untrusted text. (Diagnoses.) */
+  podLogs(
+    namespace: string,
+    pod: string,
+    opts?: { container?: string; tailLines?: number; limitBytes?: number; previous?: boolean },
+  ): Promise<string>;
+  /** Events of a namespace, narrowed by field selectors, most recent first. (Diagnoses.) */
+  events(
+    namespace: string,
+    opts?: {
+      kind?: string;
+      name?: string;
+      type?: 'Normal' | 'Warning';
+      pageSize?: number;
+      max?: number;
+    },
+  ): Promise<{ events: EventSummary[]; truncated: boolean }>;
 }
 
 /** The adapters of one environment (its region's ALB, its cluster). */

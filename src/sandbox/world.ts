@@ -16,6 +16,13 @@ import { Traffic } from './traffic.js';
 /** Tags the AWS Load Balancer Controller puts on what it owns; Jarvis refuses to write those directly. */
 export const CONTROLLER_TAG_CLUSTER = 'elbv2.k8s.aws/cluster';
 export const CONTROLLER_TAG_STACK = 'ingress.k8s.aws/stack';
+/** The path the sandbox's pods answer health checks on. */
+const POD_HEALTH_PATH = '/healthz';
+const WRONG_PATH_HEALTH = {
+  State: 'unhealthy',
+  Reason: 'Target.ResponseCodeMismatch',
+  Description: 'Health checks failed with these codes: [404]',
+} as const;
 /** Simulated seconds the controller takes to reconcile an Ingress change onto the ALB. */
 const CONTROLLER_RECONCILE_SECONDS = 2;
 
@@ -124,11 +131,16 @@ export class World {
     return this.kube.podsOf(backing.cluster, backing.namespace, backing.deployment);
   }
 
-  /** DescribeTargetHealth's view: one description per pod IP, health following the pod. */
+  /**
+   * DescribeTargetHealth's view: one description per pod IP, health following the pod. The pods answer
+   * health checks on `/healthz` only: a target group whose HealthCheckPath was changed finds every
+   * running target unhealthy (404), Ready pods included, as a misconfigured health check does.
+   */
   targetHealth(targetGroupArn: string): TargetHealthDescription[] {
     const tg = this.elb.targetGroups.get(targetGroupArn);
     const port = tg?.Port ?? 8080;
     const inUse = (tg?.LoadBalancerArns?.length ?? 0) > 0;
+    const wrongPath = (tg?.HealthCheckPath ?? POD_HEALTH_PATH) !== POD_HEALTH_PATH;
     return this.podsBehind(targetGroupArn)
       .filter((pod) => pod.ip !== undefined)
       .map((pod) => ({
@@ -140,25 +152,27 @@ export class World {
               Reason: 'Target.NotInUse',
               Description: 'Target group is not configured to receive traffic from the load balancer',
             }
-          : pod.ready
-            ? { State: 'healthy' }
-            : pod.phase === 'Running' && pod.sinceStartSeconds < 10
-              ? {
-                  State: 'initial',
-                  Reason: 'Elb.RegistrationInProgress',
-                  Description: 'Target registration is in progress',
-                }
-              : pod.phase === 'Running'
+          : wrongPath && pod.phase === 'Running'
+            ? WRONG_PATH_HEALTH
+            : pod.ready
+              ? { State: 'healthy' }
+              : pod.phase === 'Running' && pod.sinceStartSeconds < 10
                 ? {
-                    State: 'unhealthy',
-                    Reason: 'Target.ResponseCodeMismatch',
-                    Description: 'Health checks failed with these codes: [503]',
+                    State: 'initial',
+                    Reason: 'Elb.RegistrationInProgress',
+                    Description: 'Target registration is in progress',
                   }
-                : {
-                    State: 'unhealthy',
-                    Reason: 'Target.FailedHealthChecks',
-                    Description: 'Health checks failed',
-                  },
+                : pod.phase === 'Running'
+                  ? {
+                      State: 'unhealthy',
+                      Reason: 'Target.ResponseCodeMismatch',
+                      Description: 'Health checks failed with these codes: [503]',
+                    }
+                  : {
+                      State: 'unhealthy',
+                      Reason: 'Target.FailedHealthChecks',
+                      Description: 'Health checks failed',
+                    },
       }));
   }
 
@@ -286,7 +300,7 @@ export class World {
         HealthCheckTimeoutSeconds: 5,
         HealthyThresholdCount: 2,
         UnhealthyThresholdCount: 2,
-        HealthCheckPath: '/healthz',
+        HealthCheckPath: POD_HEALTH_PATH,
         Matcher: { HttpCode: '200' },
         LoadBalancerArns: [lbArn],
         TargetType: 'ip',

@@ -19,6 +19,13 @@ interface Line {
   text: string;
 }
 
+/**
+ * Credentials a crash-looping version prints before it dies, as real ones sometimes do: diagnoses must
+ * never let them reach a person, a model or the audit log (tests look for these exact values).
+ */
+export const CRASH_LOOP_AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSANDBOXKEY';
+export const CRASH_LOOP_BEARER = 'sbx_4f9a8c7e6d5b4a3f2e1d0c9b8a7f6e5d';
+
 /** Lines the kubelet keeps per container before rotating them away. */
 const MAX_LINES = 10_000;
 const PATHS = ['/api/cart', '/api/checkout', '/api/products', '/api/orders', '/healthz'];
@@ -86,6 +93,14 @@ function generate(
     case 'crash-loop':
       return [
         ...header,
+        {
+          at: start + 700,
+          text: `ERROR crash report upload failed: AccessDenied with AWS_ACCESS_KEY_ID=AKIAJARVISSANDBOX042 aws_secret_access_key=${CRASH_LOOP_AWS_SECRET}`,
+        },
+        {
+          at: start + 800,
+          text: `ERROR session refresh failed: POST https://auth.shop.internal/v1/session Authorization: Bearer ${CRASH_LOOP_BEARER}`,
+        },
         {
           at: start + 900,
           text: `FATAL cannot connect to database: dial tcp 10.0.3.21:5432: connect: connection refused`,

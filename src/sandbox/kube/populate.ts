@@ -20,6 +20,11 @@ export interface PopulateOptions {
   events: number;
   /** Prefix of the `app` label of the generated workloads; `load` by default. */
   app?: string;
+  /**
+   * Labels every generated pod carries, over the generated `app` label: `{ app: 'checkout', colour:
+   * 'green' }` puts all of them under one service's selector, as a very large Deployment would.
+   */
+  labels?: Record<string, string>;
   /** How many workloads (ReplicaSets) the pods are spread over; 50 by default. */
   workloads?: number;
   /** Share of pods per behaviour; the rest are good. Defaults to a few percent of each fault. */
@@ -71,8 +76,9 @@ export function populate(ctx: PodContext, at: number, opts: PopulateOptions): Po
     const behaviour = plan(i);
     behaviours[behaviour] = (behaviours[behaviour] ?? 0) + 1;
     const app = `${prefix}-${String(i % workloads).padStart(3, '0')}`;
+    const labels = { app, ...opts.labels };
     const template: PodTemplate = {
-      metadata: { labels: { app } },
+      metadata: { labels },
       spec: { containers: [{ name: 'app', image: `${repository}:2.0.0${SUFFIX[behaviour]}` }] },
     };
     const hash = templateHash(template);
@@ -81,7 +87,7 @@ export function populate(ctx: PodContext, at: number, opts: PopulateOptions): Po
     for (let n = 0; ctx.ns.pods.get(name); n++) name = `${rs}-${nameSuffix(`${prefix}/${i}/${n}`)}`;
     const created = at - 3_600_000 - i * 100;
     records.push(
-      settledPod(ctx, name, template, { app, 'pod-template-hash': hash }, rs, behaviour, created, at),
+      settledPod(ctx, name, template, { ...labels, 'pod-template-hash': hash }, rs, behaviour, created, at),
     );
   }
   const events = fillEvents(ctx, records, opts.events, at);
