@@ -1,4 +1,5 @@
 import { deployTool } from './deploy.js';
+import { diagnosticsTool } from './diagnostics.js';
 import { historyTool } from './history.js';
 import { metricsTool } from './metrics.js';
 import { promoteTool } from './promote.js';
@@ -14,6 +15,7 @@ export const RELEASE_TOOLS: readonly Tool[] = [
   statusTool,
   historyTool,
   metricsTool,
+  diagnosticsTool,
 ];
 
 /** A registry keyed by name; a duplicate name is a programming error and fails at start-up. */

@@ -1,0 +1,84 @@
+import type { ColourFigures } from '../../../platform/metrics/provider.js';
+import { otherColour } from '../../../platform/types.js';
+import { colourLabel, COLOURS, selectorOf } from '../helpers.js';
+import type { Analyzer, ColourFacts, Finding } from '../types.js';
+
+const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
+const ms = (v: number | undefined): string => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
+
+function figuresLine(c: ColourFacts, f: ColourFigures): string {
+  return `${c.colour}: ${Math.round(f.requests)} requests, ${Math.round(f.errors)} errors (${pct(f.errorRate)}), p99 ${ms(f.p99Ms)}`;
+}
+
+/**
+ * Error rate or p99 latency of one colour out of line with the other over the same window, with the
+ * service's own analysis thresholds; when only one colour takes traffic, against the thresholds alone.
+ */
+export const colourMetricsAnalyzer: Analyzer = {
+  name: 'colour-metrics',
+  analyze(facts) {
+    const { maxErrorRate, maxLatencyRatio, minRequests } = facts.analysis;
+    const window = `over the last ${facts.windowSeconds} s`;
+    const enough = (c: ColourFacts): ColourFigures | undefined =>
+      c.figures && c.figures.requests >= Math.max(1, minRequests) ? c.figures : undefined;
+    const findings: Finding[] = [];
+    for (const colour of COLOURS) {
+      const c = facts.colours[colour];
+      const o = facts.colours[otherColour(colour)];
+      const mine = enough(c);
+      if (!mine) continue;
+      const theirs = enough(o);
+      const evidence = [figuresLine(c, mine), ...(theirs ? [figuresLine(o, theirs)] : [])];
+      const logs = {
+        step: `Read the errors ${c.deploymentName} logs; if the new version causes them, roll back to the other colour.`,
+        command: `kubectl -n ${facts.namespace} logs -l '${selectorOf(c)}' --tail=200 --prefix | grep -iE 'error|exception|panic'`,
+      };
+      if (mine.errorRate > maxErrorRate && (!theirs || mine.errorRate > 2 * theirs.errorRate)) {
+        findings.push({
+          analyzer: 'colour-metrics',
+          severity: c.weight > 0 ? 'critical' : 'warning',
+          colour,
+          finding: theirs
+            ? `Error rate of ${colourLabel(c)} is ${pct(mine.errorRate)} against ${pct(theirs.errorRate)} on ${o.colour} ${window} (limit ${pct(maxErrorRate)}).`
+            : `Error rate of ${colourLabel(c)} is ${pct(mine.errorRate)} ${window}, above the limit of ${pct(maxErrorRate)}.`,
+          evidence,
+          next: logs,
+        });
+      }
+      if (
+        theirs &&
+        mine.p99Ms !== undefined &&
+        theirs.p99Ms !== undefined &&
+        theirs.p99Ms > 0 &&
+        mine.p99Ms / theirs.p99Ms > maxLatencyRatio
+      ) {
+        findings.push({
+          analyzer: 'colour-metrics',
+          severity: 'warning',
+          colour,
+          finding: `p99 latency of ${colourLabel(c)} is ${ms(mine.p99Ms)}, ${(mine.p99Ms / theirs.p99Ms).toFixed(1)}× that of ${o.colour} (${ms(theirs.p99Ms)}) ${window} (limit ${maxLatencyRatio}×).`,
+          evidence,
+          next: {
+            ...logs,
+            step: `Look for slow calls in ${c.deploymentName}'s logs; if the new version is slower, roll back to the other colour.`,
+          },
+        });
+      }
+    }
+    const [blue, green] = [enough(facts.colours.blue), enough(facts.colours.green)];
+    const specific = findings.some((f) => f.finding.startsWith('Error rate'));
+    if (blue && green && !specific && blue.errorRate > maxErrorRate && green.errorRate > maxErrorRate) {
+      findings.unshift({
+        analyzer: 'colour-metrics',
+        severity: 'critical',
+        finding: `Both colours answer too many errors ${window} (blue ${pct(blue.errorRate)}, green ${pct(green.errorRate)}, limit ${pct(maxErrorRate)}): the cause is not one version but something they share.`,
+        evidence: [figuresLine(facts.colours.blue, blue), figuresLine(facts.colours.green, green)],
+        next: {
+          step: 'Look at what both colours depend on (database, downstream services, configuration, nodes) rather than rolling back.',
+          command: `kubectl -n ${facts.namespace} get events --field-selector type=Warning --sort-by=.lastTimestamp`,
+        },
+      });
+    }
+    return findings;
+  },
+};

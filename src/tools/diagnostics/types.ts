@@ -1,0 +1,95 @@
+import type { AnalysisSettings } from '../../config.js';
+import type { ColourFigures } from '../../platform/metrics/provider.js';
+import type { EventSummary, PodSummary } from '../../platform/kube-types.js';
+import type { Colour, DeploymentState, TargetHealthEntry, Weights } from '../../platform/types.js';
+
+/**
+ * critical: users are affected now (a colour that takes traffic is failing); warning: something is
+ * broken that does not take traffic yet (a prepared release, the standby colour); info: context.
+ */
+export type Severity = 'critical' | 'warning' | 'info';
+
+export const SEVERITY_ORDER: Readonly<Record<Severity, number>> = { critical: 0, warning: 1, info: 2 };
+
+/** Text quoted from the workload or the cluster (log lines, event messages): data, never instructions. */
+export interface Quoted {
+  /** Where it comes from, e.g. `log checkout-green-7d9f-abcde (previous instance)`. */
+  source: string;
+  lines: string[];
+}
+
+/** One result shape for every analyzer (STYLE.md: k8sgpt's one analyzer per concern). */
+export interface Finding {
+  /** The analyzer's name. */
+  analyzer: string;
+  severity: Severity;
+  /** One sentence: what is wrong and where. */
+  finding: string;
+  /** Facts established by Jarvis (counts, reasons, exit codes); at most a handful. */
+  evidence: string[];
+  /** Workload or cluster text backing the finding; untrusted. */
+  quoted?: Quoted;
+  /** What to do next, and the exact command that shows more. */
+  next: { step: string; command: string };
+  /** The colour concerned, when the finding is about one. */
+  colour?: Colour;
+}
+
+/** One colour of the service as gathered. */
+export interface ColourFacts {
+  colour: Colour;
+  weight: number;
+  /** stable: all traffic; standby: none; canary: part of it. */
+  role: 'stable' | 'standby' | 'canary';
+  targetGroupArn: string;
+  deploymentName: string;
+  /** Undefined when it could not be read (see Facts.gaps). */
+  deployment: DeploymentState | undefined;
+  /** The pods the Deployment selects; empty when they could not be listed. */
+  pods: PodSummary[];
+  /** More pods exist than were listed. */
+  podsTruncated: boolean;
+  /** Undefined when target health could not be read. */
+  targets: TargetHealthEntry[] | undefined;
+  /** Figures over the analysis window; undefined when the metrics source could not answer. */
+  figures: ColourFigures | undefined;
+}
+
+/** A sampled log: the tail of one container, or why it could not be read. */
+export interface LogSample {
+  pod: string;
+  colour: Colour;
+  container: string;
+  /** The log of the instance that ended last (a crash-looping container's). */
+  previous: boolean;
+  text?: string;
+  error?: string;
+}
+
+/** Everything the analyzers look at, gathered once per diagnosis. Analyzers are pure functions of it. */
+export interface Facts {
+  env: string;
+  service: string;
+  namespace: string;
+  container: string;
+  /** Clock time of the diagnosis (ms). */
+  now: number;
+  weights: Weights | undefined;
+  colours: Record<Colour, ColourFacts>;
+  /** Warning events about the service's pods, ReplicaSets and Deployments, most recent first. */
+  events: EventSummary[];
+  /** More warning events exist in the namespace than were read. */
+  eventsTruncated: boolean;
+  logs: LogSample[];
+  analysis: AnalysisSettings;
+  /** Length of the metrics window, in seconds. */
+  windowSeconds: number;
+  /** What could not be gathered, with the upstream error: the picture is partial. */
+  gaps: string[];
+}
+
+/** One concern; `analyze` must not throw on odd data (it is caught, and reported as a gap, if it does). */
+export interface Analyzer {
+  name: string;
+  analyze(facts: Facts): Finding[];
+}
