@@ -111,6 +111,20 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'webhook deliveries',
+    sql: `
+      -- Ids of webhook deliveries already acted on, so that a retry or a replay is acted on once.
+      CREATE TABLE webhook_deliveries (
+        source      TEXT    NOT NULL,
+        id          TEXT    NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (source, id)
+      );
+      CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at);
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -118,6 +118,11 @@ export function prepareStatements(db: Database) {
        ON CONFLICT (username, env) DO UPDATE SET verified_at = excluded.verified_at`,
     ),
 
+    claimDelivery: db.prepare<[string, string, number]>(
+      'INSERT INTO webhook_deliveries (source, id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    forgetDeliveries: db.prepare<[number]>('DELETE FROM webhook_deliveries WHERE received_at < ?'),
+
     counts: db.prepare<[number, number], CountsRow>(
       `SELECT env,
               COUNT(*)                                        AS deployments,

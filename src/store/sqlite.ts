@@ -12,21 +12,22 @@ import {
   rolloutRunning,
   storeClosed,
 } from './refusals.js';
-import type {
-  AcquireResult,
-  AuditEntry,
-  AuditQuery,
-  Deployment,
-  DeploymentQuery,
-  EnvDeploymentCounts,
-  FinalStatus,
-  JournalEntry,
-  Lock,
-  MfaState,
-  NewAuditEntry,
-  NewDeployment,
-  Store,
-  UnfinishedRollout,
+import {
+  DELIVERY_RETENTION_MS,
+  type AcquireResult,
+  type AuditEntry,
+  type AuditQuery,
+  type Deployment,
+  type DeploymentQuery,
+  type EnvDeploymentCounts,
+  type FinalStatus,
+  type JournalEntry,
+  type Lock,
+  type MfaState,
+  type NewAuditEntry,
+  type NewDeployment,
+  type Store,
+  type UnfinishedRollout,
 } from './store.js';
 import * as v from './validate.js';
 
@@ -263,6 +264,18 @@ export class SqliteStore implements Store {
   recordMfaVerification(user: string, env: string, now: number): Promise<void> {
     return this.call((s) => {
       s.putVerification.run(v.text('user', user), v.text('env', env), v.time('now', now));
+    });
+  }
+
+  claimDelivery(source: string, id: string, now: number): Promise<boolean> {
+    return this.call((s) => {
+      const p = v.delivery(source, id, now);
+      return this.db
+        .transaction(() => {
+          s.forgetDeliveries.run(p.now - DELIVERY_RETENTION_MS);
+          return s.claimDelivery.run(p.source, p.id, p.now).changes === 1;
+        })
+        .immediate();
     });
   }
 

@@ -281,6 +281,14 @@ export interface Store {
   recordMfaVerification(user: string, env: string, now: number): Promise<void>;
 
   /**
+   * Records that delivery `id` of a webhook from `source` (`pagerduty`...) arrived at `now`, atomically.
+   * Resolves true the first time and false for a delivery already recorded (the sender retrying, or a
+   * replay): the caller must not act on it again. Deliveries older than {@link DELIVERY_RETENTION_MS}
+   * are forgotten on the way; senders stop retrying long before.
+   */
+  claimDelivery(source: string, id: string, now: number): Promise<boolean>;
+
+  /**
    * Counts of deployments started in `[since, until)` per environment, environments in name order; an
    * environment without deployments in the range is absent. Mean time to restore and change-failure rate
    * are the caller's to derive (from {@link Store.listDeployments}).
@@ -290,6 +298,9 @@ export interface Store {
   /** Closes the store; later calls reject with UNAVAILABLE. Closing twice is harmless. */
   close(): Promise<void>;
 }
+
+/** How long webhook delivery ids are remembered for deduplication: 7 days. */
+export const DELIVERY_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 /** The lock key of one service in one environment: one rollout at a time per key. */
 export function lockKey(env: string, service: string): string {

@@ -218,3 +218,14 @@ export function auditQuery(query: AuditQuery): { since: number | null; actor: st
     limit: limit(query.limit),
   };
 }
+
+/** A webhook delivery to deduplicate: its sender and id (at most 256 characters) and when it arrived. */
+export function delivery(
+  source: unknown,
+  id: unknown,
+  now: unknown,
+): { source: string; id: string; now: number } {
+  const checked = { source: text('source', source), id: text('id', id), now: time('now', now) };
+  if (checked.id.length > 256) throw invalid('id must be at most 256 characters');
+  return checked;
+}
