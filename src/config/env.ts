@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   PAGERDUTY_WEBHOOK_SECRETS: z.preprocess(blankIsUnset, optionalSecret),
   PAGERDUTY_API_TOKEN: z.preprocess(blankIsUnset, optionalSecret),
   PAGERDUTY_FROM_EMAIL: z.preprocess(blankIsUnset, z.email().optional()),
+  PAGERDUTY_API_URL: z.preprocess(blankIsUnset, z.url().default('https://api.pagerduty.com')),
   JARVIS_MFA_KEY: z.preprocess(
     blankIsUnset,
     z

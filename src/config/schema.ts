@@ -271,6 +271,22 @@ export const SlackSchema = z
   .strict();
 export type SlackSettings = z.infer<typeof SlackSchema>;
 
+/** A PagerDuty object id, e.g. the service id PF9KMXH. */
+const PAGERDUTY_ID = /^[A-Z0-9]{5,20}$/;
+
+export const PagerDutySchema = z
+  .object({
+    /**
+     * Incidents of these PagerDuty services (by id, as in the service's URL) are diagnosed in the
+     * environment and service named; incidents of any other service are acknowledged and left alone.
+     */
+    services: z
+      .record(z.string(), z.object({ env: k8sName, service: k8sName }).strict())
+      .default({}),
+  })
+  .strict();
+export type PagerDutySettings = z.infer<typeof PagerDutySchema>;
+
 export const ConfigSchema = z
   .object({
     access: AccessSchema.default({ defaultRole: 'viewer', users: {} }),
@@ -284,9 +300,33 @@ export const ConfigSchema = z
       .record(k8sName, EnvironmentSchema)
       .refine((e) => Object.keys(e).length > 0, 'list at least one environment'),
     promotionOrder: z.array(k8sName).optional(),
+    /** PagerDuty-triggered diagnoses: which service of which environment an incident is about. */
+    pagerduty: PagerDutySchema.default({ services: {} }),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    for (const [id, target] of Object.entries(cfg.pagerduty.services)) {
+      const env = cfg.environments[target.env];
+      if (!PAGERDUTY_ID.test(id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pagerduty', 'services', id],
+          message: 'must be a PagerDuty service id such as PF9KMXH (as in the service’s URL)',
+        });
+      } else if (!env) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pagerduty', 'services', id, 'env'],
+          message: `unknown environment "${target.env}"; known: ${Object.keys(cfg.environments).join(', ')}`,
+        });
+      } else if (!(target.service in env.services)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pagerduty', 'services', id, 'service'],
+          message: `${target.env} has no service "${target.service}"; it has ${Object.keys(env.services).join(', ')}`,
+        });
+      }
+    }
     const names = Object.keys(cfg.environments);
     if (
       cfg.defaultService &&
