@@ -1,0 +1,215 @@
+import {
+  App,
+  HTTPReceiver,
+  LogLevel,
+  SocketModeReceiver,
+  type Logger as BoltLogger,
+  type Receiver,
+  type webApi,
+} from '@slack/bolt';
+import type { LoadedConfig } from '../../config.js';
+import { messageOf } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { RequestHandler } from '../http-server.js';
+import { WebSlackApi } from './api.js';
+import { SlackChannel, type ChannelMetrics, type SlackChannelDeps, type TurnRunner } from './channel.js';
+import type { Click } from './decisions.js';
+import { SlackRequestGuard } from './guard.js';
+import { ACTIONS, MFA_VIEW, type ButtonAction } from './views.js';
+
+/** The Slack app's secrets and endpoint, from the environment (SLACK_*). */
+export interface SlackCredentials {
+  botToken: string;
+  /** Needed over HTTP (request signatures); unused in Socket Mode. */
+  signingSecret?: string | undefined;
+  /** Set: Socket Mode (no public URL). */
+  appToken?: string | undefined;
+  /** Web API base URL; default Slack's. */
+  apiUrl?: string | undefined;
+}
+
+export interface SlackAppOptions {
+  credentials: SlackCredentials;
+  agent: TurnRunner;
+  config: LoadedConfig;
+  deployments: SlackChannelDeps['deployments'];
+  metrics?: ChannelMetrics | undefined;
+  logger?: Logger | undefined;
+}
+
+export interface SlackApp {
+  mode: 'http' | 'socket';
+  channel: SlackChannel;
+  /** The handler of `POST /slack/events` (HTTP mode; undefined in Socket Mode). */
+  events: RequestHandler | undefined;
+  stop(): Promise<void>;
+}
+
+/** Path Slack posts events and interactions to in HTTP mode (the manifest's request URLs). */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+const ACTION_IDS = new Map<string, ButtonAction>(
+  Object.entries(ACTIONS).map(([name, id]) => [id, name as ButtonAction]),
+);
+
+/**
+ * Starts the Bolt app: Socket Mode when an app token is given, else HTTP, whose handler the caller mounts
+ * at {@link SLACK_EVENTS_PATH}. Bolt is transport only: every event becomes a call on {@link SlackChannel},
+ * acknowledged before any work starts. Rejects when Slack refuses the bot token (`auth.test`).
+ */
+export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp> {
+  const { credentials, logger } = options;
+  const log = boltLogger(logger);
+  const clientOptions: webApi.WebClientOptions = {
+    ...(credentials.apiUrl ? { slackApiUrl: withSlash(credentials.apiUrl) } : {}),
+    // 429s come back to the caller, which honours Retry-After its own way (see WebSlackApi).
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 3000 },
+    timeout: 10_000,
+  };
+  const socket = credentials.appToken !== undefined;
+  let http: HTTPReceiver | undefined;
+  let receiver: Receiver;
+  if (socket) {
+    receiver = new SocketModeReceiver({
+      appToken: credentials.appToken!,
+      logger: log,
+      installerOptions: { clientOptions },
+    });
+  } else {
+    if (!credentials.signingSecret) throw new Error('SLACK_SIGNING_SECRET is needed over HTTP');
+    http = new HTTPReceiver({
+      signingSecret: credentials.signingSecret,
+      endpoints: SLACK_EVENTS_PATH,
+      logger: log,
+      // Every listener acks at once; this only answers requests no listener took.
+      unhandledRequestTimeoutMillis: 2500,
+    });
+    receiver = http;
+  }
+  const app = new App({
+    token: credentials.botToken,
+    receiver,
+    clientOptions,
+    logger: log,
+    convoStore: false,
+    deferInitialization: true,
+  });
+  await app.init();
+
+  const channel = new SlackChannel({
+    agent: options.agent,
+    api: new WebSlackApi(app.client),
+    config: options.config,
+    deployments: options.deployments,
+    metrics: options.metrics,
+    logger,
+  });
+  listen(app, channel);
+  app.error((error) => {
+    logger?.warn({ err: error.message, code: error.code }, 'slack listener error');
+    return Promise.resolve();
+  });
+
+  if (socket) await app.start();
+  const guard = new SlackRequestGuard();
+  const events: RequestHandler | undefined = http
+    ? (req, res) => {
+        const verdict = guard.check(req.headers);
+        if (!verdict.ok) {
+          logger?.warn({ reason: verdict.reason }, 'slack request refused');
+          req.resume();
+          res.writeHead(401).end();
+          return;
+        }
+        http.requestListener(req, res);
+      }
+    : undefined;
+  return {
+    mode: socket ? 'socket' : 'http',
+    channel,
+    events,
+    stop: async () => {
+      await channel.close();
+      if (socket) await app.stop();
+    },
+  };
+}
+
+/** Event, action and view listeners: translate, acknowledge, hand over. */
+function listen(app: App, channel: SlackChannel): void {
+  app.event('app_mention', ({ event, context }) => {
+    if (!event.user) return Promise.resolve();
+    channel.receive({
+      channel: event.channel,
+      channelType: undefined,
+      user: event.user,
+      text: event.text,
+      ts: event.ts,
+      threadTs: event.thread_ts,
+      botUserId: context.botUserId,
+      mention: true,
+    });
+    return Promise.resolve();
+  });
+
+  app.event('message', ({ event, context }) => {
+    // Edits, joins, bot posts and other subtypes are not requests.
+    if (event.subtype !== undefined || !('user' in event) || 'bot_id' in event) return Promise.resolve();
+    channel.receive({
+      channel: event.channel,
+      channelType: event.channel_type,
+      user: event.user,
+      text: event.text ?? '',
+      ts: event.ts,
+      threadTs: event.thread_ts,
+      botUserId: context.botUserId,
+      mention: context.botUserId !== undefined && (event.text ?? '').includes(`<@${context.botUserId}>`),
+    });
+    return Promise.resolve();
+  });
+
+  app.action({ type: 'block_actions', action_id: /^jarvis_/ }, async ({ ack, body, action }) => {
+    await ack();
+    const name = ACTION_IDS.get(action.action_id);
+    if (!name || action.type !== 'button') return;
+    const click: Click = {
+      action: name,
+      id: action.value ?? '',
+      user: body.user.id,
+      channel: body.channel?.id,
+      messageTs: body.message?.ts ?? (body.container as { message_ts?: string } | undefined)?.message_ts,
+      triggerId: body.trigger_id,
+    };
+    await channel.press(click);
+  });
+
+  app.view(MFA_VIEW.callbackId, async ({ ack, body, view }) => {
+    // The code is read here and handed to the verifier; it is never logged or stored.
+    const code = view.state.values[MFA_VIEW.block]?.[MFA_VIEW.input]?.value ?? '';
+    const answer = await channel.submitCode({ id: view.private_metadata, user: body.user.id, code });
+    await ack(answer.ok ? undefined : { response_action: 'errors', errors: answer.errors });
+  });
+}
+
+/** Bolt's logger interface over pino; Bolt's debug output stays at debug. */
+function boltLogger(logger: Logger | undefined): BoltLogger {
+  let level = LogLevel.INFO;
+  const line = (parts: unknown[]): string =>
+    parts.map((p) => (p instanceof Error ? p.message : typeof p === 'string' ? p : messageOf(p))).join(' ');
+  return {
+    debug: (...parts: unknown[]) => logger?.debug({ component: 'bolt' }, line(parts)),
+    info: (...parts: unknown[]) => logger?.info({ component: 'bolt' }, line(parts)),
+    warn: (...parts: unknown[]) => logger?.warn({ component: 'bolt' }, line(parts)),
+    error: (...parts: unknown[]) => logger?.error({ component: 'bolt' }, line(parts)),
+    setLevel: (next: LogLevel) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

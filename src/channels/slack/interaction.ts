@@ -1,0 +1,128 @@
+import type { Interaction } from '../../agent/types.js';
+import { policyOf, type LoadedConfig } from '../../config.js';
+import { messageOf } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { approverProblem } from '../../policies/approvals.js';
+import type { Actor, MfaOutcome, Requirements } from '../../policies/types.js';
+import type { RolloutEvent } from '../../rollout/events.js';
+import type { SlackApi } from './api.js';
+import type { ApprovalAnswer, Decisions, Where } from './decisions.js';
+import { ProgressMessage } from './progress.js';
+import type { ProgressState } from './progress-state.js';
+
+/** Where a write goes, when the loop says (it may; see {@link SlackInteraction.approval}). */
+export interface ApprovalTarget {
+  env: string;
+  service: string;
+}
+
+export interface SlackInteractionDeps {
+  api: SlackApi;
+  decisions: Decisions;
+  config: LoadedConfig;
+  where: Where;
+  requester: Actor;
+  progressIntervalMs: number;
+  /** Every rollout event, before it is rendered (metrics). */
+  onEvent?: ((event: RolloutEvent) => void) | undefined;
+  /** A rollout ended and its message shows the final state. */
+  onFinished?: ((state: ProgressState) => Promise<void>) | undefined;
+  logger?: Logger | undefined;
+}
+
+/**
+ * The Slack side of one agent turn in one thread: questions become buttons and a modal (see
+ * {@link Decisions}), rollout events become one message per rollout edited in place.
+ */
+export class SlackInteraction implements Interaction {
+  private readonly rollouts = new Map<number, ProgressMessage>();
+  private readonly endings: Array<Promise<void>> = [];
+  /** The last action confirmed in this turn: the title of the rollout it starts. */
+  private lastSummary: string | undefined;
+
+  constructor(private readonly deps: SlackInteractionDeps) {}
+
+  confirm(summary: string, needs: Requirements): Promise<boolean> {
+    this.lastSummary = summary;
+    return this.deps.decisions.confirm(this.deps.where, this.deps.requester.id, summary, needs);
+  }
+
+  mfa(summary: string, verify: (code: string) => Promise<MfaOutcome>): Promise<MfaOutcome> {
+    return this.deps.decisions.mfa(this.deps.where, this.deps.requester.id, summary, verify);
+  }
+
+  /**
+   * Asks for a second person's approval. With `target`, an approver must be allowed to write there
+   * (approverProblem); without it, allowed to write everywhere an approval is required, which is never
+   * less strict.
+   */
+  approval(summary: string, requester: Actor, target?: ApprovalTarget): Promise<ApprovalAnswer> {
+    const problem = approvalCheck(this.deps.config, requester, target);
+    return this.deps.decisions.approval(this.deps.where, requester.id, summary, problem);
+  }
+
+  progress(event: RolloutEvent): void {
+    try {
+      this.deps.onEvent?.(event);
+    } catch (err) {
+      this.deps.logger?.warn({ err: messageOf(err) }, 'rollout event observer failed');
+    }
+    let message = this.rollouts.get(event.deploymentId);
+    if (!message) {
+      message = new ProgressMessage({
+        api: this.deps.api,
+        channel: this.deps.where.channel,
+        threadTs: this.deps.where.threadTs,
+        title: this.lastSummary,
+        intervalMs: this.deps.progressIntervalMs,
+        logger: this.deps.logger,
+      });
+      this.rollouts.set(event.deploymentId, message);
+    }
+    message.apply(event);
+    if (event.kind === 'finished' && this.deps.onFinished) {
+      const shown = message;
+      const onFinished = this.deps.onFinished;
+      this.endings.push(
+        shown
+          .settled()
+          .then(() => onFinished(shown.current!))
+          .catch((err: unknown) => {
+            this.deps.logger?.warn({ err: messageOf(err) }, 'could not report the end of a rollout');
+          }),
+      );
+    }
+  }
+
+  /** Resolves once every progress message shows its latest state and every ending was reported. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.rollouts.values()].map((m) => m.settled()));
+    await Promise.all(this.endings);
+  }
+
+  /** Edits sent so far, over all rollouts of this turn. */
+  get edits(): number {
+    return [...this.rollouts.values()].reduce((n, m) => n + m.sent, 0);
+  }
+}
+
+/** Why a user may not approve `requester`'s write; undefined when they may. */
+export function approvalCheck(
+  config: LoadedConfig,
+  requester: Actor,
+  target: ApprovalTarget | undefined,
+): (user: string) => string | undefined {
+  if (target) return (user) => approverProblem(config, { requester, ...target }, user);
+  const all = Object.entries(config.environments).flatMap(([env, e]) =>
+    Object.keys(e.services).map((service) => ({ env, service })),
+  );
+  const gated = all.filter((t) => policyOf(config, t.env, t.service).requireApproval);
+  const targets = gated.length > 0 ? gated : all;
+  return (user) => {
+    for (const t of targets) {
+      const problem = approverProblem(config, { requester, ...t }, user);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,85 @@
+import type { ColourFigures } from '../../platform/metrics/provider.js';
+import type { Colour, Weights } from '../../platform/types.js';
+import type { Phase, RolloutEvent, VerdictOutcome } from '../../rollout/events.js';
+import type { FinalStatus } from '../../store/store.js';
+
+/** What one rollout's progress message shows, folded from its events. */
+export interface ProgressState {
+  deploymentId: number;
+  env: string;
+  service: string;
+  /** What was asked for, as confirmed ("deploy checkout 1.3.0 to prd ..."); else `env/service`. */
+  title: string;
+  phase: Phase | undefined;
+  phaseMessage: string | undefined;
+  step: { percent: number; index: number; count: number } | undefined;
+  weights: Weights | undefined;
+  newColour: Colour | undefined;
+  /** The latest analysis figures per colour. */
+  figures: Partial<Record<Colour, ColourFigures>>;
+  verdict: { outcome: VerdictOutcome; reasons: readonly string[] } | undefined;
+  finished:
+    { status: FinalStatus; reason: string | undefined; durationMs: number; version: string } | undefined;
+}
+
+export function initialProgress(event: RolloutEvent, title: string | undefined): ProgressState {
+  return {
+    deploymentId: event.deploymentId,
+    env: event.env,
+    service: event.service,
+    title: title ?? `${event.env}/${event.service}`,
+    phase: undefined,
+    phaseMessage: undefined,
+    step: undefined,
+    weights: undefined,
+    newColour: undefined,
+    figures: {},
+    verdict: undefined,
+    finished: undefined,
+  };
+}
+
+/** The state after `event`. Pure: the message is re-rendered from the whole state on every edit. */
+export function reduceProgress(state: ProgressState, event: RolloutEvent): ProgressState {
+  switch (event.kind) {
+    case 'phase':
+      return { ...state, phase: event.phase, phaseMessage: event.message };
+    case 'weights': {
+      // The engine announces no phase when shifting starts: the first weight change is the sign.
+      const shifting = state.phase === 'prepare' || state.phase === undefined;
+      return {
+        ...state,
+        phase: shifting ? 'shift' : state.phase,
+        phaseMessage: shifting ? `moving traffic to ${event.newColour}` : state.phaseMessage,
+        step: { percent: event.step, index: event.stepIndex, count: event.steps },
+        weights: event.weights,
+        newColour: event.newColour,
+      };
+    }
+    case 'analysis': {
+      const stable: Colour = event.newColour === 'blue' ? 'green' : 'blue';
+      const figures: Partial<Record<Colour, ColourFigures>> = {
+        ...state.figures,
+        [event.newColour]: event.verdict.newColour,
+      };
+      if (event.verdict.stableColour) figures[stable] = event.verdict.stableColour;
+      return {
+        ...state,
+        weights: event.weights,
+        newColour: event.newColour,
+        figures,
+        verdict: { outcome: event.verdict.outcome, reasons: event.verdict.reasons },
+      };
+    }
+    case 'finished':
+      return {
+        ...state,
+        finished: {
+          status: event.status,
+          reason: event.reason,
+          durationMs: event.durationMs,
+          version: event.version,
+        },
+      };
+  }
+}

@@ -1,0 +1,97 @@
+import type { ColourFigures } from '../../platform/metrics/provider.js';
+import type { Colour, Weights } from '../../platform/types.js';
+import type { FinalStatus } from '../../store/store.js';
+import type { Block } from './api.js';
+import type { ProgressState } from './progress-state.js';
+import { escapeMrkdwn, type MessageView } from './views.js';
+
+const CELLS = 10;
+const STATUS_ICON: Record<FinalStatus, string> = {
+  SUCCESS: ':white_check_mark:',
+  FAILED: ':x:',
+  ROLLED_BACK: ':rewind:',
+  ABORTED: ':octagonal_sign:',
+};
+const VERDICT: Record<string, string> = {
+  pass: 'passed',
+  fail: 'failed',
+  insufficient: 'too little traffic',
+};
+
+/** `:large_blue_square:` × blue share and `:large_green_square:` × green share, ten cells in all. */
+export function weightBar(weights: Weights): string {
+  const total = weights.blue + weights.green;
+  if (total <= 0) return ':white_large_square:'.repeat(CELLS);
+  const blue = Math.round((weights.blue / total) * CELLS);
+  return ':large_blue_square:'.repeat(blue) + ':large_green_square:'.repeat(CELLS - blue);
+}
+
+/** The progress message of one rollout: title, phase, step, weight bar, figures per colour, outcome. */
+export function progressView(state: ProgressState): MessageView {
+  const icon = state.finished ? STATUS_ICON[state.finished.status] : ':arrows_counterclockwise:';
+  const blocks: Block[] = [
+    mrkdwn(`${icon} *${escapeMrkdwn(state.title)}*`),
+    context(
+      [
+        `Deployment #${state.deploymentId}`,
+        `${escapeMrkdwn(state.env)}/${escapeMrkdwn(state.service)}`,
+        state.phase ? `phase *${state.phase}*` : 'starting',
+        state.phaseMessage ? escapeMrkdwn(state.phaseMessage) : undefined,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    ),
+  ];
+  if (state.weights) {
+    const step = state.step
+      ? `step ${state.step.index + 1}/${state.step.count} (${state.step.percent}%)`
+      : undefined;
+    blocks.push(
+      mrkdwn(
+        `${weightBar(state.weights)}\nBlue *${state.weights.blue}%* · Green *${state.weights.green}%*${step ? ` · ${step}` : ''}`,
+      ),
+    );
+  }
+  const fields = (['blue', 'green'] as const)
+    .filter((c) => state.figures[c] !== undefined)
+    .map((c) => ({ type: 'mrkdwn' as const, text: figuresText(c, state.figures[c]!, state.newColour) }));
+  if (fields.length > 0) blocks.push({ type: 'section', fields });
+  if (state.verdict && !state.finished) {
+    const why = state.verdict.reasons.length > 0 ? `: ${escapeMrkdwn(state.verdict.reasons.join('; '))}` : '';
+    blocks.push(context(`Last analysis ${VERDICT[state.verdict.outcome] ?? state.verdict.outcome}${why}`));
+  }
+  if (state.finished) blocks.push(mrkdwn(finishedLine(state)));
+  return { text: fallbackText(state), blocks };
+}
+
+/** One line for the thread and notifications once the rollout is over. */
+export function finishedLine(state: ProgressState): string {
+  const f = state.finished;
+  if (!f) return `${escapeMrkdwn(state.env)}/${escapeMrkdwn(state.service)}: in progress`;
+  const seconds = Math.round(f.durationMs / 1000);
+  const took = seconds >= 60 ? `${Math.floor(seconds / 60)}m ${seconds % 60}s` : `${seconds}s`;
+  const reason = f.reason ? ` — ${escapeMrkdwn(f.reason)}` : '';
+  return `${STATUS_ICON[f.status]} *${f.status}*: ${escapeMrkdwn(state.service)} ${escapeMrkdwn(f.version)} in ${escapeMrkdwn(state.env)} after ${took}${reason}`;
+}
+
+function figuresText(colour: Colour, figures: ColourFigures, newColour: Colour | undefined): string {
+  const name = colour === 'blue' ? ':large_blue_square: *Blue*' : ':large_green_square: *Green*';
+  const role = newColour === undefined ? '' : colour === newColour ? ' (new)' : ' (stable)';
+  const p99 = figures.p99Ms === undefined ? 'n/a' : `${Math.round(figures.p99Ms)} ms`;
+  return `${name}${role}\nError rate ${(figures.errorRate * 100).toFixed(2)}% · p99 ${p99} · ${figures.requests} req`;
+}
+
+function fallbackText(state: ProgressState): string {
+  const where = `${state.env}/${state.service}`;
+  if (state.finished) return `${state.finished.status}: ${where} ${state.finished.version}`;
+  const weights = state.weights ? ` Blue ${state.weights.blue}% | Green ${state.weights.green}%` : '';
+  return `${state.title}: ${state.phase ?? 'starting'}${weights}`;
+}
+
+function mrkdwn(text: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } };
+}
+
+function context(text: string): Block {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: text.slice(0, 3000) }] };
+}

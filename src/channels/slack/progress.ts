@@ -1,0 +1,106 @@
+import { messageOf } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { RolloutEvent } from '../../rollout/events.js';
+import { SlackRateLimited, type SlackApi } from './api.js';
+import { initialProgress, reduceProgress, type ProgressState } from './progress-state.js';
+import { progressView } from './progress-view.js';
+
+export interface ProgressMessageOptions {
+  api: SlackApi;
+  channel: string;
+  threadTs: string;
+  /** The confirmed summary of the action, used as the message's title. */
+  title: string | undefined;
+  /** Least time between two edits, in ms. The final state is sent as soon as Slack allows. */
+  intervalMs: number;
+  logger?: Logger | undefined;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Edits given up after this many failures in a row that are not rate limits (a deleted message...). */
+const MAX_FAILURES = 3;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One rollout's progress message: posted at the first event, then edited in place (`chat.update`). Edits
+ * are coalesced: at most one in flight, at most one per `intervalMs`, and each sends the latest state, so
+ * a burst of events costs one edit. A 429 is honoured by waiting its Retry-After before the next edit; the
+ * state is never lost, only intermediate states are skipped.
+ */
+export class ProgressMessage {
+  private state: ProgressState | undefined;
+  private ts: string | undefined;
+  private dirty = false;
+  private running: Promise<void> | undefined;
+  /** No edit before this time: Slack's Retry-After. */
+  private retryAt = 0;
+  /** No edit before this time unless it is the final state: the edit interval. */
+  private nextEditAt = 0;
+  private failures = 0;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Edits sent (the first post included). */
+  sent = 0;
+
+  constructor(private readonly opts: ProgressMessageOptions) {
+    this.now = opts.now ?? Date.now;
+    this.sleep = opts.sleep ?? sleep;
+  }
+
+  /** The state shown (or about to be); undefined before the first event. */
+  get current(): ProgressState | undefined {
+    return this.state;
+  }
+
+  /** Folds `event` into the state and schedules an edit. Never throws. */
+  apply(event: RolloutEvent): void {
+    this.state = reduceProgress(this.state ?? initialProgress(event, this.opts.title), event);
+    this.dirty = true;
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Resolves once the latest state has been sent, or given up on. */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.dirty && this.failures < MAX_FAILURES && this.state) {
+      // The interval spaces edits out; the final state only waits for what Slack asked (Retry-After).
+      const final = this.state.finished !== undefined;
+      const wait = Math.max(this.retryAt, final ? 0 : this.nextEditAt) - this.now();
+      if (wait > 0) await this.sleep(wait);
+      this.dirty = false;
+      const view = progressView(this.state);
+      try {
+        if (this.ts === undefined) {
+          const posted = await this.opts.api.post({
+            channel: this.opts.channel,
+            threadTs: this.opts.threadTs,
+            ...view,
+          });
+          this.ts = posted.ts;
+        } else {
+          await this.opts.api.update(this.opts.channel, this.ts, view.text, view.blocks);
+        }
+        this.sent += 1;
+        this.failures = 0;
+        this.nextEditAt = this.now() + this.opts.intervalMs;
+      } catch (err) {
+        this.dirty = true;
+        if (err instanceof SlackRateLimited) {
+          this.retryAt = this.now() + err.retryAfterMs;
+          this.opts.logger?.info({ retryAfterMs: err.retryAfterMs }, 'progress edit rate-limited');
+          continue;
+        }
+        this.failures += 1;
+        this.retryAt = this.now() + Math.max(this.opts.intervalMs, 500);
+        this.opts.logger?.warn({ err: messageOf(err), failures: this.failures }, 'progress edit failed');
+      }
+    }
+  }
+}

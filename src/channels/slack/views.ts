@@ -1,0 +1,204 @@
+import type { MfaOutcome, Requirements } from '../../policies/types.js';
+import type { types } from '@slack/bolt';
+import type { Block, ModalView } from './api.js';
+
+/** Action ids of Jarvis's buttons; each button's `value` is the id of the pending decision it answers. */
+export const ACTIONS = {
+  confirm: 'jarvis_confirm',
+  cancel: 'jarvis_cancel',
+  approve: 'jarvis_approve',
+  reject: 'jarvis_reject',
+  mfa: 'jarvis_mfa',
+} as const;
+export type ButtonAction = keyof typeof ACTIONS;
+
+/** The MFA modal's callback id and the block and action ids of its code input. */
+export const MFA_VIEW = { callbackId: 'jarvis_mfa', block: 'code', input: 'code' } as const;
+
+/** A Block Kit message: blocks, and the plain text notifications show. */
+export interface MessageView {
+  text: string;
+  blocks: Block[];
+}
+
+/**
+ * Escapes text for Slack mrkdwn. Whatever a tool or a model wrote is data: without this, `<!channel>` in a
+ * log line would notify everyone, and `<https://evil|docs>` would be a disguised link.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function mention(user: string): string {
+  return `<@${user}>`;
+}
+
+/** Slack's date formatting: shown in each reader's own time zone, with a fallback text. */
+export function slackTime(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `<!date^${seconds}^{time}|${new Date(ms).toISOString()}>`;
+}
+
+function section(text: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } };
+}
+
+function context(text: string): Block {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: text.slice(0, 3000) }] };
+}
+
+function button(label: string, action: ButtonAction, id: string, style?: 'primary' | 'danger'): types.Button {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: label },
+    action_id: ACTIONS[action],
+    value: id,
+    ...(style ? { style } : {}),
+  };
+}
+
+function actions(blockId: string, elements: types.Button[]): Block {
+  return { type: 'actions', block_id: blockId, elements };
+}
+
+function quote(summary: string): string {
+  return `> ${escapeMrkdwn(summary)}`;
+}
+
+/** Asks the requester to confirm one exact action. */
+export function confirmView(
+  id: string,
+  summary: string,
+  needs: Requirements,
+  requester: string,
+  expiresAt: number,
+): MessageView {
+  const next = [needs.mfa ? 'your MFA code is asked next' : undefined].filter(Boolean).join('; ');
+  return {
+    text: `Confirm: ${summary}`,
+    blocks: [
+      section(`:warning: ${mention(requester)}, confirm this change:\n${quote(summary)}`),
+      context(
+        `Only ${mention(requester)} can answer. ${next ? `${capitalise(next)}. ` : ''}The buttons expire at ${slackTime(expiresAt)}.`,
+      ),
+      actions(`jarvis_confirm_${id}`, [
+        button('Confirm', 'confirm', id, 'primary'),
+        button('Cancel', 'cancel', id, 'danger'),
+      ]),
+    ],
+  };
+}
+
+/** Asks a second person to approve the requester's action. */
+export function approvalView(id: string, summary: string, requester: string, expiresAt: number): MessageView {
+  return {
+    text: `Approval needed: ${summary}`,
+    blocks: [
+      section(`:raising_hand: ${mention(requester)} asks for a second person's approval:\n${quote(summary)}`),
+      context(
+        `Anyone allowed to make this change except ${mention(requester)} can answer. The buttons expire at ${slackTime(expiresAt)}.`,
+      ),
+      actions(`jarvis_approval_${id}`, [
+        button('Approve', 'approve', id, 'primary'),
+        button('Reject', 'reject', id, 'danger'),
+      ]),
+    ],
+  };
+}
+
+/** Asks the requester for their TOTP code, typed in a modal that only they see. */
+export function mfaPromptView(
+  id: string,
+  summary: string,
+  requester: string,
+  expiresAt: number,
+): MessageView {
+  return {
+    text: `MFA code needed: ${summary}`,
+    blocks: [
+      section(
+        `:closed_lock_with_key: ${mention(requester)}, this change needs your MFA code:\n${quote(summary)}`,
+      ),
+      context(
+        `The code is typed in a dialog only you see; it is never posted here. The button expires at ${slackTime(expiresAt)}.`,
+      ),
+      actions(`jarvis_mfa_${id}`, [button('Enter MFA code', 'mfa', id, 'primary')]),
+    ],
+  };
+}
+
+/** A decision message once answered or expired: the buttons are gone, the outcome stays. */
+export function decidedView(summary: string, outcome: string): MessageView {
+  return {
+    text: `${summary} — ${outcome}`,
+    blocks: [section(quote(summary)), context(outcome)],
+  };
+}
+
+/** The modal that collects the TOTP code; `private_metadata` names the pending decision. */
+export function mfaModal(id: string, summary: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: MFA_VIEW.callbackId,
+    private_metadata: id,
+    title: { type: 'plain_text', text: 'Jarvis MFA' },
+    submit: { type: 'plain_text', text: 'Verify' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(`Code for:\n${quote(summary)}`),
+      {
+        type: 'input',
+        block_id: MFA_VIEW.block,
+        label: { type: 'plain_text', text: 'Code from your authenticator app' },
+        element: {
+          type: 'plain_text_input',
+          action_id: MFA_VIEW.input,
+          placeholder: { type: 'plain_text', text: '123456' },
+          min_length: 6,
+          max_length: 8,
+        },
+      },
+      context('Checked by Jarvis only: the code is not posted, logged, audited or shown to the model.'),
+    ],
+  };
+}
+
+/** The outcome line of an MFA decision, for the prompt message once it is settled. */
+export function mfaOutcomeText(user: string, outcome: MfaOutcome): string {
+  return outcome.ok
+    ? `:white_check_mark: MFA code of ${mention(user)} accepted.`
+    : `:x: MFA not passed: ${escapeMrkdwn(outcome.message)}`;
+}
+
+/** A reply of the assistant: escaped, with tables (box-drawn lines) kept in code blocks. */
+export function answerView(text: string): { text: string } {
+  const trimmed = text.trim() === '' ? 'Done.' : text.trim();
+  const out: string[] = [];
+  let table: string[] = [];
+  const flush = (): void => {
+    if (table.length > 0) out.push(fence(table.join('\n')));
+    table = [];
+  };
+  for (const line of trimmed.split('\n')) {
+    if (TABLE_LINE.test(line)) {
+      table.push(line);
+    } else {
+      flush();
+      out.push(escapeMrkdwn(line));
+    }
+  }
+  flush();
+  const body = out.join('\n');
+  return { text: body.length > 39_000 ? `${body.slice(0, 39_000)}\n…(cut)` : body };
+}
+
+const TABLE_LINE = /[┌┐└┘├┤┬┴┼│─]/;
+
+/** Text in a code block; inside one, Slack still needs &, < and > escaped. */
+function fence(text: string): string {
+  return '```\n' + escapeMrkdwn(text.replace(/```/g, "'''")) + '\n```';
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

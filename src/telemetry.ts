@@ -1,0 +1,149 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { TurnResult } from './agent/loop.js';
+import type { LoadedConfig } from './config.js';
+import { messageOf } from './errors.js';
+import type { Logger } from './logger.js';
+import type { RolloutEvent } from './rollout/events.js';
+import { FINAL_STATUSES, type Deployment, type DeploymentStatus, type Store } from './store/store.js';
+
+/** What a finished rollout looks like to the metrics: where, and how it ended. */
+export interface FinishedRollout {
+  env: string;
+  service: string;
+  finished: { status: Exclude<DeploymentStatus, 'RUNNING'>; durationMs: number } | undefined;
+}
+
+export interface JarvisMetricsDeps {
+  config: LoadedConfig;
+  /** Read at each scrape for `deployment_status`. */
+  store: Pick<Store, 'listDeployments'>;
+  /** Also export Node's process metrics (memory, CPU, event loop lag), prefixed `jarvis_`. */
+  processMetrics?: boolean;
+  logger?: Logger | undefined;
+}
+
+const STATUSES: readonly DeploymentStatus[] = ['RUNNING', ...FINAL_STATUSES];
+
+/**
+ * Jarvis's own metrics in Prometheus format (prom-client), served at `/metrics`:
+ * - `deployment_status{env,service,status}`: 1 for the status of each service's latest deployment, read
+ *   from the store at scrape time (so it is right after a restart and whoever started the deployment);
+ * - `deployment_rollback_total{env,service,trigger}`: automatic (analysis failed), aborted (stopped, traffic
+ *   restored), manual (a rollback someone asked for);
+ * - `deployment_duration_seconds{env,service,status}`: how long rollouts took, in release-clock seconds;
+ * - `jarvis_tool_calls_total{tool,outcome}`, `jarvis_llm_tokens_total{planner,kind}`, `jarvis_turns_total`.
+ */
+export class JarvisMetrics {
+  readonly registry = new Registry();
+  private readonly rollbacks: Counter<'env' | 'service' | 'trigger'>;
+  private readonly durations: Histogram<'env' | 'service' | 'status'>;
+  private readonly toolCalls: Counter<'tool' | 'outcome'>;
+  private readonly tokens: Counter<'planner' | 'kind'>;
+  private readonly turns: Counter<'planner' | 'fallback'>;
+
+  constructor(private readonly deps: JarvisMetricsDeps) {
+    const registers = [this.registry];
+    const targets = Object.entries(deps.config.environments).flatMap(([env, e]) =>
+      Object.keys(e.services).map((service) => ({ env, service })),
+    );
+    new Gauge({
+      name: 'deployment_status',
+      help: 'Status of the latest deployment of each service: 1 for its status, 0 for the others.',
+      labelNames: ['env', 'service', 'status'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        for (const { env, service } of targets) {
+          let latest: Deployment | undefined;
+          try {
+            [latest] = await deps.store.listDeployments({ env, service, limit: 1 });
+          } catch (err) {
+            deps.logger?.warn({ err: messageOf(err), env, service }, 'deployment_status: store read failed');
+            continue;
+          }
+          if (!latest) continue;
+          for (const status of STATUSES) this.set({ env, service, status }, status === latest.status ? 1 : 0);
+        }
+      },
+    });
+    this.rollbacks = new Counter({
+      name: 'deployment_rollback_total',
+      help: 'Rollbacks: automatic (analysis failed), aborted (stopped; traffic restored) and manual.',
+      labelNames: ['env', 'service', 'trigger'] as const,
+      registers,
+    });
+    this.durations = new Histogram({
+      name: 'deployment_duration_seconds',
+      help: 'Duration of finished rollouts in release-clock seconds, by final status.',
+      labelNames: ['env', 'service', 'status'] as const,
+      buckets: [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200],
+      registers,
+    });
+    this.toolCalls = new Counter({
+      name: 'jarvis_tool_calls_total',
+      help: 'Tool calls by tool and outcome (ok, error, denied, declined, mfa-failed, invalid).',
+      labelNames: ['tool', 'outcome'] as const,
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'jarvis_llm_tokens_total',
+      help: 'Language-model tokens by planner and kind (input, cached, output).',
+      labelNames: ['planner', 'kind'] as const,
+      registers,
+    });
+    this.turns = new Counter({
+      name: 'jarvis_turns_total',
+      help: 'Requests answered, by the planner that answered and whether it was the fallback.',
+      labelNames: ['planner', 'fallback'] as const,
+      registers,
+    });
+    if (deps.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'jarvis_' });
+  }
+
+  /** Counts a turn's tool calls and tokens. */
+  observeTurn(result: TurnResult): void {
+    this.turns.inc({ planner: result.planner, fallback: result.fallbackReason ? 'yes' : 'no' });
+    for (const call of result.calls) this.toolCalls.inc({ tool: call.tool, outcome: call.outcome });
+    for (const u of result.usage) {
+      this.tokens.inc({ planner: result.planner, kind: 'input' }, u.inputTokens);
+      this.tokens.inc({ planner: result.planner, kind: 'cached' }, u.cachedTokens);
+      this.tokens.inc({ planner: result.planner, kind: 'output' }, u.outputTokens);
+    }
+  }
+
+  /** Rollout events as they happen; only the end of a rollout is counted (see observeFinished). */
+  observeEvent(_event: RolloutEvent): void {
+    // Nothing per step today: deployment_status is read from the store, which the engine keeps current.
+  }
+
+  /** Counts a finished rollout: its duration, and a rollback when it was one. */
+  observeFinished(rollout: FinishedRollout, strategy: Deployment['strategy'] | undefined): void {
+    const f = rollout.finished;
+    if (!f) return;
+    const where = { env: rollout.env, service: rollout.service };
+    this.durations.observe({ ...where, status: f.status }, f.durationMs / 1000);
+    if (f.status === 'ROLLED_BACK') this.rollbacks.inc({ ...where, trigger: 'automatic' });
+    else if (f.status === 'ABORTED') this.rollbacks.inc({ ...where, trigger: 'aborted' });
+    else if (strategy === 'rollback' && f.status === 'SUCCESS')
+      this.rollbacks.inc({ ...where, trigger: 'manual' });
+  }
+
+  /** `GET /metrics` as a plain Node handler. */
+  readonly handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET' }).end();
+      return;
+    }
+    this.registry.metrics().then(
+      (body) => {
+        res.writeHead(200, { 'content-type': this.registry.contentType });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+      (err: unknown) => {
+        this.deps.logger?.error({ err: messageOf(err) }, '/metrics failed');
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n');
+      },
+    );
+  };
+}
