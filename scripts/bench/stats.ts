@@ -1,10 +1,14 @@
-/** One measured figure, printed as a row; `goal`/`ok` when the figure has a target. */
+/**
+ * One measured figure, printed as a row; `goal`/`ok` when the figure has a target. `value` is NaN when
+ * the run did not measure what the figure names; `note` then says why.
+ */
 export interface Figure {
   name: string;
   value: number;
   unit: string;
   goal?: string;
   ok?: boolean;
+  note?: string;
 }
 
 export function median(values: readonly number[]): number {
@@ -22,11 +26,14 @@ export function percentile(values: readonly number[], q: number): number {
 export function table(figures: readonly Figure[]): string {
   const rows = figures.map((f) => [
     f.name,
-    `${f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2)} ${f.unit}`,
+    Number.isNaN(f.value)
+      ? 'not measured'
+      : `${f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2)} ${f.unit}`,
     f.goal ?? '',
     f.ok === undefined ? '' : f.ok ? 'ok' : 'MISSED',
+    f.note ?? '',
   ]);
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 4));
+  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length), 4));
   return rows
     .map((r) =>
       r

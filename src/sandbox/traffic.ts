@@ -11,8 +11,11 @@ export const LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as c
 export type ColourName = 'blue' | 'green';
 
 interface Bucket {
-  /** Simulated second (epoch seconds). */
+  /** Simulated second (epoch seconds): the bucket holds traffic of (t - 1, t]. */
   t: number;
+  /** Simulated milliseconds the bucket's traffic spans, (fromMs, toMs]: the newest is still filling. */
+  fromMs: number;
+  toMs: number;
   requests: number;
   errors: number;
   /** Request-weighted sum of p99s, divided out when a window is read. */
@@ -42,34 +45,39 @@ export interface ColourWindow {
 }
 
 /**
- * Traffic split by the ALB's weights, integrated second by second of simulated time. Each colour's share
- * is served by its healthy pods with the error rate and latency of the version they run; a share sent to
- * a target group with no healthy targets fails (the ALB answers 503).
+ * Traffic split by the ALB's weights, integrated over simulated time up to the millisecond and kept in
+ * one bucket per second. Each colour's share is served by its healthy pods with the error rate and
+ * latency of the version they run; a share sent to a target group with no healthy targets fails (the
+ * ALB answers 503).
  */
 export class Traffic {
   rps = DEFAULT_RPS;
-  /** Traffic is counted from the moment the world exists. */
-  private settledTo: number;
+  /** Simulated milliseconds up to which traffic is counted; traffic starts when the world exists. */
+  private settledToMs: number;
   private readonly history = new Map<string, Bucket[]>();
   private readonly totals = new Map<string, Totals>();
   private seed = 0x9e3779b9;
 
   constructor(private readonly world: World) {
-    this.settledTo = Math.floor(world.clock.now() / 1000);
+    this.settledToMs = world.clock.now();
   }
 
-  /** Integrates traffic up to the clock's now. Called before any read and before any weight change. */
+  /**
+   * Integrates traffic up to the clock's now, with the weights and pod states of this moment. Call it
+   * before any read and before any change to weights, pods or version profiles, so that what was served
+   * before a change is counted with what was true before it.
+   */
   settle(): void {
-    const nowSec = Math.floor(this.world.clock.now() / 1000);
-    if (nowSec <= this.settledTo) return;
+    const nowMs = this.world.clock.now();
+    if (nowMs <= this.settledToMs) return;
     // Pod states are sampled once per settle: the servers settle on every request and a timer settles
     // at least every quarter of a real second, so the approximation stays within a few simulated seconds.
-    const from = Math.max(this.settledTo, nowSec - HISTORY_SECONDS);
-    for (const route of this.world.routes) this.integrate(route, from, nowSec);
-    this.settledTo = nowSec;
+    const fromMs = Math.max(this.settledToMs, nowMs - HISTORY_SECONDS * 1000);
+    for (const route of this.world.routes) this.integrate(route, fromMs, nowMs);
+    this.settledToMs = nowMs;
   }
 
-  private integrate(route: SimRoute, from: number, to: number): void {
+  private integrate(route: SimRoute, fromMs: number, toMs: number): void {
     const forward = this.world.forwardOf(route.routeArn);
     const total = forward.reduce((sum, g) => sum + g.Weight, 0);
     if (total === 0) return;
@@ -85,14 +93,27 @@ export class Traffic {
       const key = `${route.env}/${route.service}/${colour}`;
       const buckets = this.history.get(key) ?? [];
       this.history.set(key, buckets);
-      for (let t = from + 1; t <= to; t++) {
-        const requests = weight === 0 ? 0 : this.jitter((this.rps * weight) / total, 0.05);
+      // One piece per simulated second crossed, so a bucket never mixes two seconds.
+      for (let start = fromMs; start < toMs;) {
+        const t = Math.floor(start / 1000) + 1;
+        const end = Math.min(toMs, t * 1000);
+        const seconds = (end - start) / 1000;
+        const requests = weight === 0 ? 0 : this.jitter(((this.rps * weight) / total) * seconds, 0.05);
         const errors = Math.min(requests, this.jitter(requests * errorRate, 0.2));
-        const bucketP99 = p99 === 0 ? 0 : this.jitter(p99, 0.05);
-        buckets.push({ t, requests, errors, p99Sum: bucketP99 * requests });
-        this.count(route, colour, version, requests, errors, bucketP99);
+        const pieceP99 = p99 === 0 ? 0 : this.jitter(p99, 0.05);
+        const last = buckets.at(-1);
+        if (last?.t === t) {
+          last.toMs = end;
+          last.requests += requests;
+          last.errors += errors;
+          last.p99Sum += pieceP99 * requests;
+        } else {
+          buckets.push({ t, fromMs: start, toMs: end, requests, errors, p99Sum: pieceP99 * requests });
+        }
+        this.count(route, colour, version, requests, errors, pieceP99);
+        start = end;
       }
-      const cut = buckets.findIndex((b) => b.t > to - HISTORY_SECONDS);
+      const cut = buckets.findIndex((b) => b.t > toMs / 1000 - HISTORY_SECONDS);
       if (cut > 0) buckets.splice(0, cut);
     }
   }
@@ -131,20 +152,24 @@ export class Traffic {
     totals.latencySumSeconds += requests * p99 * 0.35;
   }
 
-  /** Figures of one colour of `env`/`service` over the last `windowMs` of simulated time. */
+  /**
+   * Figures of one colour of `env`/`service` over the last `windowMs` of simulated time, up to now. The
+   * oldest bucket, which the window's start cuts, counts in proportion to the part of it inside.
+   */
   window(env: string, service: string, colour: ColourName, windowMs: number): ColourWindow {
     this.settle();
     const buckets = this.history.get(`${env}/${service}/${colour}`) ?? [];
-    const since = (this.world.clock.now() - windowMs) / 1000;
+    const sinceMs = this.world.clock.now() - windowMs;
     let requests = 0;
     let errors = 0;
     let p99Sum = 0;
     for (let i = buckets.length - 1; i >= 0; i--) {
       const b = buckets[i]!;
-      if (b.t <= since) break;
-      requests += b.requests;
-      errors += b.errors;
-      p99Sum += b.p99Sum;
+      if (b.toMs <= sinceMs) break;
+      const share = b.fromMs >= sinceMs ? 1 : (b.toMs - sinceMs) / (b.toMs - b.fromMs);
+      requests += b.requests * share;
+      errors += b.errors * share;
+      p99Sum += b.p99Sum * share;
     }
     const whole = Math.round(requests);
     return {
