@@ -100,7 +100,7 @@ export class Agent {
           `(The language model is unavailable: ${result.fallbackReason}. Answering with the offline planner.)`,
         );
         turn = await planner.plan({
-          messages: lastRequestOnly(messages),
+          messages: forFallback(messages),
           tools: this.deps.specs,
           ...(signal ? { signal } : {}),
         });
@@ -154,6 +154,9 @@ export class Agent {
     });
     if (!tool) {
       const names = [...this.deps.tools.keys()];
+      await this.audit(actor, call.name, 'no such tool', { kind: 'unknown' }, 'invalid', {
+        code: 'UNKNOWN_TOOL',
+      });
       return fail(
         { tool: call.name, input: call.input, decision: 'unknown', outcome: 'invalid' },
         'UNKNOWN_TOOL',
@@ -164,6 +167,12 @@ export class Agent {
     const parsed = tool.input.safeParse(call.input);
     if (!parsed.success) {
       const error = toolError(call.name, call.input, parsed.error);
+      // Refused before the gate, but audited like its refusals: a model claiming MFA or approval in a
+      // field the schema does not have is exactly what an auditor looks for.
+      await this.audit(actor, tool.name, 'input refused by the schema', { kind: 'invalid' }, 'invalid', {
+        code: 'INVALID_INPUT',
+        message: redact(error.error.message),
+      });
       return fail(
         { tool: call.name, input: call.input, decision: 'invalid', outcome: 'invalid' },
         'INVALID_INPUT',
@@ -279,7 +288,7 @@ export class Agent {
     actor: Actor,
     tool: string,
     summary: string,
-    decision: Decision,
+    decision: Decision | { kind: 'invalid' | 'unknown' },
     outcome: string,
     detail: Record<string, unknown> | undefined,
   ): Promise<void> {
@@ -324,11 +333,18 @@ function outcomeDetail(output: unknown): Record<string, unknown> | undefined {
   return Object.keys(detail).length > 0 ? detail : undefined;
 }
 
-/** The fallback planner starts from the person's last request, not a half-finished model exchange. */
-function lastRequestOnly(messages: readonly Message[]): Message[] {
+/**
+ * What the fallback planner sees: the person's last request, not a half-finished model exchange. When
+ * tools already ran for that request in this turn, the exchange since the request is kept, so the
+ * offline planner reports their results instead of planning the request again: a write must not run
+ * (or be asked for) twice because the API failed after it.
+ */
+function forFallback(messages: readonly Message[]): Message[] {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
-    if (m.role === 'user' && m.content.every((b) => b.type === 'text')) return [m];
+    if (m.role === 'user' && m.content.every((b) => b.type === 'text')) {
+      return i === messages.length - 1 ? [m] : messages.slice(i);
+    }
   }
   return [...messages];
 }
