@@ -45,6 +45,8 @@ interface Base {
   where: Where;
   /** The decision's message, once posted; a click must come from it. */
   messageTs: string | undefined;
+  /** Settles when the post of the message has (a click can beat the API's answer to Jarvis). */
+  posting: Promise<void>;
   requester: string;
   summary: string;
   expiresAt: number;
@@ -150,6 +152,7 @@ export class Decisions {
 
   /** Handles a button press. Anyone but the person a button is for gets an ephemeral refusal. */
   async press(click: Click): Promise<void> {
+    await this.pending.get(click.id)?.posting;
     const entry = this.pending.get(click.id);
     if (!entry) {
       return this.refuse(
@@ -271,20 +274,29 @@ export class Decisions {
     return new Promise<T>((resolve) => {
       const timer = setTimeout(() => void this.expire(id), this.deps.ttlMs);
       timer.unref();
-      const entry = entryOf(
-        { id, where, messageTs: undefined, requester, summary, expiresAt, timer },
-        resolve,
-      );
+      const base = {
+        id,
+        where,
+        messageTs: undefined,
+        posting: Promise.resolve(),
+        requester,
+        summary,
+        expiresAt,
+        timer,
+      };
+      const entry = entryOf(base, resolve);
       this.pending.set(id, entry);
-      this.deps.api.post({ channel: where.channel, threadTs: where.threadTs, ...view(id, expiresAt) }).then(
-        (posted) => {
-          entry.messageTs = posted.ts;
-        },
-        (err: unknown) => {
-          this.deps.logger?.warn({ err: messageOf(err) }, 'could not post a question');
-          if (this.take(id)) negative(entry, 'The question could not be posted.');
-        },
-      );
+      entry.posting = this.deps.api
+        .post({ channel: where.channel, threadTs: where.threadTs, ...view(id, expiresAt) })
+        .then(
+          (posted) => {
+            entry.messageTs = posted.ts;
+          },
+          (err: unknown) => {
+            this.deps.logger?.warn({ err: messageOf(err) }, 'could not post a question');
+            if (this.take(id)) negative(entry, 'The question could not be posted.');
+          },
+        );
     });
   }
 
