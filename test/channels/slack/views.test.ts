@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { cleanText } from '../../../src/channels/slack/channel.js';
+import { progressView, weightBar } from '../../../src/channels/slack/progress-view.js';
+import { initialProgress, reduceProgress } from '../../../src/channels/slack/progress-state.js';
+import { answerView, escapeMrkdwn, mfaModal } from '../../../src/channels/slack/views.js';
+import type { RolloutEvent } from '../../../src/rollout/events.js';
+
+describe('Block Kit views', () => {
+  it.each([
+    [{ blue: 100, green: 0 }, 10, 0],
+    [{ blue: 75, green: 25 }, 8, 2],
+    [{ blue: 50, green: 50 }, 5, 5],
+    [{ blue: 0, green: 100 }, 0, 10],
+  ])('draws %j as %i blue and %i green cells', (weights, blue, green) => {
+    const bar = weightBar(weights);
+
+    expect(bar.split(':large_blue_square:').length - 1).toBe(blue);
+    expect(bar.split(':large_green_square:').length - 1).toBe(green);
+  });
+
+  it.each([
+    ['<!channel> deploy', '&lt;!channel&gt; deploy'],
+    ['<https://evil.example|docs>', '&lt;https://evil.example|docs&gt;'],
+    ['a & b', 'a &amp; b'],
+  ])('escapes %j for mrkdwn', (text, escaped) => {
+    expect(escapeMrkdwn(text)).toBe(escaped);
+  });
+
+  it('keeps tables in code blocks and escapes the rest of an answer', () => {
+    const text = 'Status of prd <!here>:\n┌────┬────┐\n│ a  │ <b>│\n└────┴────┘\nDone.';
+
+    const shown = answerView(text).text;
+
+    expect(shown).toBe(
+      'Status of prd &lt;!here&gt;:\n```\n┌────┬────┐\n│ a  │ &lt;b&gt;│\n└────┴────┘\n```\nDone.',
+    );
+  });
+
+  it('shows phase, step, weights and the figures of both colours', () => {
+    // Arrange
+    const base = { env: 'prd', service: 'checkout', deploymentId: 3 } as const;
+    const events: RolloutEvent[] = [
+      { ...base, kind: 'phase', phase: 'prepare', message: 'green ready' },
+      {
+        ...base,
+        kind: 'weights',
+        step: 25,
+        stepIndex: 1,
+        steps: 4,
+        weights: { blue: 75, green: 25 },
+        newColour: 'green',
+      },
+      {
+        ...base,
+        kind: 'analysis',
+        step: 25,
+        weights: { blue: 75, green: 25 },
+        newColour: 'green',
+        verdict: {
+          outcome: 'pass',
+          newColour: { requests: 400, errors: 1, errorRate: 0.0025, p99Ms: 131.6 },
+          stableColour: { requests: 1200, errors: 1, errorRate: 0.0008, p99Ms: 118 },
+          baselineP99Ms: 118,
+          reasons: [],
+        },
+      },
+    ];
+
+    // Act
+    const state = events.reduce(reduceProgress, initialProgress(events[0]!, 'deploy checkout 1.3.0 to prd'));
+    const view = JSON.stringify(progressView(state).blocks);
+
+    // Assert
+    expect(view).toContain('phase *shift*');
+    expect(view).toContain('step 2/4 (25%)');
+    expect(view).toContain('Blue *75%* · Green *25%*');
+    expect(view).toContain('*Green* (new)\\nError rate 0.25% · p99 132 ms · 400 req');
+    expect(view).toContain('*Blue* (stable)\\nError rate 0.08% · p99 118 ms · 1200 req');
+  });
+
+  it('puts the code input of the MFA modal under the block the errors name', () => {
+    const modal = mfaModal('id-1', 'deploy checkout 1.3.0 to prd');
+
+    expect(modal.callback_id).toBe('jarvis_mfa');
+    expect(modal.private_metadata).toBe('id-1');
+    expect(JSON.stringify(modal.blocks)).toContain('"block_id":"code"');
+  });
+
+  it('removes the mention of Jarvis and undoes Slack’s escapes in a request', () => {
+    expect(cleanText('<@U0JARVIS>  deploy 1.3.0 to prd &amp; tell me', 'U0JARVIS')).toBe(
+      'deploy 1.3.0 to prd & tell me',
+    );
+  });
+});
