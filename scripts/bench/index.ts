@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, run against the in-process sandbox, figures printed as a table.
 // A figure with a goal is compared with a baseline measured in this same run where the goal is a ratio.
 import { benchAgentTurn, benchGrammar, benchPromptSize } from './agent.js';
+import { benchDiagnostics } from './diagnostics.js';
 import { benchBreachToAbort, benchJournal, benchRollback } from './rollout.js';
 import { table, type Figure } from './stats.js';
 
@@ -11,6 +12,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['agent', () => benchAgentTurn()],
   ['grammar', () => benchGrammar()],
   ['prompt', () => benchPromptSize()],
+  ['diagnostics', () => benchDiagnostics()],
 ];
 
 const only = process.argv.slice(2);
