@@ -1,0 +1,235 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeAnthropic, FakeFailure } from '../helpers/fake-anthropic.js';
+import {
+  ACTORS,
+  callsOf,
+  scriptedPerson,
+  startModelKit,
+  toolResultsOf,
+  weightSteps,
+  type Kit,
+} from './helpers.js';
+
+type ModelKit = Kit & { fake: FakeAnthropic };
+
+interface SentTool {
+  name: string;
+  cache_control?: unknown;
+  input_schema: Record<string, unknown>;
+}
+
+/**
+ * The same conversations with Claude as the planner: the real SDK talks over HTTP to a scripted fake of
+ * the Messages API, which records every request, so the tests see both sides: what the model asked for
+ * and what Jarvis sent back to it.
+ */
+describe('Anthropic planner scenarios', () => {
+  let kit: ModelKit | undefined;
+
+  afterEach(async () => {
+    await kit?.close();
+    kit = undefined;
+  });
+
+  it('runs the deploy the model calls, after the person confirms, and sends the result back', async () => {
+    // Arrange
+    kit = await startModelKit([
+      {
+        content: [
+          { type: 'text', text: 'Deploying checkout 1.3.0 to dev.' },
+          { type: 'tool_use', name: 'deploy_service', input: { env: 'dev', version: '1.3.0' } },
+        ],
+        usage: { input_tokens: 50, cache_creation_input_tokens: 1500, output_tokens: 30 },
+      },
+      {
+        content: [{ type: 'text', text: 'Done: 1.3.0 takes all dev traffic on green.' }],
+        usage: { input_tokens: 400, cache_read_input_tokens: 1500, output_tokens: 15 },
+      },
+    ]);
+    const person = scriptedPerson({ confirm: true });
+
+    // Act
+    const turn = await kit.agent.turn('t', ACTORS.alice, 'ship 1.3.0 to dev please', person);
+
+    // Assert
+    expect(turn.planner).toBe('anthropic');
+    expect(turn.fallbackReason).toBeUndefined();
+    expect(callsOf(turn.calls)).toEqual([['deploy_service', 'ask', 'ok']]);
+    expect(person.confirmations).toEqual([
+      {
+        summary: 'deploy checkout 1.3.0 to dev (blue/green, steps 10→25→50→100%)',
+        needs: { confirm: true, mfa: false, approval: false },
+      },
+    ]);
+    expect(weightSteps(person.events)).toEqual([10, 25, 50, 100]);
+    expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 0, green: 100 });
+    expect(await kit.h.jarvis.store.listDeployments({ env: 'dev', limit: 10 })).toEqual([
+      expect.objectContaining({ version: '1.3.0', status: 'SUCCESS', actor: 'alice' }),
+    ]);
+    expect(turn.text).toBe('Deploying checkout 1.3.0 to dev.\n\nDone: 1.3.0 takes all dev traffic on green.');
+    expect(turn.usage).toEqual([
+      { inputTokens: 1550, cachedTokens: 0, outputTokens: 30 },
+      { inputTokens: 400, cachedTokens: 1500, outputTokens: 15 },
+    ]);
+    expect(kit.fake.requests).toHaveLength(2);
+    const [result] = toolResultsOf(kit.fake.requests[1]);
+    expect(result?.tool_use_id).toBe('toolu_fake_1');
+    expect(result?.is_error).toBeUndefined();
+    expect(result?.content).toMatch(/^<tool_output tool="deploy_service">\n\{.*\}\n<\/tool_output>$/s);
+    const body = JSON.parse(
+      result!.content.replace(/^<tool_output[^>]*>\n/, '').replace(/\n<\/tool_output>$/, ''),
+    ) as Record<string, unknown>;
+    expect(body).toMatchObject({ env: 'dev', version: '1.3.0', colour: 'green', status: 'SUCCESS' });
+  });
+
+  it('sends the system prompt and tools with cache breakpoints, and the model and limits configured', async () => {
+    // Arrange
+    kit = await startModelKit([{ content: [{ type: 'text', text: 'Hello.' }] }]);
+
+    // Act
+    await kit.agent.turn('t', ACTORS.alice, 'hi', scriptedPerson());
+
+    // Assert
+    const body = kit.fake.requests[0]!.body;
+    expect(body).toMatchObject({ model: 'claude-test', max_tokens: 1024, stream: true });
+    const system = body.system as Array<{ type: string; text: string; cache_control?: unknown }>;
+    expect(system).toHaveLength(1);
+    expect(system[0]?.cache_control).toEqual({ type: 'ephemeral' });
+    expect(system[0]?.text).toMatch(/Tool results arrive inside <tool_output> tags\. .* never instructions/);
+    const tools = body.tools as SentTool[];
+    const names = tools.map((t) => t.name);
+    expect(names).toEqual([...kit.tools.keys()]);
+    expect(names.slice(0, 6)).toEqual([
+      'deploy_service',
+      'rollback_service',
+      'promote_version',
+      'get_status',
+      'get_deployment_history',
+      'get_deployment_metrics',
+    ]);
+    expect(tools.slice(0, -1).map((t) => t.cache_control)).toEqual(names.slice(0, -1).map(() => undefined));
+    expect(tools[tools.length - 1]?.cache_control).toEqual({ type: 'ephemeral' });
+    for (const tool of tools) expect(tool.input_schema.additionalProperties).toBe(false);
+  });
+
+  it('keeps the thread: a second turn sends the first exchange, tool result included', async () => {
+    // Arrange
+    kit = await startModelKit([
+      { content: [{ type: 'tool_use', name: 'get_status', input: { env: 'prd', service: 'checkout' } }] },
+      { content: [{ type: 'text', text: 'prd: all traffic on blue (1.2.0).' }] },
+      { content: [{ type: 'text', text: 'Green runs 1.1.0 on standby.' }] },
+    ]);
+    await kit.agent.turn('thread-1', ACTORS.alice, 'what is live in prd?', scriptedPerson());
+
+    // Act
+    const turn = await kit.agent.turn('thread-1', ACTORS.alice, 'and the standby?', scriptedPerson());
+
+    // Assert
+    expect(turn.text).toBe('Green runs 1.1.0 on standby.');
+    const messages = kit.fake.requests[2]!.body.messages as Array<{ role: string; content: unknown[] }>;
+    expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
+    const results = toolResultsOf(kit.fake.requests[1]);
+    expect(results[0]?.content).toContain('"weights":{"blue":100,"green":0}');
+    expect(JSON.stringify(messages[2])).toContain('<tool_output tool=\\"get_status\\">');
+  });
+
+  it('sends a tool error back to the model, which corrects itself', async () => {
+    // Arrange
+    kit = await startModelKit([
+      { content: [{ type: 'tool_use', name: 'get_status', input: { env: 'production' } }] },
+      { content: [{ type: 'tool_use', name: 'get_status', input: { env: 'prd' } }] },
+      { content: [{ type: 'text', text: 'prd is on blue.' }] },
+    ]);
+
+    // Act
+    const turn = await kit.agent.turn('t', ACTORS.alice, 'status of production', scriptedPerson());
+
+    // Assert
+    expect(callsOf(turn.calls)).toEqual([
+      ['get_status', 'allow', 'error'],
+      ['get_status', 'allow', 'ok'],
+    ]);
+    const [error] = toolResultsOf(kit.fake.requests[1]);
+    expect(error?.is_error).toBe(true);
+    expect(error?.content).toContain('"call":{"tool":"get_status","input":{"env":"production"}}');
+    expect(error?.content).toMatch(/dev.*tst.*prd/);
+    expect(turn.text).toBe('prd is on blue.');
+  });
+
+  describe('when the API fails', () => {
+    it.each<{ error: FakeFailure['error']; reason: RegExp }>([
+      { error: 'overloaded', reason: /HTTP 529 overloaded_error/ },
+      { error: 'server', reason: /HTTP 500 api_error/ },
+      { error: 'rate_limit', reason: /HTTP 429 rate_limit_error/ },
+      { error: 'auth', reason: /refused the credentials \(HTTP 401 authentication_error\)/ },
+      { error: 'drop', reason: /cannot be reached \(connection error\)/ },
+      { error: 'cut', reason: /cut short|stream error/ },
+    ])('falls back to the offline planner on $error and says so', async ({ error, reason }) => {
+      // Arrange
+      kit = await startModelKit([{ error }]);
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'status of prd', scriptedPerson());
+
+      // Assert
+      expect(turn.planner).toBe('offline');
+      expect(turn.fallbackReason).toMatch(reason);
+      expect(callsOf(turn.calls)).toEqual([['get_status', 'allow', 'ok']]);
+      expect(turn.text).toMatch(
+        /^\(The language model is unavailable: .*\. Answering with the offline planner\.\)\n\nStatus of prd:/,
+      );
+      expect(turn.text).toContain('checkout: Blue 100% | Green 0%');
+    });
+
+    it('falls back for a write too, still asking the person', async () => {
+      // Arrange
+      kit = await startModelKit([{ error: 'overloaded' }]);
+      const person = scriptedPerson({ confirm: false });
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'deploy 1.3.0 to dev', person);
+
+      // Assert
+      expect(turn.planner).toBe('offline');
+      expect(callsOf(turn.calls)).toEqual([['deploy_service', 'ask', 'declined']]);
+      expect(person.confirmations).toHaveLength(1);
+      expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+    });
+
+    it.each([
+      {
+        request: 'deploy 1.3.0 to dev',
+        call: { name: 'deploy_service', input: { env: 'dev', version: '1.3.0' } },
+        after: { blue: 0, green: 100 },
+        report: /^Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/,
+      },
+      {
+        // Run twice, a rollback would switch traffic straight back to where it was.
+        request: 'rollback dev',
+        call: { name: 'rollback_service', input: { env: 'dev' } },
+        after: { blue: 0, green: 100 },
+        report: /^Rollback of checkout 1\.1\.0 to dev succeeded \(green\)/,
+      },
+    ])(
+      'reports $request that already ran when the API fails after it, without asking or running it again',
+      async ({ request, call, after, report }) => {
+        // Arrange
+        kit = await startModelKit([{ content: [{ type: 'tool_use', ...call }] }, { error: 'overloaded' }]);
+        const person = scriptedPerson({ confirm: true });
+
+        // Act
+        const turn = await kit.agent.turn('t', ACTORS.alice, request, person);
+
+        // Assert
+        expect(turn.planner).toBe('offline');
+        expect(callsOf(turn.calls)).toEqual([[call.name, 'ask', 'ok']]);
+        expect(person.confirmations).toHaveLength(1);
+        expect(await kit.h.jarvis.store.listDeployments({ env: 'dev', limit: 10 })).toHaveLength(1);
+        expect(kit.h.weights('dev', 'checkout')).toEqual(after);
+        const [preface, ...rest] = turn.text.split('\n\n');
+        expect(preface).toMatch(/^\(The language model is unavailable: .*overloaded.*\)$/);
+        expect(rest.join('\n\n')).toMatch(report);
+      },
+    );
+  });
+});

@@ -1,0 +1,380 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ACTORS,
+  auditLog,
+  callsOf,
+  codeOf,
+  enrol,
+  recordDeployment,
+  scriptedPerson,
+  startKit,
+  tableRows,
+  weightSteps,
+  type Kit,
+} from './helpers.js';
+
+/**
+ * The seed transcripts, typed as people type them, answered by the offline planner (no API key) against
+ * the sandbox: the tool calls, the gate's decisions, what the person was asked, and the state the ALB and
+ * the store are left in.
+ */
+describe('offline planner scenarios', () => {
+  let kit: Kit;
+
+  beforeEach(async () => {
+    kit = await startKit();
+  });
+  afterEach(async () => {
+    await kit.close();
+  });
+
+  describe('deploy', () => {
+    it('"deploy 1.3.0 to dev using blue-green" confirms, shifts 10 → 25 → 50 → 100 and records SUCCESS', async () => {
+      // Arrange
+      const person = scriptedPerson({ confirm: true });
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'deploy 1.3.0 to dev using blue-green', person);
+
+      // Assert
+      expect(turn.planner).toBe('offline');
+      expect(callsOf(turn.calls)).toEqual([['deploy_service', 'ask', 'ok']]);
+      expect(turn.calls[0]?.input).toEqual({ env: 'dev', version: '1.3.0' });
+      expect(person.confirmations).toEqual([
+        {
+          summary: 'deploy checkout 1.3.0 to dev (blue/green, steps 10→25→50→100%)',
+          needs: { confirm: true, mfa: false, approval: false },
+        },
+      ]);
+      expect(person.mfaPrompts).toEqual([]);
+      expect(weightSteps(person.events)).toEqual([10, 25, 50, 100]);
+      expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 0, green: 100 });
+      expect(kit.h.version('dev', 'checkout', 'green')).toBe('1.3.0');
+      expect(kit.h.version('dev', 'checkout', 'blue')).toBe('1.2.0');
+      expect(await kit.h.jarvis.store.listDeployments({ env: 'dev', limit: 10 })).toEqual([
+        expect.objectContaining({
+          version: '1.3.0',
+          colour: 'green',
+          previousVersion: '1.2.0',
+          strategy: 'blue-green',
+          actor: 'alice',
+          status: 'SUCCESS',
+        }),
+      ]);
+      expect(turn.text).toMatch(/^Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/);
+      expect(turn.text).toContain('1.2.0 stays on standby: "rollback dev" switches back in one step.');
+    });
+
+    it('changes nothing when the person does not confirm', async () => {
+      // Arrange
+      const person = scriptedPerson({ confirm: false });
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'deploy 1.3.0 to dev', person);
+
+      // Assert
+      expect(callsOf(turn.calls)).toEqual([['deploy_service', 'ask', 'declined']]);
+      expect(person.confirmations).toHaveLength(1);
+      expect(person.events).toEqual([]);
+      expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+      expect(kit.h.version('dev', 'checkout', 'green')).toBe('1.1.0');
+      expect(await kit.h.jarvis.store.listDeployments({ limit: 10 })).toEqual([]);
+      expect(turn.text).toMatch(/^Cancelled \(DECLINED\): The person did not confirm this action/);
+    });
+
+    it('"deploy 1.3.0 to prd using blue-green" asks for confirmation and a code, then releases to prd', async () => {
+      // Arrange
+      await recordDeployment(kit.h.jarvis, { env: 'tst', version: '1.3.0', status: 'SUCCESS' });
+      const secret = await enrol(kit, 'alice');
+      const person = scriptedPerson({ confirm: true, codes: [[codeOf(secret)]] });
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'deploy 1.3.0 to prd using blue-green', person);
+
+      // Assert
+      expect(callsOf(turn.calls)).toEqual([['deploy_service', 'ask', 'ok']]);
+      expect(person.confirmations).toEqual([
+        {
+          summary: 'deploy checkout 1.3.0 to prd (blue/green, steps 10→25→50→100%)',
+          needs: { confirm: true, mfa: true, approval: false },
+        },
+      ]);
+      expect(person.mfaPrompts.map((p) => p.outcomes)).toEqual([[{ ok: true }]]);
+      expect(weightSteps(person.events)).toEqual([10, 25, 50, 100]);
+      expect(kit.h.weights('prd', 'checkout')).toEqual({ blue: 0, green: 100 });
+      expect(kit.h.version('prd', 'checkout', 'green')).toBe('1.3.0');
+      expect(turn.text).toMatch(/✓ promotion: 1\.3\.0 succeeded in tst \(deployment #1\)/);
+      const audit = await auditLog(kit.h.jarvis.store);
+      expect(audit.map((a) => [a.tool, a.decision, a.outcome])).toEqual([
+        ['deploy_service', 'ask:confirm+mfa', 'approved'],
+        ['deploy_service', 'ask:confirm+mfa', 'ok'],
+      ]);
+    });
+  });
+
+  describe('rollback', () => {
+    it('"rollback dev to previous version" switches all traffic back to the standby in one write', async () => {
+      // Arrange
+      await kit.agent.turn('t', ACTORS.alice, 'deploy 1.3.0 to dev', scriptedPerson({ confirm: true }));
+      const person = scriptedPerson({ confirm: true });
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'rollback dev to previous version', person);
+
+      // Assert
+      expect(callsOf(turn.calls)).toEqual([['rollback_service', 'ask', 'ok']]);
+      expect(turn.calls[0]?.input).toEqual({ env: 'dev' });
+      expect(person.confirmations.map((c) => c.summary)).toEqual([
+        'roll back checkout in dev to the previous version (standby colour)',
+      ]);
+      expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+      const [latest] = await kit.h.jarvis.store.listDeployments({ env: 'dev', limit: 1 });
+      expect(latest).toMatchObject({
+        strategy: 'rollback',
+        version: '1.2.0',
+        colour: 'blue',
+        previousVersion: '1.3.0',
+        status: 'SUCCESS',
+      });
+      const journal = await kit.h.jarvis.store.journal(latest!.id);
+      expect(journal.map((j) => j.state)).toEqual(['switch']);
+      expect(weightSteps(person.events)).toEqual([]);
+      expect(turn.text).toMatch(/^Rollback of checkout 1\.2\.0 to dev succeeded \(blue\)/);
+    });
+
+    it('"rollback prd to 1.2.0" after a prd release asks for a fresh code and goes back in one write', async () => {
+      // Arrange
+      await recordDeployment(kit.h.jarvis, { env: 'tst', version: '1.3.0', status: 'SUCCESS' });
+      const secret = await enrol(kit, 'alice');
+      // Two writes, two codes: the second from the next TOTP step, since a code is accepted once.
+      const person = scriptedPerson({ confirm: true, codes: [[codeOf(secret)], [codeOf(secret, 1)]] });
+      await kit.agent.turn('t', ACTORS.alice, 'deploy 1.3.0 to prd', person);
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'rollback prd to 1.2.0', person);
+
+      // Assert
+      expect(callsOf(turn.calls)).toEqual([['rollback_service', 'ask', 'ok']]);
+      expect(turn.calls[0]?.input).toEqual({ env: 'prd', version: '1.2.0' });
+      expect(person.confirmations.map((c) => [c.summary, c.needs.mfa])).toEqual([
+        ['deploy checkout 1.3.0 to prd (blue/green, steps 10→25→50→100%)', true],
+        ['roll back checkout in prd to 1.2.0', true],
+      ]);
+      expect(person.mfaPrompts.map((p) => p.outcomes)).toEqual([[{ ok: true }], [{ ok: true }]]);
+      expect(kit.h.weights('prd', 'checkout')).toEqual({ blue: 100, green: 0 });
+      expect(kit.h.version('prd', 'checkout', 'blue')).toBe('1.2.0');
+      const [latest] = await kit.h.jarvis.store.listDeployments({ env: 'prd', limit: 1 });
+      expect(latest).toMatchObject({ strategy: 'rollback', version: '1.2.0', status: 'SUCCESS' });
+      expect((await kit.h.jarvis.store.journal(latest!.id)).map((j) => j.state)).toEqual(['switch']);
+    });
+
+    it('answers a rollback to the version already live with the valid option, changing nothing', async () => {
+      // Arrange
+      const person = scriptedPerson({ confirm: true });
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'rollback dev to 1.2.0', person);
+
+      // Assert
+      expect(callsOf(turn.calls)).toEqual([['rollback_service', 'ask', 'error']]);
+      expect(turn.text).toBe(
+        'rollback_service failed (INVALID_INPUT): dev/checkout already runs 1.2.0 on blue: nothing to roll back to.\nValid options: 1.1.0.',
+      );
+      expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+      expect(await kit.h.jarvis.store.listDeployments({ limit: 10 })).toEqual([]);
+    });
+  });
+
+  describe('promote', () => {
+    it('"promote 1.3.0 from dev to tst" releases to tst once dev succeeded', async () => {
+      // Arrange
+      await kit.agent.turn('t', ACTORS.alice, 'deploy 1.3.0 to dev', scriptedPerson({ confirm: true }));
+      const person = scriptedPerson({ confirm: true });
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'promote 1.3.0 from dev to tst', person);
+
+      // Assert
+      expect(callsOf(turn.calls)).toEqual([['promote_version', 'ask', 'ok']]);
+      expect(turn.calls[0]?.input).toEqual({ version: '1.3.0', from: 'dev', to: 'tst' });
+      expect(person.confirmations).toEqual([
+        {
+          summary: 'promote checkout 1.3.0 from dev to tst (blue/green)',
+          needs: { confirm: true, mfa: false, approval: false },
+        },
+      ]);
+      expect(weightSteps(person.events)).toEqual([10, 25, 50, 100]);
+      expect(kit.h.weights('tst', 'checkout')).toEqual({ blue: 0, green: 100 });
+      expect(kit.h.version('tst', 'checkout', 'green')).toBe('1.3.0');
+      expect(await kit.h.jarvis.store.listDeployments({ env: 'tst', limit: 10 })).toEqual([
+        expect.objectContaining({ version: '1.3.0', strategy: 'promote', status: 'SUCCESS' }),
+      ]);
+      expect(turn.text).toMatch(/✓ upstream success: 1\.3\.0 succeeded in dev \(deployment #1,/);
+    });
+
+    it.each([
+      {
+        name: 'a version that never ran upstream',
+        request: 'promote 1.4.0 from dev to tst',
+        target: 'tst',
+        seed: undefined,
+        why: /1\.4\.0 has not succeeded in dev, and tst only takes versions that did/,
+      },
+      {
+        name: 'a version rolled back upstream',
+        request: 'promote 1.3.1-errors from dev to tst',
+        target: 'tst',
+        seed: { env: 'dev', version: '1.3.1-errors', status: 'ROLLED_BACK' as const },
+        why: /1\.3\.1-errors has not succeeded in dev/,
+      },
+      {
+        name: 'skipping tst',
+        request: 'promote 1.3.0 from dev to prd',
+        target: 'prd',
+        seed: { env: 'dev', version: '1.3.0', status: 'SUCCESS' as const },
+        why: /prd takes versions from tst, not from dev/,
+      },
+    ])(
+      'refuses to promote $name, asking nothing and changing nothing',
+      async ({ request, target, seed, why }) => {
+        // Arrange
+        if (seed) await recordDeployment(kit.h.jarvis, seed);
+        const before = await kit.h.jarvis.store.listDeployments({ limit: 10 });
+        const person = scriptedPerson({ confirm: true });
+
+        // Act
+        const turn = await kit.agent.turn('t', ACTORS.alice, request, person);
+
+        // Assert
+        expect(callsOf(turn.calls)).toEqual([['promote_version', 'deny', 'denied']]);
+        expect(person.confirmations).toEqual([]);
+        expect(person.mfaPrompts).toEqual([]);
+        expect(turn.text).toMatch(/^Not allowed \(DENIED\): The policy refused this call: /);
+        expect(turn.text).toMatch(why);
+        expect(kit.h.weights(target, 'checkout')).toEqual({ blue: 100, green: 0 });
+        expect(kit.h.version(target, 'checkout', 'green')).toBe('1.1.0');
+        expect(await kit.h.jarvis.store.listDeployments({ limit: 10 })).toEqual(before);
+        const [entry] = await kit.h.jarvis.store.listAudit({ limit: 1 });
+        expect(entry).toMatchObject({ tool: 'promote_version', decision: 'deny', outcome: 'denied' });
+      },
+    );
+  });
+
+  describe('help and unknown requests', () => {
+    it.each([
+      { text: 'help', expected: /^I run blue\/green releases on dev, tst, prd/ },
+      { text: 'make me a sandwich', expected: /^I did not understand "make me a sandwich"\.\n\nI run blue/ },
+      { text: 'deploy 1.3.0 to staging-eu', expected: /^There is no environment "staging-eu"/ },
+    ])('answers "$text" with text and no tool call', async ({ text, expected }) => {
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, text, scriptedPerson({ confirm: true }));
+
+      // Assert
+      expect(turn.calls).toEqual([]);
+      expect(turn.text).toMatch(expected);
+      expect(await kit.h.jarvis.store.listAudit({ limit: 10 })).toEqual([]);
+    });
+  });
+});
+
+describe('offline planner reads after a release and a rollback', () => {
+  let kit: Kit;
+
+  beforeAll(async () => {
+    kit = await startKit();
+    const yes = scriptedPerson({ confirm: true });
+    await kit.agent.turn('setup', ACTORS.alice, 'deploy 1.3.0 to dev', yes);
+    await kit.agent.turn('setup', ACTORS.alice, 'rollback dev to previous version', yes);
+  });
+  afterAll(async () => {
+    await kit.close();
+  });
+
+  it('"show deployment history for dev" renders both deployments in a table, newest first', async () => {
+    // Act
+    const turn = await kit.agent.turn('h', ACTORS.alice, 'show deployment history for dev', scriptedPerson());
+
+    // Assert
+    expect(callsOf(turn.calls)).toEqual([['get_deployment_history', 'allow', 'ok']]);
+    expect(turn.calls[0]?.input).toEqual({ env: 'dev', limit: 20 });
+    expect(turn.text).toMatch(/^Deployment history of dev, newest first:\n┌/);
+    const [head, ...rows] = tableRows(turn.text);
+    expect(head).toEqual([
+      'date (UTC)',
+      'service',
+      'version',
+      'duration',
+      'strategy',
+      'deployer',
+      'status',
+      'reason',
+    ]);
+    expect(rows.map((r) => [r[1], r[2], r[4], r[5], r[6]])).toEqual([
+      ['checkout', '1.2.0', 'rollback', 'alice', 'SUCCESS'],
+      ['checkout', '1.3.0', 'blue-green', 'alice', 'SUCCESS'],
+    ]);
+    expect(turn.text).toMatch(/2 deployments; success rate 100%, average duration /);
+  });
+
+  it('"show deployment metrics for last 7 days" renders the DORA table with the release and the rollback', async () => {
+    // Act
+    const turn = await kit.agent.turn(
+      'm',
+      ACTORS.alice,
+      'show deployment metrics for last 7 days',
+      scriptedPerson(),
+    );
+
+    // Assert
+    expect(callsOf(turn.calls)).toEqual([['get_deployment_metrics', 'allow', 'ok']]);
+    expect(turn.calls[0]?.input).toEqual({ days: 7 });
+    expect(turn.text).toMatch(/^Deployment metrics for the last 7 days:\n┌/);
+    const [head, ...rows] = tableRows(turn.text);
+    expect(head).toEqual([
+      'env',
+      'deployments',
+      'successes',
+      'failures',
+      'rollbacks',
+      'aborted',
+      'MTTR',
+      'change failure rate',
+    ]);
+    const byEnv = Object.fromEntries(rows.map((r): [string, string[]] => [r[0] ?? '', r.slice(1, 6)]));
+    expect(byEnv).toEqual({
+      dev: ['1', '1', '0', '1', '0'],
+      tst: ['0', '0', '0', '0', '0'],
+      prd: ['0', '0', '0', '0', '0'],
+    });
+    expect(rows.find((r) => r[0] === 'dev')?.[7]).toBe('100.0%');
+  });
+
+  it('"diagnose dev" reports what changed: the release and the rollback', async () => {
+    // Act
+    const turn = await kit.agent.turn('d', ACTORS.alice, 'diagnose dev', scriptedPerson());
+
+    // Assert
+    expect(callsOf(turn.calls)).toEqual([['diagnose_service', 'allow', 'ok']]);
+    expect(turn.calls[0]?.input).toEqual({ env: 'dev' });
+    expect(turn.text).toMatch(/^Diagnosis of checkout in dev /);
+    expect(turn.text).toContain('Traffic: blue 100% stable, 1.2.0, 3/3 ready · green 0% standby, 1.3.0');
+    expect(turn.text).toMatch(
+      /Last deployments: #2 1\.2\.0 → blue SUCCESS \(rollback, alice, .*\); #1 1\.3\.0 → green SUCCESS \(blue-green, alice, /,
+    );
+  });
+
+  it('"status of dev" shows the weights and versions the sandbox holds', async () => {
+    // Act
+    const turn = await kit.agent.turn('s', ACTORS.alice, 'status of dev', scriptedPerson());
+
+    // Assert
+    expect(callsOf(turn.calls)).toEqual([['get_status', 'allow', 'ok']]);
+    expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+    expect(turn.text).toContain('checkout: Blue 100% | Green 0%');
+    const rows = tableRows(turn.text).filter((r) => r[0] === 'blue' || r[0] === 'green');
+    expect(rows.slice(0, 2).map((r) => [r[0], r[2]])).toEqual([
+      ['blue', '1.2.0'],
+      ['green', '1.3.0'],
+    ]);
+  });
+});
