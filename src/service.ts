@@ -19,7 +19,17 @@ export const PAGERDUTY_WEBHOOK_PATH = '/webhooks/pagerduty';
 export interface PagerDutyMount {
   /** `POST /webhooks/pagerduty`: verifies, answers at once, works in the background. */
   handler: RequestHandler;
+  /** Resolves when the work it started is done (shutdown waits for it). */
+  idle?: () => Promise<void>;
 }
+
+/**
+ * Builds the PagerDuty webhook once Slack is up, so findings can be announced there. `announce` posts
+ * plain text (escaped for Slack) to the announce channel; undefined when Slack is not running.
+ */
+export type PagerDutyFactory = (slack: {
+  announce: ((text: string) => Promise<void>) | undefined;
+}) => PagerDutyMount | undefined;
 
 export interface ServiceOptions {
   jarvis: Jarvis;
@@ -27,12 +37,13 @@ export interface ServiceOptions {
   env: EnvSettings;
   /** HTTP port (0: any free one); the server starts only when it has something to serve. */
   port: number;
-  host?: string;
+  host?: string | undefined;
   /** `required`: refuse to start without Slack settings (`jarvis slack`); `optional`: run without. */
   slack: 'required' | 'optional';
   /** Serve `/metrics` (prom-client). */
   metrics: boolean;
-  pagerduty?: PagerDutyMount | undefined;
+  /** The PagerDuty webhook; undefined: not mounted (listed in `disabled`). */
+  pagerduty?: PagerDutyFactory | undefined;
   logger?: Logger | undefined;
 }
 
@@ -108,14 +119,16 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   } else {
     disabled.push('Slack: SLACK_BOT_TOKEN is unset');
   }
-  if (!options.pagerduty && options.metrics) disabled.push('PagerDuty webhook: not configured');
+  const channel = slack?.channel;
+  const pagerduty = options.pagerduty?.({
+    announce: channel ? (text) => channel.announceText(text) : undefined,
+  });
+  if (!pagerduty && options.metrics) disabled.push('PagerDuty webhook: not configured');
 
   const routes: Route[] = [{ method: 'GET', path: '/healthz', handler: (_req, res) => void res.end('ok\n') }];
   if (slack?.events) routes.push({ method: 'POST', path: SLACK_EVENTS_PATH, handler: slack.events });
   if (metrics) routes.push({ method: 'GET', path: '/metrics', handler: metrics.handler });
-  if (options.pagerduty) {
-    routes.push({ method: 'POST', path: PAGERDUTY_WEBHOOK_PATH, handler: options.pagerduty.handler });
-  }
+  if (pagerduty) routes.push({ method: 'POST', path: PAGERDUTY_WEBHOOK_PATH, handler: pagerduty.handler });
   let server: HttpServer | undefined;
   if (routes.length > 1) {
     try {
@@ -132,6 +145,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     disabled,
     close: async () => {
       await server?.close();
+      await pagerduty?.idle?.();
       await slack?.stop();
     },
   };

@@ -139,6 +139,11 @@ export class SlackChannel {
     await this.deps.api.post({ channel, text });
   }
 
+  /** Posts plain text (escaped here: it may hold tool output) to the announce channel. */
+  announceText(text: string): Promise<void> {
+    return this.announce(escapeMrkdwn(text));
+  }
+
   /** Resolves when no turn is queued or running. */
   async idle(): Promise<void> {
     while (this.threads.size > 0) await Promise.all([...this.threads.values()].map((q) => q.tail));

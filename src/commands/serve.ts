@@ -1,0 +1,85 @@
+import { once } from 'node:events';
+import { createAgent } from '../agent/factory.js';
+import { startJarvis, wantsSandbox } from '../app.js';
+import { loadEnvSettings, type EnvSettings } from '../config/env.js';
+import { ConfigError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { slackCredentials, startService, type PagerDutyFactory, type Service } from '../service.js';
+
+export interface ServeOptions {
+  /** HTTP port: Slack events (HTTP mode), /webhooks/pagerduty, /metrics, /healthz. Default $PORT (3000). */
+  port?: number;
+  /** Interface to listen on; default all (0.0.0.0). */
+  host?: string;
+}
+
+/**
+ * `jarvis serve`: Slack (when configured), the PagerDuty webhook (when configured) and `/metrics`, on one
+ * HTTP server, until SIGINT or SIGTERM. Integrations that are not configured are listed as off, not
+ * fatal; a half-configured one is a ConfigError before anything starts.
+ */
+export async function runServe(opts: ServeOptions = {}): Promise<void> {
+  await runService('serve', opts);
+}
+
+/**
+ * The body of `jarvis serve` and `jarvis slack`: checks the Slack settings first, starts Jarvis (on the
+ * sandbox when no AWS settings are given), the agent and the service, prints where it listens, and stops
+ * cleanly on a signal (open questions are answered "no"; running turns finish).
+ */
+export async function runService(
+  kind: 'serve' | 'slack',
+  opts: ServeOptions,
+  pagerduty?: PagerDutyFactory,
+): Promise<void> {
+  const env = loadEnvSettings();
+  const credentials = slackCredentials(env);
+  if (kind === 'slack' && !credentials) {
+    throw new ConfigError(
+      [
+        'SLACK_BOT_TOKEN: unset. Install the app from manifest.yml (README, "Install in Slack"), then set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode).',
+      ],
+      'the environment',
+    );
+  }
+  const logger = createLogger(env.LOG_LEVEL);
+  const sandbox = wantsSandbox(process.env);
+  // The sandbox runs a minute a second unless JARVIS_TIME_SCALE says otherwise.
+  const timeScale = process.env.JARVIS_TIME_SCALE ? env.JARVIS_TIME_SCALE : undefined;
+  const jarvis = await startJarvis({ env, sandbox, logger, ...(timeScale ? { timeScale } : {}) });
+  let service: Service | undefined;
+  try {
+    const kit = createAgent(jarvis, { env, sandbox, logger });
+    service = await startService({
+      jarvis,
+      agent: kit.agent,
+      env,
+      port: opts.port ?? env.PORT,
+      host: opts.host,
+      slack: kind === 'slack' ? 'required' : 'optional',
+      metrics: kind === 'serve',
+      pagerduty,
+      logger,
+    });
+    process.stdout.write(`${banner(kind, service, env, jarvis.sandbox !== undefined)}\n`);
+    await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    process.stdout.write('Stopping: open questions are answered "no", running requests finish.\n');
+  } finally {
+    await service?.close();
+    await jarvis.close();
+  }
+}
+
+function banner(kind: 'serve' | 'slack', service: Service, env: EnvSettings, sandbox: boolean): string {
+  const lines = [`jarvis ${kind} ${sandbox ? 'on the embedded sandbox' : 'on AWS'}`];
+  if (service.slack?.mode === 'socket') lines.push('  Slack: Socket Mode (no public URL needed)');
+  if (service.slack?.mode === 'http') lines.push(`  Slack: HTTP, request URL ${service.url}/slack/events`);
+  if (service.metrics) lines.push(`  Metrics: ${service.url}/metrics`);
+  if (service.url) lines.push(`  Health: ${service.url}/healthz`);
+  for (const off of service.disabled) lines.push(`  Off: ${off}`);
+  lines.push(
+    `  Planner: ${env.ANTHROPIC_API_KEY ? `Claude (${env.ANTHROPIC_MODEL}), offline grammar as fallback` : 'offline grammar (set ANTHROPIC_API_KEY for Claude)'}`,
+  );
+  lines.push('Ctrl-C stops it.');
+  return lines.join('\n');
+}

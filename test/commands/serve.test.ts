@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
+import { messageEvent, postSigned } from '../helpers/slack-requests.js';
+
+const SECRET = 'serve-test-secret';
+
+/** Starts `runServe` (what `jarvis serve` runs) in a child process; resolves with its printed URLs. */
+function serve(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  ready: Promise<string>;
+} {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '-e', "await (await import('./src/commands/serve.ts')).runServe();"],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', () => undefined);
+  const ready = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner; output: ${out}`)), 25_000);
+    child.stdout.on('data', () => {
+      const m = /Metrics: (http:\/\/[^/\s]+)\/metrics/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+  });
+  return { child, output: () => out, ready };
+}
+
+describe('jarvis serve (a real process)', () => {
+  let slack: FakeSlack;
+  let dir: string;
+
+  beforeAll(async () => {
+    slack = await startFakeSlack({ channels: { C0JARVISCI: 'jarvis-ci' } });
+    dir = mkdtempSync(join(tmpdir(), 'jarvis-serve-'));
+  });
+  afterAll(async () => {
+    await slack.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves Slack events and /metrics on one port, and stops cleanly on SIGTERM', async () => {
+    // Arrange
+    const proc = serve({
+      JARVIS_DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      SLACK_BOT_TOKEN: 'xoxb-serve-test',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.url,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    const url = await proc.ready;
+
+    // Act
+    const metrics = await fetch(`${url}/metrics`);
+    const event = await postSigned(
+      `${url}/slack/events`,
+      SECRET,
+      messageEvent({ channel: 'C0JARVISCI', user: 'U0SOMEONE', text: 'help', ts: '1900000000.000001' }),
+    );
+    const reply = await slack.waitFor(
+      (c) => c.method === 'chat.postMessage' && c.params.thread_ts === '1900000000.000001',
+    );
+    proc.child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) =>
+      proc.child.once('exit', (status) => resolve(status)),
+    );
+
+    // Assert
+    expect(proc.output()).toContain(`Slack: HTTP, request URL ${url}/slack/events`);
+    expect(proc.output()).toContain('Off: PagerDuty webhook');
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('jarvis_process_resident_memory_bytes');
+    expect(event.status).toBe(200);
+    expect(reply.token).toBe('xoxb-serve-test');
+    expect(code).toBe(0);
+  });
+});
