@@ -280,9 +280,7 @@ export const PagerDutySchema = z
      * Incidents of these PagerDuty services (by id, as in the service's URL) are diagnosed in the
      * environment and service named; incidents of any other service are acknowledged and left alone.
      */
-    services: z
-      .record(z.string(), z.object({ env: k8sName, service: k8sName }).strict())
-      .default({}),
+    services: z.record(z.string(), z.object({ env: k8sName, service: k8sName }).strict()).default({}),
   })
   .strict();
 export type PagerDutySettings = z.infer<typeof PagerDutySchema>;
