@@ -61,16 +61,22 @@ export function buildCli(): Command {
     });
 
   for (const [name, description] of [
-    ['slack', 'run the Slack app'],
-    ['serve', 'run Slack, the PagerDuty webhook and /metrics together'],
+    ['slack', 'run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on --port)'],
+    ['serve', 'run Slack, the PagerDuty webhook and /metrics together on one HTTP server'],
   ] as const) {
     program
       .command(name)
       .description(description)
-      .allowUnknownOption()
-      .argument('[args...]')
-      .action(() => {
-        throw new Error(`"jarvis ${name}" is not available in this version yet.`);
+      .option('-p, --port <port>', 'HTTP port (default: $PORT, else 3000)', parsePort)
+      .option('--host <host>', 'interface to listen on (default: all)')
+      .action(async (opts: { port?: number; host?: string }) => {
+        if (name === 'slack') {
+          const { runSlack } = await import('./commands/slack.js');
+          await runSlack(opts);
+        } else {
+          const { runServe } = await import('./commands/serve.js');
+          await runServe(opts);
+        }
       });
   }
 
