@@ -3,6 +3,9 @@ import type { Clock } from '../clock.js';
 import { JarvisError } from '../errors.js';
 import type { Store } from '../store/store.js';
 
+/** The shortest lease in real milliseconds, whatever the clock's scale. */
+export const MIN_REAL_LEASE_MS = 2000;
+
 /**
  * A rollout lock held for the duration of one rollout: taken atomically in the store, renewed at a third
  * of its lease, released at the end. When a renewal finds the lease lost, `lost` aborts, and the holder
@@ -38,6 +41,9 @@ export class Lease {
     processId: string,
     leaseMs: number,
   ): Promise<Lease> {
+    // Under a fast sandbox clock a lease of minutes lasts milliseconds of real time, and a busy event
+    // loop would miss its renewal; liveness is a matter of real time, so the lease never goes below it.
+    leaseMs = Math.max(leaseMs, clock.scale * MIN_REAL_LEASE_MS);
     const holder = `${who} [${processId}#${randomBytes(3).toString('hex')}]`;
     const result = await store.acquireLock(key, holder, leaseMs, clock.now());
     if (!result.acquired) {

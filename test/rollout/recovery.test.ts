@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recover } from '../../src/rollout/recovery.js';
+import { MIN_REAL_LEASE_MS } from '../../src/rollout/lease.js';
 import { startHarness, type Harness } from '../helpers/jarvis.js';
 
 const CHILD = new URL('./fixtures/deploy-child.ts', import.meta.url).pathname;
@@ -44,8 +45,9 @@ describe('crash recovery', () => {
     expect(await exited).toBe('SIGKILL');
     expect(h.weights('dev', 'checkout')).toEqual({ blue: 25, green: 75 });
 
-    // The dead process's lease runs out; then recovery takes over.
-    await h.jarvis.clock.sleep(130_000);
+    // The dead process's lease runs out (two minutes, or 2 s of real time at this scale if longer);
+    // then recovery takes over.
+    await h.jarvis.clock.sleep(Math.max(120_000, h.jarvis.clock.scale * MIN_REAL_LEASE_MS) + 10_000);
     const reports = await recover(h.jarvis.engine);
 
     expect(reports).toHaveLength(1);
