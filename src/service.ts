@@ -1,4 +1,5 @@
 import type { Jarvis } from './app.js';
+import { PAGERDUTY_WEBHOOK_PATH } from './channels/pagerduty-webhook.js';
 import { startHttpServer, type HttpServer, type RequestHandler, type Route } from './channels/http-server.js';
 import {
   SLACK_EVENTS_PATH,
@@ -11,9 +12,6 @@ import type { EnvSettings } from './config/env.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
 import { JarvisMetrics } from './telemetry.js';
-
-/** Where PagerDuty's webhook is mounted (issue #5's handler). */
-export const PAGERDUTY_WEBHOOK_PATH = '/webhooks/pagerduty';
 
 /** The PagerDuty webhook, when that integration is present and configured. */
 export interface PagerDutyMount {
@@ -123,7 +121,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const pagerduty = options.pagerduty?.({
     announce: channel ? (text) => channel.announceText(text) : undefined,
   });
-  if (!pagerduty && options.metrics) disabled.push('PagerDuty webhook: not configured');
+  if (!pagerduty && options.metrics) disabled.push('PagerDuty webhook: PAGERDUTY_WEBHOOK_SECRETS is unset');
 
   const routes: Route[] = [{ method: 'GET', path: '/healthz', handler: (_req, res) => void res.end('ok\n') }];
   if (slack?.events) routes.push({ method: 'POST', path: SLACK_EVENTS_PATH, handler: slack.events });

@@ -1,9 +1,13 @@
 import { once } from 'node:events';
 import { createAgent } from '../agent/factory.js';
-import { startJarvis, wantsSandbox } from '../app.js';
+import { IncidentResponder } from '../agent/incidents.js';
+import type { Agent } from '../agent/loop.js';
+import { startJarvis, wantsSandbox, type Jarvis } from '../app.js';
+import { createPagerDutyWebhook } from '../channels/pagerduty-webhook.js';
 import { loadEnvSettings, type EnvSettings } from '../config/env.js';
 import { ConfigError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
+import { pagerDutyClientFromEnv, webhookSecrets } from '../platform/pagerduty.js';
 import { slackCredentials, startService, type PagerDutyFactory, type Service } from '../service.js';
 
 export interface ServeOptions {
@@ -27,11 +31,7 @@ export async function runServe(opts: ServeOptions = {}): Promise<void> {
  * sandbox when no AWS settings are given), the agent and the service, prints where it listens, and stops
  * cleanly on a signal (open questions are answered "no"; running turns finish).
  */
-export async function runService(
-  kind: 'serve' | 'slack',
-  opts: ServeOptions,
-  pagerduty?: PagerDutyFactory,
-): Promise<void> {
+export async function runService(kind: 'serve' | 'slack', opts: ServeOptions): Promise<void> {
   const env = loadEnvSettings();
   const credentials = slackCredentials(env);
   if (kind === 'slack' && !credentials) {
@@ -50,6 +50,8 @@ export async function runService(
   let service: Service | undefined;
   try {
     const kit = createAgent(jarvis, { env, sandbox, logger });
+    const notes: string[] = [];
+    const pagerduty = kind === 'serve' ? pagerDutyWebhook(env, jarvis, kit.agent, logger, notes) : undefined;
     service = await startService({
       jarvis,
       agent: kit.agent,
@@ -61,7 +63,7 @@ export async function runService(
       pagerduty,
       logger,
     });
-    process.stdout.write(`${banner(kind, service, env, jarvis.sandbox !== undefined)}\n`);
+    process.stdout.write(`${banner(kind, service, env, jarvis.sandbox !== undefined, notes)}\n`);
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     process.stdout.write('Stopping: open questions are answered "no", running requests finish.\n');
   } finally {
@@ -70,13 +72,60 @@ export async function runService(
   }
 }
 
-function banner(kind: 'serve' | 'slack', service: Service, env: EnvSettings, sandbox: boolean): string {
+/**
+ * The PagerDuty webhook and its incident responder, when PAGERDUTY_WEBHOOK_SECRETS is set; findings go
+ * to Slack through `announce` and, when PAGERDUTY_API_TOKEN and PAGERDUTY_FROM_EMAIL are set, as notes.
+ */
+function pagerDutyWebhook(
+  env: EnvSettings,
+  jarvis: Jarvis,
+  agent: Agent,
+  logger: Logger,
+  notes: string[],
+): PagerDutyFactory | undefined {
+  const secrets = webhookSecrets(env.PAGERDUTY_WEBHOOK_SECRETS);
+  if (secrets.length === 0) return undefined;
+  const client = pagerDutyClientFromEnv(env);
+  if (client.reason) notes.push(client.reason);
+  const { config, store, clock } = jarvis;
+  return ({ announce }) => {
+    const responder = new IncidentResponder({
+      agent,
+      config,
+      store,
+      clock,
+      notes: client.client,
+      announce,
+      logger,
+    });
+    const webhook = createPagerDutyWebhook({
+      secrets,
+      store,
+      clock,
+      respond: (event) => responder.handle(event),
+      logger,
+    });
+    return { handler: webhook, idle: () => webhook.idle() };
+  };
+}
+
+function banner(
+  kind: 'serve' | 'slack',
+  service: Service,
+  env: EnvSettings,
+  sandbox: boolean,
+  notes: readonly string[],
+): string {
   const lines = [`jarvis ${kind} ${sandbox ? 'on the embedded sandbox' : 'on AWS'}`];
   if (service.slack?.mode === 'socket') lines.push('  Slack: Socket Mode (no public URL needed)');
   if (service.slack?.mode === 'http') lines.push(`  Slack: HTTP, request URL ${service.url}/slack/events`);
   if (service.metrics) lines.push(`  Metrics: ${service.url}/metrics`);
+  if (kind === 'serve' && !service.disabled.some((d) => d.startsWith('PagerDuty'))) {
+    lines.push(`  PagerDuty webhook: ${service.url}/webhooks/pagerduty`);
+  }
   if (service.url) lines.push(`  Health: ${service.url}/healthz`);
   for (const off of service.disabled) lines.push(`  Off: ${off}`);
+  for (const note of notes) lines.push(`  Note: ${note}`);
   lines.push(
     `  Planner: ${env.ANTHROPIC_API_KEY ? `Claude (${env.ANTHROPIC_MODEL}), offline grammar as fallback` : 'offline grammar (set ANTHROPIC_API_KEY for Claude)'}`,
   );

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
+import { deliver, triggered } from '../helpers/pagerduty-events.js';
 import { messageEvent, postSigned } from '../helpers/slack-requests.js';
 
 const SECRET = 'serve-test-secret';
@@ -88,5 +89,40 @@ describe('jarvis serve (a real process)', () => {
     expect(event.status).toBe(200);
     expect(reply.token).toBe('xoxb-serve-test');
     expect(code).toBe(0);
+  });
+  it('mounts the PagerDuty webhook and announces the findings of a page in jarvis-ci', async () => {
+    // Arrange
+    const proc = serve({
+      JARVIS_DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      SLACK_BOT_TOKEN: 'xoxb-serve-test',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.url,
+      PAGERDUTY_WEBHOOK_SECRETS: 'pd-secret',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    const url = await proc.ready;
+
+    // Act
+    const res = await deliver(`${url}/webhooks/pagerduty`, triggered('Q0SERVE1', 'PCHKPRD'), {
+      secrets: ['pd-secret'],
+    });
+    const announcement = await slack.waitFor(
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        c.params.thread_ts === undefined &&
+        String(c.params.text).includes('Jarvis diagnosis'),
+      20_000,
+    );
+    proc.child.kill('SIGTERM');
+    await new Promise((resolve) => proc.child.once('exit', resolve));
+
+    // Assert
+    expect(res.status).toBe(202);
+    expect(proc.output()).toContain(`PagerDuty webhook: ${url}/webhooks/pagerduty`);
+    expect(proc.output()).toContain('Note: PagerDuty incident notes are off');
+    expect(announcement.response?.channel).toBe('C0JARVISCI');
+    expect(String(announcement.params.text)).toContain('checkout in prd');
   });
 });
