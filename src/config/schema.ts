@@ -267,6 +267,11 @@ export const SlackSchema = z
     buttonTtlSeconds: z.number().int().min(30).max(3600).default(600),
     /** Least interval between two edits of a rollout's progress message, in ms (Slack allows ~1/s). */
     progressIntervalMs: z.number().int().min(0).max(60_000).default(1200),
+    /**
+     * Requests worked on at once over all threads; more wait their turn (they are acknowledged at once
+     * anyway). A request waiting for a person's button or code does not count.
+     */
+    maxConcurrentTurns: z.number().int().min(1).max(256).default(8),
   })
   .strict();
 export type SlackSettings = z.infer<typeof SlackSchema>;

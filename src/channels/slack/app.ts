@@ -14,6 +14,7 @@ import type { RequestHandler } from '../http-server.js';
 import { WebSlackApi } from './api.js';
 import { SlackChannel, type ChannelMetrics, type SlackChannelDeps, type TurnRunner } from './channel.js';
 import type { Click } from './decisions.js';
+import { AckFirst } from './ack-first.js';
 import { SlackRequestGuard } from './guard.js';
 import { ACTIONS, MFA_VIEW, type ButtonAction } from './views.js';
 
@@ -97,8 +98,10 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   });
   await app.init();
 
+  const acks = http ? new AckFirst() : undefined;
   const channel = new SlackChannel({
     agent: options.agent,
+    beforeWork: acks ? () => acks.settled() : undefined,
     api: new WebSlackApi(app.client),
     config: options.config,
     deployments: options.deployments,
@@ -115,6 +118,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const guard = new SlackRequestGuard();
   const events: RequestHandler | undefined = http
     ? (req, res) => {
+        acks?.track(res);
         const verdict = guard.check(req.headers);
         if (!verdict.ok) {
           logger?.warn({ reason: verdict.reason }, 'slack request refused');
@@ -192,16 +196,21 @@ function listen(app: App, channel: SlackChannel): void {
   });
 }
 
-/** Bolt's logger interface over pino; Bolt's debug output stays at debug. */
+/** Bolt's logger interface over pino; Bolt's debug output stays at debug, and costs nothing below it. */
 function boltLogger(logger: Logger | undefined): BoltLogger {
   let level = LogLevel.INFO;
   const line = (parts: unknown[]): string =>
     parts.map((p) => (p instanceof Error ? p.message : typeof p === 'string' ? p : messageOf(p))).join(' ');
+  const at =
+    (name: 'debug' | 'info' | 'warn' | 'error') =>
+    (...parts: unknown[]): void => {
+      if (logger?.isLevelEnabled(name)) logger[name]({ component: 'bolt' }, line(parts));
+    };
   return {
-    debug: (...parts: unknown[]) => logger?.debug({ component: 'bolt' }, line(parts)),
-    info: (...parts: unknown[]) => logger?.info({ component: 'bolt' }, line(parts)),
-    warn: (...parts: unknown[]) => logger?.warn({ component: 'bolt' }, line(parts)),
-    error: (...parts: unknown[]) => logger?.error({ component: 'bolt' }, line(parts)),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     setLevel: (next: LogLevel) => {
       level = next;
     },

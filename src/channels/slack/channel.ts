@@ -10,6 +10,7 @@ import type { Deployment } from '../../store/store.js';
 import type { SlackApi } from './api.js';
 import { Decisions, type Click, type SubmitAnswer, type Where } from './decisions.js';
 import { SlackInteraction } from './interaction.js';
+import { TurnSlots } from './slots.js';
 import type { ProgressState } from './progress-state.js';
 import { finishedLine } from './progress-view.js';
 import { answerView, escapeMrkdwn, mention } from './views.js';
@@ -55,6 +56,8 @@ export interface SlackChannelDeps {
   /** Looks up a deployment's record (its strategy tells a rollback from a release). */
   deployments: { getDeployment(id: number): Promise<Deployment | undefined> };
   metrics?: ChannelMetrics | undefined;
+  /** Resolves when work may start (the transport lets a burst of requests be acknowledged first). */
+  beforeWork?: (() => Promise<void>) | undefined;
   logger?: Logger | undefined;
 }
 
@@ -80,9 +83,11 @@ export class SlackChannel {
   /** Channel ids learnt from names, so announcements go to an id. */
   private readonly idsByName = new Map<string, string>();
   private closed = false;
+  private readonly slots: TurnSlots;
 
   constructor(private readonly deps: SlackChannelDeps) {
     const slack = deps.config.slack;
+    this.slots = new TurnSlots(slack.maxConcurrentTurns);
     this.decisions = new Decisions({
       api: deps.api,
       ttlMs: slack.buttonTtlSeconds * 1000,
@@ -113,7 +118,11 @@ export class SlackChannel {
     }
     queue.queued += 1;
     queue.tail = queue.tail
-      .then(() => this.handle(message, where, thread))
+      // After the current I/O, and after Slack's other requests to this process have been acknowledged.
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.deps.beforeWork?.())
+      .then(() => this.slots.acquire())
+      .then(() => this.handle(message, where, thread).finally(() => this.slots.release()))
       .catch((err: unknown) => this.deps.logger?.error({ err: messageOf(err), thread }, 'slack turn failed'))
       .finally(() => {
         queue.queued -= 1;
@@ -177,6 +186,7 @@ export class SlackChannel {
       progressIntervalMs: this.deps.config.slack.progressIntervalMs,
       onEvent: this.deps.metrics ? (e) => this.deps.metrics?.observeEvent(e) : undefined,
       onFinished: (state) => this.finished(state, where, actor),
+      whileWaiting: (wait) => this.slots.whileWaiting(wait),
       logger: this.deps.logger,
     });
     let answer: string;

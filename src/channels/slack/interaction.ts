@@ -27,6 +27,8 @@ export interface SlackInteractionDeps {
   onEvent?: ((event: RolloutEvent) => void) | undefined;
   /** A rollout ended and its message shows the final state. */
   onFinished?: ((state: ProgressState) => Promise<void>) | undefined;
+  /** Wraps every wait for a person (the channel lends the turn's slot to others meanwhile). */
+  whileWaiting?: (<T>(wait: Promise<T>) => Promise<T>) | undefined;
   logger?: Logger | undefined;
 }
 
@@ -44,11 +46,11 @@ export class SlackInteraction implements Interaction {
 
   confirm(summary: string, needs: Requirements): Promise<boolean> {
     this.lastSummary = summary;
-    return this.deps.decisions.confirm(this.deps.where, this.deps.requester.id, summary, needs);
+    return this.waiting(this.deps.decisions.confirm(this.deps.where, this.deps.requester.id, summary, needs));
   }
 
   mfa(summary: string, verify: (code: string) => Promise<MfaOutcome>): Promise<MfaOutcome> {
-    return this.deps.decisions.mfa(this.deps.where, this.deps.requester.id, summary, verify);
+    return this.waiting(this.deps.decisions.mfa(this.deps.where, this.deps.requester.id, summary, verify));
   }
 
   /**
@@ -58,7 +60,11 @@ export class SlackInteraction implements Interaction {
    */
   approval(summary: string, requester: Actor, target?: ApprovalTarget): Promise<ApprovalAnswer> {
     const problem = approvalCheck(this.deps.config, requester, target);
-    return this.deps.decisions.approval(this.deps.where, requester.id, summary, problem);
+    return this.waiting(this.deps.decisions.approval(this.deps.where, requester.id, summary, problem));
+  }
+
+  private waiting<T>(wait: Promise<T>): Promise<T> {
+    return this.deps.whileWaiting ? this.deps.whileWaiting(wait) : wait;
   }
 
   progress(event: RolloutEvent): void {

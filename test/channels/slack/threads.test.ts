@@ -76,3 +76,34 @@ describe('two threads at once', () => {
     expect(replies(threadB)).toHaveLength(1);
   });
 });
+
+describe('one turn at a time (slack.maxConcurrentTurns: 1)', () => {
+  let h: SlackHarness;
+
+  beforeAll(async () => {
+    h = await startSlackHarness({
+      configure: (config) => {
+        (config.slack as Record<string, unknown>).maxConcurrentTurns = 1;
+      },
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('still answers others while a request waits for its confirmation', async () => {
+    // Arrange: ALICE's deploy waits for her button.
+    const waiting = await h.say(ALICE, 'deploy 1.3.0 to dev');
+    await h.question(waiting, 'jarvis_confirm');
+
+    // Act
+    const other = await h.say(BOB, 'help');
+    const answer = await h.slack.waitFor(
+      (c) => c.method === 'chat.postMessage' && c.params.thread_ts === other,
+    );
+
+    // Assert
+    expect(String(answer.params.text).length).toBeGreaterThan(0);
+    expect(h.service.slack!.channel.decisions.size).toBe(1);
+  });
+});
