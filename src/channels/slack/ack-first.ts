@@ -1,5 +1,11 @@
 import type { ServerResponse } from 'node:http';
 
+export interface AckFirstOptions {
+  /** How long no request must have been in flight before work starts, in ms (a burst's gaps are shorter). */
+  quietMs?: number;
+  now?: () => number;
+}
+
 /**
  * Acknowledge first, work after: counts the Slack requests still being answered, so that the work they
  * start (agent turns) waits until a burst has been acknowledged instead of competing with it for the
@@ -7,7 +13,17 @@ import type { ServerResponse } from 'node:http';
  */
 export class AckFirst {
   private inFlight = 0;
+  /** When the last request was answered. */
+  private lastDone = 0;
   private waiters: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly quietMs: number;
+  private readonly now: () => number;
+
+  constructor(options: AckFirstOptions = {}) {
+    this.quietMs = options.quietMs ?? 5;
+    this.now = options.now ?? Date.now;
+  }
 
   /** Requests being answered now. */
   get pending(): number {
@@ -19,27 +35,45 @@ export class AckFirst {
     this.inFlight += 1;
     res.once('close', () => {
       this.inFlight -= 1;
-      if (this.inFlight === 0) this.release();
+      this.lastDone = this.now();
+      if (this.inFlight === 0) this.schedule();
     });
   }
 
-  /** Resolves once no request is being answered, or after `maxWaitMs` at the latest. */
+  /**
+   * Resolves once no request has been in flight for the quiet period, or after `maxWaitMs` at the
+   * latest (steady traffic must not starve the work).
+   */
   settled(maxWaitMs = 200): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+    if (this.isQuiet()) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, maxWaitMs);
-      timer.unref();
+      const limit = setTimeout(done, maxWaitMs);
+      limit.unref();
       function done(): void {
-        clearTimeout(timer);
+        clearTimeout(limit);
         resolve();
       }
       this.waiters.push(done);
+      if (this.inFlight === 0) this.schedule();
     });
   }
 
-  private release(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+  private isQuiet(): boolean {
+    return this.inFlight === 0 && this.now() - this.lastDone >= this.quietMs;
+  }
+
+  /** Releases the waiters once quiet, checking again when the quiet period would end. */
+  private schedule(): void {
+    if (this.timer || this.waiters.length === 0) return;
+    const wait = Math.max(1, this.quietMs - (this.now() - this.lastDone));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.inFlight > 0) return; // the last request to finish schedules again
+      if (!this.isQuiet()) return this.schedule();
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w();
+    }, wait);
+    this.timer.unref();
   }
 }
