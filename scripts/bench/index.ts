@@ -3,6 +3,7 @@
 import { benchAgentTurn, benchGrammar, benchPromptSize } from './agent.js';
 import { benchDiagnostics } from './diagnostics.js';
 import { benchBreachToAbort, benchJournal, benchRollback } from './rollout.js';
+import { benchSlack } from './slack.js';
 import { table, type Figure } from './stats.js';
 
 const suites: Array<[string, () => Promise<Figure[]>]> = [
@@ -13,6 +14,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['grammar', () => benchGrammar()],
   ['prompt', () => benchPromptSize()],
   ['diagnostics', () => benchDiagnostics()],
+  ['slack', () => benchSlack()],
 ];
 
 const only = process.argv.slice(2);
