@@ -58,14 +58,25 @@ export function podLog(rec: PodRecord, now: number, opts: LogOptions): string {
         : waiting;
     throw badRequest(`container "${container}" in pod "${pod.metadata.name}" is waiting to start: ${why}`);
   }
-  if (opts.previous && status.restartCount === 0) {
-    throw badRequest(`previous terminated container "${container}" in pod "${pod.metadata.name}" not found`);
+  // The instance whose log is read: the previous one (it ran from start to end of `lastRun`; once the
+  // current instance has ended too, the one before it printed the same lines), or the current one,
+  // whose log stops where it ended while it waits to be restarted.
+  const last = rec.lastRun;
+  let start = rec.runningSince;
+  let end = last !== undefined && last.start === start ? last.end : now;
+  if (opts.previous) {
+    if (status.restartCount === 0 || last === undefined) {
+      throw badRequest(
+        `previous terminated container "${container}" in pod "${pod.metadata.name}" not found`,
+      );
+    }
+    start = last.start;
+    end = last.end;
   }
   const behaviour: VersionBehaviour = container === rec.primary ? rec.profile.behaviour : 'good';
   const version = tagOf(status.image) ?? 'latest';
   const app = pod.metadata.labels?.app ?? pod.metadata.name;
-  const start = rec.runningSince;
-  let lines = generate(behaviour, app, version, pod.metadata.name, start, now, opts.tailLines);
+  let lines = generate(behaviour, app, version, pod.metadata.name, start, end, opts.tailLines);
   if (opts.sinceSeconds !== undefined) lines = lines.filter((l) => l.at >= now - opts.sinceSeconds! * 1000);
   if (opts.tailLines !== undefined) lines = lines.slice(Math.max(0, lines.length - opts.tailLines));
   let text = lines.map((l) => `${opts.timestamps ? `${tsNano(l.at)} ` : ''}${l.text}\n`).join('');

@@ -172,6 +172,7 @@ function running(
   if (behaviour === 'crash-loop' || behaviour === 'oom-killed') {
     const oom = behaviour === 'oom-killed';
     markTerminated(pod, rec.primary, at, oom ? 'OOMKilled' : 'Error', oom ? 137 : 1);
+    rec.lastRun = { start: rec.runningSince ?? at, end: at };
     syncReadiness(pod, at);
     return next(ctx, rec, 'crashed', at + S);
   }

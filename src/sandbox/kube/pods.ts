@@ -109,6 +109,7 @@ export function createPod(ctx: PodContext, spec: NewPod): PodRecord {
     restarts: 0,
     pullAttempts: 0,
     runningSince: undefined,
+    lastRun: undefined,
     readyAt: undefined,
     lastProbeAt: undefined,
     lastScheduleAttemptAt: undefined,

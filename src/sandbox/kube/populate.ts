@@ -159,6 +159,7 @@ function settledPod(
     restarts: 0,
     pullAttempts: 1,
     runningSince: undefined,
+    lastRun: undefined,
     readyAt: undefined,
     lastProbeAt: undefined,
     lastScheduleAttemptAt: undefined,
@@ -207,6 +208,7 @@ function settledPod(
         rec.runningSince = at - 60_000;
         markRunning(pod, 'app', rec.runningSince, rec.restarts);
         s.lastState = markTerminated(pod, 'app', at - 57_000, oom ? 'OOMKilled' : 'Error', oom ? 137 : 1);
+        rec.lastRun = { start: rec.runningSince, end: at - 57_000 };
         markWaiting(
           pod,
           'app',

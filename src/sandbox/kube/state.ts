@@ -35,6 +35,11 @@ export interface PodRecord {
   pullAttempts: number;
   /** When the running container instance started (clock ms). */
   runningSince: number | undefined;
+  /**
+   * Start and end (clock ms) of the container instance that ended last: what `previous=true` reads, and
+   * where the current instance's log stops while it waits to be restarted.
+   */
+  lastRun: { start: number; end: number } | undefined;
   readyAt: number | undefined;
   lastProbeAt: number | undefined;
   lastScheduleAttemptAt: number | undefined;

@@ -384,6 +384,27 @@ describe('KubeSimulation: logs, Ingresses and bulk population', () => {
     expect(Buffer.byteLength(bytes)).toBeLessThanOrEqual(100);
   });
 
+  it('reads the whole previous instance of a crash-looping container, however recently it restarted', () => {
+    // Arrange: step until the container has just been restarted (back-off reaches 5 minutes).
+    seed('web', '1.3.1-crashloop');
+    const name = podOf('web').metadata.name;
+    let restarts = podOf('web').status.containerStatuses![0]!.restartCount;
+    let restarted = false;
+    for (let i = 0; i < 2400 && !restarted; i++) {
+      clock.advance(0.25);
+      const status = podOf('web').status.containerStatuses![0]!;
+      restarted = status.restartCount > restarts && status.state.running !== undefined;
+      restarts = status.restartCount;
+    }
+    expect(restarted).toBe(true);
+    // Act
+    const previous = sim.podLog(CLUSTER, NS, name, { previous: true });
+    const current = sim.podLog(CLUSTER, NS, name, {});
+    // Assert
+    expect(previous).toMatch(/FATAL cannot connect to database[\s\S]*panic: runtime error/);
+    expect(current).not.toMatch(/FATAL/);
+  });
+
   it('refuses the log of a container that never started with 400', () => {
     // Arrange
     seed('web', '1.3.1-missing');
