@@ -29,6 +29,8 @@ export interface Sandbox {
   awsEndpoint: string;
   /** Kubernetes API URL of each cluster (HTTPS, the sandbox's own CA). */
   kubeEndpoints: Record<string, string>;
+  /** TLS connections the Kubernetes API server of `cluster` has accepted so far (0 for an unknown one). */
+  kubeConnections(cluster: string): number;
   /** Environment variables that point Jarvis (or the AWS CLI) at this sandbox. */
   settings(): Record<string, string>;
   close(): Promise<void>;
@@ -51,11 +53,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const world = new World(clock);
   world.seed(config);
 
-  const kubeServers: KubeServer[] = [];
+  const kubeServers = new Map<string, KubeServer>();
   const kubeEndpoints: Record<string, string> = {};
   for (const cluster of world.clusters.values()) {
     const server = await startKubeServer(world, cluster.name, { host, port: 0 });
-    kubeServers.push(server);
+    kubeServers.set(cluster.name, server);
     cluster.endpoint = server.url;
     cluster.caData = server.caData;
     kubeEndpoints[cluster.name] = server.url;
@@ -80,6 +82,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     config,
     awsEndpoint,
     kubeEndpoints,
+    kubeConnections: (cluster) => kubeServers.get(cluster)?.connections() ?? 0,
     settings: () => ({
       JARVIS_CONFIG: config.source,
       JARVIS_TIME_SCALE: String(clock.scale),
@@ -93,7 +96,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }),
     close: async () => {
       clearInterval(ticker);
-      await Promise.all([close(aws), ...kubeServers.map((s) => s.close())]);
+      await Promise.all([close(aws), ...[...kubeServers.values()].map((s) => s.close())]);
     },
   };
 }

@@ -21,6 +21,8 @@ export interface KubeServer {
   url: string;
   /** Base64 PEM of the CA that signed the server certificate, as EKS's `certificateAuthority.data`. */
   caData: string;
+  /** TLS connections accepted so far (clients that pool connections open few). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,10 @@ export async function startKubeServer(
   const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     void handle(world, cluster, req, res);
   });
+  let connections = 0;
+  server.on('secureConnection', () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -50,7 +56,12 @@ export async function startKubeServer(
   });
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  return { url: `https://${host}:${port}`, caData: tls.caData, close: () => close(server) };
+  return {
+    url: `https://${host}:${port}`,
+    caData: tls.caData,
+    connections: () => connections,
+    close: () => close(server),
+  };
 }
 
 async function handle(
