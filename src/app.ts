@@ -99,7 +99,7 @@ export async function startJarvis(options: StartOptions): Promise<Jarvis> {
     sandbox,
     recovered,
     close: async () => {
-      platform.destroy();
+      await platform.destroy();
       await store.close();
       await sandbox?.close();
     },

@@ -6,7 +6,7 @@ import { environmentOf, type LoadedConfig } from '../config.js';
 import { JarvisError } from '../errors.js';
 import { AlbAdapter } from './alb.js';
 import { EksAdapter } from './eks.js';
-import { clientsFromKubeConfig, KubeAdapter, type KubeClients } from './kube.js';
+import { KubeAdapter, pooledKubeClients, type KubeClientSource, type PooledKubeClients } from './kube.js';
 import { PrometheusMetrics } from './metrics/prometheus.js';
 import type { MetricsProvider } from './metrics/provider.js';
 import { SandboxMetrics } from './metrics/sandbox.js';
@@ -40,6 +40,7 @@ export class Platform {
   private readonly byEnv = new Map<string, EnvironmentPlatform>();
   private readonly elbv2 = new Map<string, ElasticLoadBalancingV2Client>();
   private readonly eksClients = new Map<string, EKSClient>();
+  private readonly kubePools: KubeClientPool[] = [];
 
   constructor(private readonly options: PlatformOptions) {
     this.metrics = metricsProvider(options);
@@ -71,31 +72,55 @@ export class Platform {
       region,
       clock: this.options.clock,
     });
-    const kube = new KubeAdapter({ clients: kubeClientSource(eks, cluster), clock: this.options.clock });
+    const pool = kubeClientPool(eks, cluster);
+    this.kubePools.push(pool);
+    const kube = new KubeAdapter({ clients: pool.clients, clock: this.options.clock });
     const alb = new AlbAdapter({ client: elbv2, ingress: kube, clock: this.options.clock });
     const platform = { alb, eks, kube };
     this.byEnv.set(env, platform);
     return platform;
   }
 
-  /** Closes the SDK clients' sockets. */
-  destroy(): void {
+  /** Closes the SDK clients' sockets and the Kubernetes connection pools. */
+  async destroy(): Promise<void> {
     for (const client of [...this.elbv2.values(), ...this.eksClients.values()]) client.destroy();
+    await Promise.all(this.kubePools.map((p) => p.close()));
   }
 }
 
+/** The Kubernetes clients of one cluster and how to close their connections. */
+export interface KubeClientPool {
+  clients: KubeClientSource;
+  close(): Promise<void>;
+}
+
 /**
- * Kubernetes clients with a valid EKS token: rebuilt when the token changes (EksAdapter refreshes it
- * before it expires), reused otherwise.
+ * The Kubernetes clients of a cluster, built once from DescribeCluster (endpoint and CA) over one
+ * keep-alive connection pool, the EKS token read per request so that refreshing it needs no new clients.
+ * A failed DescribeCluster is not kept: the next call asks again.
  */
-export function kubeClientSource(eks: EksAdapter, cluster: string): () => Promise<KubeClients> {
-  let current: { token: string; clients: KubeClients } | undefined;
-  return async () => {
-    const token = await eks.token(cluster);
-    if (current?.token === token) return current.clients;
-    const clients = clientsFromKubeConfig(await eks.kubeConfig(cluster));
-    current = { token, clients };
-    return clients;
+export function kubeClientPool(eks: EksAdapter, cluster: string): KubeClientPool {
+  let built: Promise<PooledKubeClients> | undefined;
+  const build = async (): Promise<PooledKubeClients> => {
+    const info = await eks.describeCluster(cluster);
+    return pooledKubeClients({ server: info.endpoint, caData: info.caData }, () => eks.token(cluster));
+  };
+  return {
+    clients: () => {
+      if (!built) {
+        const attempt = build();
+        built = attempt;
+        attempt.catch(() => {
+          if (built === attempt) built = undefined;
+        });
+      }
+      return built;
+    },
+    close: async () => {
+      const clients = await built?.catch(() => undefined);
+      built = undefined;
+      await clients?.close();
+    },
   };
 }
 

@@ -1,12 +1,16 @@
 import {
   AppsV1Api,
   CoreV1Api,
+  createConfiguration,
   NetworkingV1Api,
   PatchStrategy,
+  ServerConfiguration,
   setHeaderOptions,
   type KubeConfig,
+  type SecurityAuthentication,
   type V1Deployment,
 } from '@kubernetes/client-node';
+import { Agent } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
 import { DriftError, isJarvisError, JarvisError } from '../errors.js';
 import type { IngressAnnotations } from './alb.js';
@@ -40,6 +44,50 @@ export function clientsFromKubeConfig(kc: KubeConfig): KubeClients {
     apps: kc.makeApiClient(AppsV1Api),
     core: kc.makeApiClient(CoreV1Api),
     networking: kc.makeApiClient(NetworkingV1Api),
+  };
+}
+
+/** Clients that share one pool of connections to the API server; `close` ends them. */
+export interface PooledKubeClients extends KubeClients {
+  close(): Promise<void>;
+}
+
+/** Where a cluster's API server is, and the CA (base64 PEM, as DescribeCluster returns it) that signs it. */
+export interface KubeEndpoint {
+  server: string;
+  caData: string;
+}
+
+/**
+ * The three API clients of one cluster over one keep-alive connection pool that trusts only the
+ * cluster's CA, the bearer token read on every request (EksAdapter hands out the same token until
+ * shortly before it expires, so a refresh needs no new clients). `KubeConfig.makeApiClient` builds a new
+ * dispatcher for every call in client-node 2.x: a TLS handshake per request, which a rollout's polling
+ * and a diagnosis's paging pay many times over.
+ */
+export function pooledKubeClients(endpoint: KubeEndpoint, token: () => Promise<string>): PooledKubeClients {
+  const dispatcher = new Agent({
+    connect: { ca: Buffer.from(endpoint.caData, 'base64'), keepAlive: true, keepAliveInitialDelay: 30_000 },
+    // A call the adapter has given up on (requestTimeoutMs) must not hold its connection for long.
+    headersTimeout: 60_000,
+    bodyTimeout: 60_000,
+  });
+  const auth: SecurityAuthentication = {
+    getName: () => 'EKS bearer token',
+    applySecurityAuthentication: async (context) => {
+      context.setHeaderParam('Authorization', `Bearer ${await token()}`);
+      context.setDispatcher(dispatcher);
+    },
+  };
+  const config = createConfiguration({
+    baseServer: new ServerConfiguration(endpoint.server, {}),
+    authMethods: { default: auth },
+  });
+  return {
+    apps: new AppsV1Api(config),
+    core: new CoreV1Api(config),
+    networking: new NetworkingV1Api(config),
+    close: () => dispatcher.close(),
   };
 }
 

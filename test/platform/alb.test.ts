@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig, SANDBOX_CONFIG_PATH } from '../../src/config.js';
 import { AlbAdapter, ingressAnnotationKey, ingressForwardAnnotation } from '../../src/platform/alb.js';
 import { EksAdapter } from '../../src/platform/eks.js';
-import { kubeClientSource } from '../../src/platform/index.js';
+import { kubeClientPool, type KubeClientPool } from '../../src/platform/index.js';
 import { KubeAdapter } from '../../src/platform/kube.js';
 import { routeArnOf, routeOf, type ServiceRoute, type Weights } from '../../src/platform/types.js';
 import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -300,14 +300,16 @@ describe('AlbAdapter.targetHealth', () => {
 describe('AlbAdapter.setWeights, ingress mode with a real KubeAdapter', () => {
   const key = ingressAnnotationKey(CATALOG.ingress!.action);
   let eks: EKSClient;
+  let pool: KubeClientPool;
   let kube: KubeAdapter;
   let ingressAlb: AlbAdapter;
 
   beforeAll(() => {
     eks = eksClient(sandbox.awsEndpoint);
     const eksAdapter = new EksAdapter({ client: eks, credentials: SANDBOX_CREDENTIALS, region: REGION });
+    pool = kubeClientPool(eksAdapter, 'jarvis-dev');
     kube = new KubeAdapter({
-      clients: kubeClientSource(eksAdapter, 'jarvis-dev'),
+      clients: pool.clients,
       clock: sandbox.clock,
       retries: 2,
       retryBaseMs: 50,
@@ -315,7 +317,8 @@ describe('AlbAdapter.setWeights, ingress mode with a real KubeAdapter', () => {
     ingressAlb = new AlbAdapter({ client, ingress: kube, clock: sandbox.clock, ingressPollMs: 500 });
   });
 
-  afterAll(() => {
+  afterAll(async () => {
+    await pool.close();
     eks.destroy();
   });
 
