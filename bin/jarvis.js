@@ -1,15 +1,33 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx so the bin works from a checkout without a build step.
-import { spawnSync } from 'node:child_process';
+// Runs the built CLI (dist/, `npm run build`) when it is at least as new as every file under src/, else the
+// TypeScript sources through tsx; either way in this process, so signals and exit codes are the CLI's own.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', join(root, 'src', 'cli.ts'), ...process.argv.slice(2)],
-  {
-    stdio: 'inherit',
-  },
-);
-process.exit(result.status ?? 1);
+const built = join(root, 'dist', 'cli.js');
+
+/** The latest modification time of the files under `dir`, in ms. */
+function newest(dir) {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+let entry = built;
+if (!existsSync(built) || statSync(built).mtimeMs < newest(join(root, 'src'))) {
+  if (existsSync(built)) {
+    process.stderr.write(
+      'jarvis: dist/ is older than src/, running the sources (npm run build updates it)\n',
+    );
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = join(root, 'src', 'cli.ts');
+}
+const { main } = await import(pathToFileURL(entry).href);
+process.exitCode = await main(process.argv.slice(2));

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-/** `jarvis ask` as a script runs it: a child process, standard input piped (no terminal). */
+/** `jarvis ask` as a script runs it: the bin in a child process, standard input piped (no terminal). */
 function ask(dir: string, request: string, stdin = ''): Promise<{ status: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'ask', '--user', 'ci', request], {
+    const child = spawn(process.execPath, ['bin/jarvis.js', 'ask', '--user', 'ci', request], {
       env: {
         ...process.env,
         JARVIS_DATA_DIR: dir,
