@@ -46,7 +46,7 @@ async function replies(slack: FakeSlack, threads: readonly string[], timeoutMs: 
   }
 }
 
-/** How `jarvis serve` is started: as bin/jarvis.js runs it (tsx loader), or built (`npm run build`). */
+/** How `jarvis serve` is started: built (bin/jarvis.js after `npm run build`), or from the sources (tsx loader, as bin/jarvis.js runs them without a build). */
 type Variant = 'tsx' | 'compiled';
 
 /** A running `jarvis serve` child process and its base URL. */
@@ -210,9 +210,10 @@ async function ackLatency(
 
 /**
  * `jarvis serve` as a real child process (Slack over HTTP against a fake Slack API, /metrics), pointed at a
- * sandbox in a third process so that the sandbox's own CPU and memory are not counted: its idle RSS, as bin/jarvis.js
- * runs it (through the tsx loader) and built (`npm run build`, `node dist/cli.js serve`), and the ack latency
- * of its Slack endpoint under bursts of concurrent signed events.
+ * sandbox in a third process so that the sandbox's own CPU and memory are not counted: its idle RSS, built
+ * (`node dist/cli.js serve`, what bin/jarvis.js runs after `npm run build`) and from the sources (tsx loader,
+ * what it runs without a build), and the ack latency of its Slack endpoint under bursts of concurrent
+ * signed events.
  */
 export async function benchSlack(concurrency = 100, bursts = 3, settleMs = 30_000): Promise<Figure[]> {
   build();
@@ -236,8 +237,7 @@ export async function benchSlack(concurrency = 100, bursts = 3, settleMs = 30_00
       const child = await startServe(variant, env);
       try {
         const rss = await idleRss(child.pid, settleMs);
-        const label =
-          variant === 'tsx' ? 'as bin/jarvis.js runs it (tsx loader)' : 'built (node dist/cli.js)';
+        const label = variant === 'tsx' ? 'from the sources (tsx loader)' : 'built (node dist/cli.js)';
         figures.push({ name: `jarvis serve RSS at start, ${label}`, value: rss.start, unit: 'MB' });
         figures.push({
           name: `jarvis serve RSS idle ${settleMs / 1000} s, ${label}`,
