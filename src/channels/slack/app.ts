@@ -1,6 +1,5 @@
 import {
   App,
-  HTTPReceiver,
   LogLevel,
   SocketModeReceiver,
   type Logger as BoltLogger,
@@ -16,6 +15,7 @@ import { SlackChannel, type ChannelMetrics, type SlackChannelDeps, type TurnRunn
 import type { Click } from './decisions.js';
 import { AckFirst } from './ack-first.js';
 import { SlackRequestGuard } from './guard.js';
+import { EventsReceiver } from './receiver.js';
 import { ACTIONS, MFA_VIEW, type ButtonAction } from './views.js';
 
 /** The Slack app's secrets and endpoint, from the environment (SLACK_*). */
@@ -69,7 +69,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     timeout: 10_000,
   };
   const socket = credentials.appToken !== undefined;
-  let http: HTTPReceiver | undefined;
+  let http: EventsReceiver | undefined;
   let receiver: Receiver;
   if (socket) {
     receiver = new SocketModeReceiver({
@@ -79,9 +79,8 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     });
   } else {
     if (!credentials.signingSecret) throw new Error('SLACK_SIGNING_SECRET is needed over HTTP');
-    http = new HTTPReceiver({
+    http = new EventsReceiver({
       signingSecret: credentials.signingSecret,
-      endpoints: SLACK_EVENTS_PATH,
       logger: log,
       // Every listener acks at once; this only answers requests no listener took.
       unhandledRequestTimeoutMillis: 2500,
@@ -126,7 +125,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
           res.writeHead(401).end();
           return;
         }
-        http.requestListener(req, res);
+        http.handle(req, res);
       }
     : undefined;
   return {

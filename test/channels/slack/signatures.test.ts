@@ -63,6 +63,31 @@ describe('requests to /slack/events', () => {
     expect(h.slack.callsOf('chat.postMessage').filter((c) => c.params.thread_ts === ts)).toHaveLength(1);
   });
 
+  it('refuses a signed body over 1 MB with 413 and a signed body that is not JSON with 400', async () => {
+    // Arrange
+    const before = h.slack.calls.length;
+    const huge = signedRequest(
+      SECRET,
+      JSON.stringify({ type: 'event_callback', pad: 'x'.repeat(1_100_000) }),
+      'application/json',
+    );
+    const broken = signedRequest(SECRET, '{"type": "event_callback",', 'application/json');
+
+    // Act
+    const tooLarge = await fetch(h.eventsUrl, { method: 'POST', headers: huge.headers, body: huge.body });
+    const malformed = await fetch(h.eventsUrl, {
+      method: 'POST',
+      headers: broken.headers,
+      body: broken.body,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+
+    // Assert
+    expect(tooLarge.status).toBe(413);
+    expect(malformed.status).toBe(400);
+    expect(h.slack.calls.slice(before)).toHaveLength(0);
+  });
+
   it('answers Slack’s URL verification challenge when signed', async () => {
     const body = JSON.stringify({ type: 'url_verification', challenge: 'c-123', token: 't' });
     const timestamp = now();
