@@ -1,7 +1,10 @@
 import type { ServerResponse } from 'node:http';
 
 export interface AckFirstOptions {
-  /** How long no request must have been in flight before work starts, in ms (a burst's gaps are shorter). */
+  /**
+   * How long no request must have been in flight before work starts, in ms. Default 20: longer than the
+   * gaps between the requests of a burst, even while its connections are still being opened.
+   */
   quietMs?: number;
   now?: () => number;
 }
@@ -21,7 +24,7 @@ export class AckFirst {
   private readonly now: () => number;
 
   constructor(options: AckFirstOptions = {}) {
-    this.quietMs = options.quietMs ?? 5;
+    this.quietMs = options.quietMs ?? 20;
     this.now = options.now ?? Date.now;
   }
 
