@@ -215,7 +215,7 @@ async function ackLatency(
  * what it runs without a build), and the ack latency of its Slack endpoint under bursts of concurrent
  * signed events.
  */
-export async function benchSlack(concurrency = 100, bursts = 3, settleMs = 30_000): Promise<Figure[]> {
+export async function benchSlack(concurrency = 100, bursts = 10, settleMs = 30_000): Promise<Figure[]> {
   build();
   const dir = mkdtempSync(join(tmpdir(), 'jarvis-bench-serve-'));
   const slack = await startFakeSlack({ channels: { [CHANNEL]: 'jarvis-ci' } });
