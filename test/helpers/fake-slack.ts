@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A fake of the Slack Web API on 127.0.0.1, for tests (and the bench) that drive the real Bolt app and its
  * WebClient over real HTTP: point `slackApiUrl` at `url`. It answers the methods Jarvis calls
  * (`auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`,
- * `conversations.info`), keeps the messages as Slack would show them (updates applied), records every
+ * `conversations.info`, and `apps.connections.open` when given a Socket Mode URL), keeps the messages as Slack would show them (updates applied), records every
  * call with its decoded parameters, and can answer 429 with a Retry-After to test rate limits.
  *
  * ```ts
@@ -60,6 +60,8 @@ export const TEAM_ID = 'T0TEST';
 export interface FakeSlackOptions {
   /** Channel id → name (`conversations.info`); ids starting with D are direct messages. */
   channels?: Record<string, string>;
+  /** What `apps.connections.open` answers (a fake Socket Mode endpoint); unset: the call fails. */
+  socketUrl?: string;
 }
 
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
@@ -130,6 +132,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           ? { ok: true, channel: { id, name, is_channel: true, is_im: false } }
           : { ok: false, error: 'channel_not_found' };
       }
+      case 'apps.connections.open':
+        return options.socketUrl
+          ? { ok: true, url: options.socketUrl }
+          : { ok: false, error: 'not_allowed_token_type' };
       default:
         return { ok: false, error: 'unknown_method' };
     }

@@ -11,6 +11,7 @@ import { loadEnvSettings } from '../../../src/config/env.js';
 import { createLogger, type Logger } from '../../../src/logger.js';
 import { startService, type Service } from '../../../src/service.js';
 import { buttonOf, startFakeSlack, type FakeSlack, type SlackCall } from '../../helpers/fake-slack.js';
+import { startFakeSocketMode, type FakeSocketMode } from '../../helpers/fake-socket-mode.js';
 import {
   buttonPress,
   messageEvent,
@@ -26,6 +27,7 @@ export const ALICE = 'U0ALICE01';
 export const BOB = 'U0BOB0001';
 export const VIEWER = 'U0VIEWER1';
 export const SECRET = 'test-signing-secret-0123456789';
+export const APP_TOKEN = 'xapp-1-A0JARVIS-1-test-app-token';
 
 export interface SlackHarness {
   jarvis: Jarvis;
@@ -33,8 +35,11 @@ export interface SlackHarness {
   slack: FakeSlack;
   service: Service;
   logPath: string;
-  /** POST /slack/events of the running service. */
+  /** POST /slack/events of the running service (HTTP mode). */
   eventsUrl: string;
+  /** The fake Socket Mode endpoint the app is connected to (Socket Mode). */
+  socket: FakeSocketMode | undefined;
+  /** Sends a payload as Slack would: a signed POST (HTTP mode) or an envelope (Socket Mode). */
   send(payload: Record<string, unknown>, options?: SignOptions): Promise<Sent>;
   /** `user` writes `text` in `channel` (a new thread unless `thread`); returns the message's ts. */
   say(
@@ -62,6 +67,8 @@ export interface HarnessOptions {
   timeScale?: number;
   /** Changes to the sandbox configuration (parsed YAML) before Jarvis starts. */
   configure?: (config: Record<string, unknown>) => void;
+  /** Socket Mode (an app token, no signing secret) instead of HTTP. */
+  socketMode?: boolean;
 }
 
 let tsCounter = 0;
@@ -89,14 +96,18 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
   const configPath = join(dir, 'jarvis.config.yaml');
   writeFileSync(configPath, stringify(config));
 
-  const slack = await startFakeSlack({ channels: { [CI]: 'jarvis-ci', [OTHER]: 'random' } });
+  const socket = options.socketMode ? await startFakeSocketMode() : undefined;
+  const slack = await startFakeSlack({
+    channels: { [CI]: 'jarvis-ci', [OTHER]: 'random' },
+    ...(socket ? { socketUrl: socket.url } : {}),
+  });
   const env = loadEnvSettings({
     JARVIS_DATA_DIR: dir,
     JARVIS_CONFIG: configPath,
     LOG_LEVEL: 'debug',
     JARVIS_MFA_KEY: randomBytes(32).toString('base64'),
     SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET: SECRET,
+    ...(socket ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SECRET }),
     SLACK_API_URL: slack.url,
   });
   const logPath = join(dir, 'jarvis.log');
@@ -137,8 +148,12 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     logger,
   });
   const eventsUrl = `${service.url}/slack/events`;
-  const send = (payload: Record<string, unknown>, signOptions?: SignOptions): Promise<Sent> =>
-    postSigned(eventsUrl, SECRET, payload, signOptions);
+  await socket?.connected();
+  const send = async (payload: Record<string, unknown>, signOptions?: SignOptions): Promise<Sent> => {
+    if (!socket) return postSigned(eventsUrl, SECRET, payload, signOptions);
+    const ack = await socket.deliver(payload);
+    return { status: 200, body: ack.payload === undefined ? '' : JSON.stringify(ack.payload) };
+  };
 
   return {
     jarvis,
@@ -147,6 +162,7 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     service,
     logPath,
     eventsUrl,
+    socket,
     send,
     async say(user, text, where = {}) {
       const ts = nextTs();
@@ -219,6 +235,7 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
       ),
     close: async () => {
       await service.close();
+      await socket?.close();
       await jarvis.close();
       await slack.close();
       rmSync(dir, { recursive: true, force: true });
