@@ -8,6 +8,7 @@ import {
 } from '@slack/bolt';
 import type { LoadedConfig } from '../../config.js';
 import { messageOf } from '../../errors.js';
+import { redact } from '../../redact.js';
 import type { Logger } from '../../logger.js';
 import type { RequestHandler } from '../http-server.js';
 import { WebSlackApi } from './api.js';
@@ -195,11 +196,18 @@ function listen(app: App, channel: SlackChannel): void {
   });
 }
 
-/** Bolt's logger interface over pino; Bolt's debug output stays at debug, and costs nothing below it. */
+/**
+ * Bolt's logger interface over pino; Bolt's debug output stays at debug, and costs nothing below it.
+ * Bolt and its Socket Mode client write whole payloads into some lines ("Received a message on the
+ * WebSocket: {...}", ack data): those carry what people typed, MFA codes in a modal's state included, so
+ * everything from the first `{` or `[` of a line is left out, and the rest is redacted.
+ */
 function boltLogger(logger: Logger | undefined): BoltLogger {
   let level = LogLevel.INFO;
   const line = (parts: unknown[]): string =>
-    parts.map((p) => (p instanceof Error ? p.message : typeof p === 'string' ? p : messageOf(p))).join(' ');
+    withoutPayload(
+      parts.map((p) => (p instanceof Error ? p.message : typeof p === 'string' ? p : messageOf(p))).join(' '),
+    );
   const at =
     (name: 'debug' | 'info' | 'warn' | 'error') =>
     (...parts: unknown[]): void => {
@@ -216,6 +224,11 @@ function boltLogger(logger: Logger | undefined): BoltLogger {
     getLevel: () => level,
     setName: () => undefined,
   };
+}
+
+function withoutPayload(text: string): string {
+  const at = text.search(/[{[]/);
+  return redact(at === -1 ? text : `${text.slice(0, at).trimEnd()} [payload left out]`);
 }
 
 function withSlash(url: string): string {
