@@ -1,9 +1,19 @@
 import { z } from 'zod';
+import { PAGERDUTY_ID, PagerDutySchema, SlackSchema } from './schema-channels.js';
+import { k8sName } from './schema-names.js';
 
 /**
  * The shape of `jarvis.config.yaml`. Every object is strict so that a misspelt key is reported instead of
- * silently ignored; defaults are the documented ones (DESIGN.md, "Blue/green on an ALB").
+ * silently ignored; defaults are the documented ones (DESIGN.md, "Blue/green on an ALB"). The channels'
+ * sections (Slack, PagerDuty) are in schema-channels.ts.
  */
+
+export {
+  PagerDutySchema,
+  SlackSchema,
+  type PagerDutySettings,
+  type SlackSettings,
+} from './schema-channels.js';
 
 const ARN_PARTITION = 'arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}';
 const TARGET_GROUP_ARN = new RegExp(`^${ARN_PARTITION}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`);
@@ -13,12 +23,6 @@ const LISTENER_ARN = new RegExp(
 const RULE_ARN = new RegExp(
   `^${ARN_PARTITION}:listener-rule/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}/[0-9a-f]{16}$`,
 );
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-const k8sName = z
-  .string()
-  .max(63)
-  .regex(DNS_LABEL, 'must be a Kubernetes name: lower-case letters, digits and "-", e.g. "checkout-blue"');
 
 export const ColourSchema = z.enum(['blue', 'green']);
 export type Colour = z.infer<typeof ColourSchema>;
@@ -246,49 +250,6 @@ export const AgentSchema = z
   })
   .strict();
 export type AgentSettings = z.infer<typeof AgentSchema>;
-
-/** A Slack channel by name (`jarvis-ci`, with or without `#`) or by id (`C0123ABCD`). */
-const slackChannel = z
-  .string()
-  .regex(
-    /^(#?[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{6,})$/,
-    'must be a Slack channel name such as jarvis-ci, or a channel id such as C0123ABCD',
-  );
-
-export const SlackSchema = z
-  .object({
-    /** Channels where Jarvis answers every message and mention; others get a pointer to these. */
-    channels: z.array(slackChannel).min(1).default(['jarvis-ci']),
-    /** Answer direct messages too. */
-    directMessages: z.boolean().default(true),
-    /** Where rollbacks and PagerDuty findings are posted for everyone to see. */
-    announceChannel: slackChannel.default('jarvis-ci'),
-    /** Seconds before a confirm, approve or MFA button stops working (the action is then not taken). */
-    buttonTtlSeconds: z.number().int().min(30).max(3600).default(600),
-    /** Least interval between two edits of a rollout's progress message, in ms (Slack allows ~1/s). */
-    progressIntervalMs: z.number().int().min(0).max(60_000).default(1200),
-    /**
-     * Requests worked on at once over all threads; more wait their turn (they are acknowledged at once
-     * anyway). A request waiting for a person's button or code does not count.
-     */
-    maxConcurrentTurns: z.number().int().min(1).max(256).default(8),
-  })
-  .strict();
-export type SlackSettings = z.infer<typeof SlackSchema>;
-
-/** A PagerDuty object id, e.g. the service id PF9KMXH. */
-const PAGERDUTY_ID = /^[A-Z0-9]{5,20}$/;
-
-export const PagerDutySchema = z
-  .object({
-    /**
-     * Incidents of these PagerDuty services (by id, as in the service's URL) are diagnosed in the
-     * environment and service named; incidents of any other service are acknowledged and left alone.
-     */
-    services: z.record(z.string(), z.object({ env: k8sName, service: k8sName }).strict()).default({}),
-  })
-  .strict();
-export type PagerDutySettings = z.infer<typeof PagerDutySchema>;
 
 export const ConfigSchema = z
   .object({
