@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent as HttpAgent, request } from 'node:http';
@@ -112,6 +112,19 @@ async function startSandboxProcess(): Promise<{ settings: Record<string, string>
   };
 }
 
+/** A started child process as a {@link Child}: `stop` sends SIGTERM and waits for the exit. */
+function running(child: ChildProcess, url: string): Child {
+  return {
+    pid: child.pid!,
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
 /** The floor server (scripts/bench/ack-floor.ts) in a process of its own. */
 async function startFloor(): Promise<Child> {
   const child = spawn(
@@ -126,15 +139,7 @@ async function startFloor(): Promise<Child> {
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`the floor server exited (${code})`)));
   });
-  return {
-    pid: child.pid!,
-    url,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
+  return running(child, url);
 }
 
 async function startServe(variant: Variant, env: Record<string, string>): Promise<Child> {
@@ -160,15 +165,7 @@ async function startServe(variant: Variant, env: Record<string, string>): Promis
     });
     child.once('exit', (code) => reject(new Error(`jarvis serve exited (${code}): ${out}`)));
   });
-  return {
-    pid: child.pid!,
-    url,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
+  return running(child, url);
 }
 
 /** Resident set size of a process in MB, from /proc (Linux). */
