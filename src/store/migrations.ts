@@ -125,6 +125,58 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at);
     `,
   },
+  {
+    version: 6,
+    name: 'release state, fencing tokens and rollout commands',
+    sql: `
+      -- What Jarvis knows for sure per environment and service: live and standby, with verdicts.
+      CREATE TABLE release_state (
+        env             TEXT    NOT NULL,
+        service         TEXT    NOT NULL,
+        live_colour     TEXT    NOT NULL CHECK (live_colour IN ('blue', 'green')),
+        live_version    TEXT,
+        live_verdict    TEXT    NOT NULL CHECK (live_verdict IN ('known_good', 'failed', 'unknown')),
+        live_at         INTEGER,
+        live_reason     TEXT,
+        standby_version TEXT,
+        standby_verdict TEXT    NOT NULL CHECK (standby_verdict IN ('known_good', 'failed', 'unknown')),
+        standby_at      INTEGER,
+        standby_reason  TEXT,
+        weight_blue     INTEGER,
+        weight_green    INTEGER,
+        deployment_id   INTEGER REFERENCES deployments (id),
+        updated_at      INTEGER NOT NULL,
+        PRIMARY KEY (env, service),
+        CHECK ((weight_blue IS NULL) = (weight_green IS NULL))
+      );
+      -- The last verdict on each version: the rollback target is the newest known_good one.
+      CREATE TABLE version_verdicts (
+        env           TEXT    NOT NULL,
+        service       TEXT    NOT NULL,
+        version       TEXT    NOT NULL,
+        verdict       TEXT    NOT NULL CHECK (verdict IN ('known_good', 'failed')),
+        at            INTEGER NOT NULL,
+        deployment_id INTEGER REFERENCES deployments (id),
+        reason        TEXT,
+        PRIMARY KEY (env, service, version)
+      );
+      -- Fencing: every lock grant takes the next token, and journal entries carry the writer's.
+      CREATE TABLE lock_tokens (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+      INSERT INTO lock_tokens (id, last) VALUES (1, 0);
+      ALTER TABLE locks ADD COLUMN token INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE rollout_journal ADD COLUMN token INTEGER;
+      -- Requests to a running rollout (abort, pause, resume), taken by the process that runs it.
+      CREATE TABLE rollout_commands (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        deployment_id INTEGER NOT NULL REFERENCES deployments (id),
+        command       TEXT    NOT NULL CHECK (command IN ('abort', 'pause', 'resume')),
+        actor         TEXT    NOT NULL,
+        reason        TEXT,
+        at            INTEGER NOT NULL
+      );
+      CREATE INDEX rollout_commands_by_deployment ON rollout_commands (deployment_id, id);
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -46,6 +46,16 @@ export function journalClosed(deployment: Deployment, state: string): JarvisErro
   );
 }
 
+/** LOCKED: the writer's fencing token is no longer the lock's: another process took the rollout over. */
+export function fenced(deployment: Deployment, token: number, state: string): JarvisError {
+  return new JarvisError(
+    'LOCKED',
+    `The lease on ${lockKey(deployment.env, deployment.service)} moved on from token ${token}: another process ` +
+      `took deployment ${deployment.id} over, so "${state}" was not recorded and must not be acted on.`,
+    { resource: lockKey(deployment.env, deployment.service), facts: { deploymentId: deployment.id, token } },
+  );
+}
+
 /** CONFLICT: a journal entry whose seq does not follow the last one. */
 export function journalOutOfOrder(
   deploymentId: number,

@@ -10,6 +10,15 @@ import type {
   Lock,
   MfaState,
 } from './store.js';
+import type {
+  ColourRelease,
+  ReleaseOutcome,
+  ReleaseState,
+  ReleaseVerdict,
+  RolloutCommand,
+  RolloutCommandKind,
+  VersionVerdict,
+} from './release.js';
 
 /**
  * Rows as SQLite returns them and their mapping to the Store's records. NULL columns become absent
@@ -76,10 +85,135 @@ export interface LockRow {
   holder: string;
   acquired_at: number;
   expires_at: number;
+  token: number;
 }
 
 export function toLock(row: LockRow): Lock {
-  return { key: row.key, holder: row.holder, acquiredAt: row.acquired_at, expiresAt: row.expires_at };
+  return {
+    key: row.key,
+    holder: row.holder,
+    acquiredAt: row.acquired_at,
+    expiresAt: row.expires_at,
+    token: row.token,
+  };
+}
+
+export interface ReleaseRow {
+  env: string;
+  service: string;
+  live_colour: Colour;
+  live_version: string | null;
+  live_verdict: ReleaseVerdict;
+  live_at: number | null;
+  live_reason: string | null;
+  standby_version: string | null;
+  standby_verdict: ReleaseVerdict;
+  standby_at: number | null;
+  standby_reason: string | null;
+  weight_blue: number | null;
+  weight_green: number | null;
+  deployment_id: number | null;
+  updated_at: number;
+}
+
+function colourRelease(
+  colour: Colour,
+  version: string | null,
+  verdict: ReleaseVerdict,
+  at: number | null,
+  reason: string | null,
+): ColourRelease {
+  const c: ColourRelease = { colour, version: version ?? undefined, verdict };
+  if (at !== null) c.at = at;
+  if (reason !== null) c.reason = reason;
+  return c;
+}
+
+export function toReleaseState(row: ReleaseRow): ReleaseState {
+  const state: ReleaseState = {
+    env: row.env,
+    service: row.service,
+    live: colourRelease(row.live_colour, row.live_version, row.live_verdict, row.live_at, row.live_reason),
+    standby: colourRelease(
+      row.live_colour === 'blue' ? 'green' : 'blue',
+      row.standby_version,
+      row.standby_verdict,
+      row.standby_at,
+      row.standby_reason,
+    ),
+    updatedAt: row.updated_at,
+    source: 'recorded',
+  };
+  if (row.weight_blue !== null && row.weight_green !== null) {
+    state.weights = { blue: row.weight_blue, green: row.weight_green };
+  }
+  if (row.deployment_id !== null) state.deploymentId = row.deployment_id;
+  return state;
+}
+
+/** The row of `state` for `env`/`service`, written by the deployment `deploymentId` at `at`. */
+export function releaseRow(
+  env: string,
+  service: string,
+  state: ReleaseOutcome['state'],
+  deploymentId: number,
+  at: number,
+): ReleaseRow {
+  return {
+    env,
+    service,
+    live_colour: state.live.colour,
+    live_version: state.live.version ?? null,
+    live_verdict: state.live.verdict,
+    live_at: state.live.at ?? null,
+    live_reason: state.live.reason ?? null,
+    standby_version: state.standby.version ?? null,
+    standby_verdict: state.standby.verdict,
+    standby_at: state.standby.at ?? null,
+    standby_reason: state.standby.reason ?? null,
+    weight_blue: state.weights?.blue ?? null,
+    weight_green: state.weights?.green ?? null,
+    deployment_id: deploymentId,
+    updated_at: at,
+  };
+}
+
+export interface VerdictRow {
+  env: string;
+  service: string;
+  version: string;
+  verdict: 'known_good' | 'failed';
+  at: number;
+  deployment_id: number | null;
+  reason: string | null;
+}
+
+export function toVersionVerdict(row: VerdictRow): VersionVerdict {
+  const v: VersionVerdict = { version: row.version, verdict: row.verdict, at: row.at };
+  if (row.deployment_id !== null) v.deploymentId = row.deployment_id;
+  if (row.reason !== null) v.reason = row.reason;
+  return v;
+}
+
+export interface CommandRow {
+  id: number;
+  deployment_id: number;
+  command: RolloutCommandKind;
+  actor: string;
+  reason: string | null;
+  at: number;
+}
+
+export function toCommand(row: CommandRow): RolloutCommand {
+  const c: RolloutCommand = {
+    id: row.id,
+    deploymentId: row.deployment_id,
+    command: row.command,
+    actor: row.actor,
+    at: row.at,
+  };
+  if (row.reason !== null) c.reason = row.reason;
+  return c;
 }
 
 export interface AuditRow {

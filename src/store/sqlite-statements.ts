@@ -1,5 +1,15 @@
 import type { Database } from 'better-sqlite3';
-import type { AuditRow, CountsRow, DeploymentRow, JournalRow, LockRow, MfaRow } from './sqlite-rows.js';
+import type {
+  AuditRow,
+  CommandRow,
+  CountsRow,
+  DeploymentRow,
+  JournalRow,
+  LockRow,
+  MfaRow,
+  ReleaseRow,
+  VerdictRow,
+} from './sqlite-rows.js';
 import type { AuditParams, DeploymentParams, DeploymentQueryParams, JournalParams } from './validate.js';
 
 /**
@@ -31,6 +41,47 @@ export function prepareStatements(db: Database) {
        RETURNING *`,
     ),
     getDeployment: db.prepare<[number], DeploymentRow>('SELECT * FROM deployments WHERE id = ?'),
+    markRolledBack: db.prepare<{ id: number; reason: string }>(
+      `UPDATE deployments SET status = 'ROLLED_BACK', reason = @reason WHERE id = @id AND status = 'SUCCESS'`,
+    ),
+    getRelease: db.prepare<[string, string], ReleaseRow>(
+      'SELECT * FROM release_state WHERE env = ? AND service = ?',
+    ),
+    listReleases: db.prepare<[], ReleaseRow>('SELECT * FROM release_state ORDER BY env, service'),
+    putRelease: db.prepare<ReleaseRow>(
+      `INSERT INTO release_state (env, service, live_colour, live_version, live_verdict, live_at, live_reason,
+              standby_version, standby_verdict, standby_at, standby_reason, weight_blue, weight_green,
+              deployment_id, updated_at)
+       VALUES (@env, @service, @live_colour, @live_version, @live_verdict, @live_at, @live_reason,
+              @standby_version, @standby_verdict, @standby_at, @standby_reason, @weight_blue, @weight_green,
+              @deployment_id, @updated_at)
+       ON CONFLICT (env, service) DO UPDATE SET
+              live_colour = excluded.live_colour, live_version = excluded.live_version,
+              live_verdict = excluded.live_verdict, live_at = excluded.live_at, live_reason = excluded.live_reason,
+              standby_version = excluded.standby_version, standby_verdict = excluded.standby_verdict,
+              standby_at = excluded.standby_at, standby_reason = excluded.standby_reason,
+              weight_blue = excluded.weight_blue, weight_green = excluded.weight_green,
+              deployment_id = excluded.deployment_id, updated_at = excluded.updated_at`,
+    ),
+    putVerdict: db.prepare<VerdictRow>(
+      `INSERT INTO version_verdicts (env, service, version, verdict, at, deployment_id, reason)
+       VALUES (@env, @service, @version, @verdict, @at, @deployment_id, @reason)
+       ON CONFLICT (env, service, version) DO UPDATE SET
+              verdict = excluded.verdict, at = excluded.at, deployment_id = excluded.deployment_id,
+              reason = excluded.reason`,
+    ),
+    verdicts: db.prepare<[string, string], VerdictRow>(
+      'SELECT * FROM version_verdicts WHERE env = ? AND service = ? ORDER BY at DESC, version',
+    ),
+    queueCommand: db.prepare<Omit<CommandRow, 'id'>, CommandRow>(
+      `INSERT INTO rollout_commands (deployment_id, command, actor, reason, at)
+       SELECT @deployment_id, @command, @actor, @reason, @at
+        WHERE EXISTS (SELECT 1 FROM deployments WHERE id = @deployment_id AND status = 'RUNNING')
+       RETURNING *`,
+    ),
+    takeCommands: db.prepare<[number], CommandRow>(
+      'DELETE FROM rollout_commands WHERE deployment_id = ? RETURNING *',
+    ),
     listDeployments: db.prepare<DeploymentQueryParams, DeploymentRow>(
       `SELECT * FROM deployments
         WHERE (@env IS NULL OR env = @env)
@@ -53,12 +104,23 @@ export function prepareStatements(db: Database) {
 
     // Inserts only when the deployment is RUNNING and seq moves forward, in one statement, so that a
     // process that lost its rollout to recovery cannot slip an entry in between a check and the write.
+    // With a token, also only while the service's lock carries it (fencing): a writer whose lease was
+    // taken over is refused in the same statement that would have recorded its intent.
     appendJournal: db.prepare<JournalParams>(
-      `INSERT INTO rollout_journal (deployment_id, seq, state, data, at)
-       SELECT @deploymentId, @seq, @state, @data, @at
+      `INSERT INTO rollout_journal (deployment_id, seq, state, data, at, token)
+       SELECT @deploymentId, @seq, @state, @data, @at, @token
         WHERE EXISTS (SELECT 1 FROM deployments WHERE id = @deploymentId AND status = 'RUNNING')
-          AND @seq > COALESCE((SELECT MAX(seq) FROM rollout_journal WHERE deployment_id = @deploymentId), -1)`,
+          AND @seq > COALESCE((SELECT MAX(seq) FROM rollout_journal WHERE deployment_id = @deploymentId), -1)
+          AND (@token IS NULL OR EXISTS (
+                SELECT 1 FROM locks l JOIN deployments d ON l.key = d.env || '/' || d.service
+                 WHERE d.id = @deploymentId AND l.token = @token))`,
     ),
+    fenceHolds: db
+      .prepare<[number, number], number>(
+        `SELECT COUNT(*) FROM locks l JOIN deployments d ON l.key = d.env || '/' || d.service
+          WHERE d.id = ? AND l.token = ?`,
+      )
+      .pluck(),
     journal: db.prepare<[number], JournalRow>(
       'SELECT * FROM rollout_journal WHERE deployment_id = ? ORDER BY seq',
     ),
@@ -68,11 +130,20 @@ export function prepareStatements(db: Database) {
 
     // Takes the key when it is free or its lease has ended, in one statement; a live lease is left alone.
     takeLock: db.prepare<LockRow>(
-      `INSERT INTO locks (key, holder, acquired_at, expires_at)
-       VALUES (@key, @holder, @acquired_at, @expires_at)
+      `INSERT INTO locks (key, holder, acquired_at, expires_at, token)
+       VALUES (@key, @holder, @acquired_at, @expires_at, @token)
        ON CONFLICT (key) DO UPDATE
-          SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+          SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at,
+              token = excluded.token
         WHERE locks.expires_at <= excluded.acquired_at`,
+    ),
+    nextToken: db
+      .prepare<[], number>('UPDATE lock_tokens SET last = last + 1 WHERE id = 1 RETURNING last')
+      .pluck(),
+    takeOverLock: db.prepare<LockRow & { from: string }, LockRow>(
+      `UPDATE locks SET holder = @holder, acquired_at = @acquired_at, expires_at = @expires_at, token = @token
+        WHERE key = @key AND holder = @from
+       RETURNING *`,
     ),
     getLock: db.prepare<[string], LockRow>('SELECT * FROM locks WHERE key = ?'),
     renewLock: db.prepare<{ key: string; holder: string; now: number; expiresAt: number }>(

@@ -1,10 +1,22 @@
 import type { Database } from 'better-sqlite3';
 import { openDatabase, type SqliteStoreOptions } from './sqlite-open.js';
-import { storeError, toAuditEntry, toDeployment, toJournalEntry, toLock, toMfaState } from './sqlite-rows.js';
+import {
+  releaseRow,
+  storeError,
+  toAuditEntry,
+  toCommand,
+  toDeployment,
+  toJournalEntry,
+  toLock,
+  toMfaState,
+  toReleaseState,
+  toVersionVerdict,
+} from './sqlite-rows.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import {
   alreadyFinished,
   backwardsRange,
+  fenced,
   journalClosed,
   journalOutOfOrder,
   noSuchDeployment,
@@ -29,6 +41,7 @@ import {
   type Store,
   type UnfinishedRollout,
 } from './store.js';
+import type { ReleaseOutcome, ReleaseState, RolloutCommand, VersionVerdict } from './release.js';
 import * as v from './validate.js';
 
 export { DEFAULT_DB_FILE, type SqliteStoreOptions } from './sqlite-open.js';
@@ -87,6 +100,7 @@ export class SqliteStore implements Store {
     status: FinalStatus,
     reason: string | undefined,
     endedAt: number,
+    outcome?: ReleaseOutcome,
   ): Promise<Deployment> {
     return this.call((s) => {
       const p = {
@@ -97,11 +111,34 @@ export class SqliteStore implements Store {
       };
       return this.db
         .transaction(() => {
-          const done = s.finishDeployment.get(p);
-          if (done) return toDeployment(done);
-          const existing = s.getDeployment.get(p.id);
-          if (!existing) throw noSuchDeployment(p.id);
-          throw alreadyFinished(toDeployment(existing), p.status);
+          const row = s.finishDeployment.get(p);
+          if (!row) {
+            const existing = s.getDeployment.get(p.id);
+            if (!existing) throw noSuchDeployment(p.id);
+            throw alreadyFinished(toDeployment(existing), p.status);
+          }
+          const done = toDeployment(row);
+          if (outcome) {
+            s.putRelease.run(releaseRow(done.env, done.service, outcome.state, done.id, p.endedAt));
+            for (const verdict of outcome.verdicts) {
+              s.putVerdict.run({
+                env: done.env,
+                service: done.service,
+                version: v.text('version', verdict.version),
+                verdict: verdict.verdict,
+                at: v.time('at', verdict.at),
+                deployment_id: verdict.deploymentId ?? null,
+                reason: v.optionalText('reason', verdict.reason),
+              });
+            }
+            if (outcome.rolledBack) {
+              s.markRolledBack.run({
+                id: v.nonNegativeInt('rolledBack.deploymentId', outcome.rolledBack.deploymentId),
+                reason: v.text('rolledBack.reason', outcome.rolledBack.reason),
+              });
+            }
+          }
+          return done;
         })
         .immediate();
     });
@@ -141,6 +178,9 @@ export class SqliteStore implements Store {
       const deployment = s.getDeployment.get(p.deploymentId);
       if (!deployment) throw noSuchDeployment(p.deploymentId);
       if (deployment.status !== 'RUNNING') throw journalClosed(toDeployment(deployment), p.state);
+      if (p.token !== null && s.fenceHolds.get(p.deploymentId, p.token) === 0) {
+        throw fenced(toDeployment(deployment), p.token, p.state);
+      }
       throw journalOutOfOrder(p.deploymentId, p.seq, s.lastJournal.get(p.deploymentId)?.seq);
     });
   }
@@ -175,12 +215,39 @@ export class SqliteStore implements Store {
       return this.db
         .transaction((): AcquireResult => {
           const before = s.getLock.get(k);
-          if (s.takeLock.run({ key: k, holder: who, acquired_at: at, expires_at: expiresAt }).changes === 1) {
-            const lock: Lock = { key: k, holder: who, acquiredAt: at, expiresAt };
-            return before ? { acquired: true, lock, takenOverFrom: before.holder } : { acquired: true, lock };
+          if (before && before.expires_at > at) {
+            return { acquired: false, holder: before.holder, expiresAt: before.expires_at };
           }
-          const current = s.getLock.get(k)!;
-          return { acquired: false, holder: current.holder, expiresAt: current.expires_at };
+          const token = s.nextToken.get()!;
+          s.takeLock.run({ key: k, holder: who, acquired_at: at, expires_at: expiresAt, token });
+          const lock: Lock = { key: k, holder: who, acquiredAt: at, expiresAt, token };
+          return before ? { acquired: true, lock, takenOverFrom: before.holder } : { acquired: true, lock };
+        })
+        .immediate();
+    });
+  }
+
+  takeOverLock(
+    key: string,
+    from: string,
+    holder: string,
+    leaseMs: number,
+    now: number,
+  ): Promise<Lock | undefined> {
+    return this.call((s) => {
+      const p = {
+        key: v.lockKeyOf(key),
+        from: v.text('from', from),
+        holder: v.text('holder', holder),
+        acquired_at: v.time('now', now),
+      };
+      const expiresAt = p.acquired_at + v.positiveDuration('leaseMs', leaseMs);
+      return this.db
+        .transaction(() => {
+          if (s.getLock.get(p.key)?.holder !== p.from) return undefined;
+          const token = s.nextToken.get()!;
+          const row = s.takeOverLock.get({ ...p, expires_at: expiresAt, token });
+          return row && toLock(row);
         })
         .immediate();
     });
@@ -286,6 +353,49 @@ export class SqliteStore implements Store {
       if (to < from) throw backwardsRange(from, to);
       return s.counts.all(from, to).map((row) => ({ ...row }));
     });
+  }
+
+  getReleaseState(env: string, service: string): Promise<ReleaseState | undefined> {
+    return this.call((s) => {
+      const row = s.getRelease.get(v.text('env', env), v.text('service', service));
+      return row && toReleaseState(row);
+    });
+  }
+
+  listReleaseStates(): Promise<ReleaseState[]> {
+    return this.call((s) => s.listReleases.all().map(toReleaseState));
+  }
+
+  versionVerdicts(env: string, service: string): Promise<VersionVerdict[]> {
+    return this.call((s) =>
+      s.verdicts.all(v.text('env', env), v.text('service', service)).map(toVersionVerdict),
+    );
+  }
+
+  queueCommand(command: Omit<RolloutCommand, 'id'>): Promise<RolloutCommand> {
+    return this.call((s) => {
+      const p = {
+        deployment_id: v.nonNegativeInt('deploymentId', command.deploymentId),
+        command: v.command(command.command),
+        actor: v.text('actor', command.actor),
+        reason: v.optionalText('reason', command.reason),
+        at: v.time('at', command.at),
+      };
+      const row = s.queueCommand.get(p);
+      if (row) return toCommand(row);
+      const deployment = s.getDeployment.get(p.deployment_id);
+      if (!deployment) throw noSuchDeployment(p.deployment_id);
+      throw journalClosed(toDeployment(deployment), p.command);
+    });
+  }
+
+  takeCommands(deploymentId: number): Promise<RolloutCommand[]> {
+    return this.call((s) =>
+      s.takeCommands
+        .all(v.nonNegativeInt('deploymentId', deploymentId))
+        .map(toCommand)
+        .sort((a, b) => a.id - b.id),
+    );
   }
 
   close(): Promise<void> {

@@ -11,6 +11,10 @@
  * the encrypted seed it is handed and the last accepted time step.
  */
 
+import type { ReleaseOutcome, ReleaseStore } from './release.js';
+
+export type * from './release.js';
+
 /** The two target groups of a service; the one at 100% before a release is the stable colour. */
 export type Colour = 'blue' | 'green';
 
@@ -90,6 +94,12 @@ export interface JournalEntry {
   /** What the engine needs to resume or undo: weights, step, colours... Must survive JSON. */
   data: Record<string, unknown>;
   at: number;
+  /**
+   * The fencing token of the lease the writer holds. When given, the entry is written only while the
+   * service's lock still carries this token, in the same statement: a writer whose lease moved on is
+   * refused (LOCKED) before it can act on the entry.
+   */
+  token?: number;
 }
 
 /** A RUNNING deployment found at start-up and where its rollout got to. */
@@ -106,6 +116,8 @@ export interface Lock {
   acquiredAt: number;
   /** The lease ends at this time; from then on anyone may take the lock over. */
   expiresAt: number;
+  /** Fencing token: increases with every grant of any lock, so a later holder always has a larger one. */
+  token: number;
 }
 
 /** The outcome of {@link Store.acquireLock}. */
@@ -190,7 +202,7 @@ export interface EnvDeploymentCounts {
  * NOT_FOUND for an unknown deployment or user where one is required, CONFLICT when the stored state
  * forbids the write (named in the message), UNAVAILABLE when the database cannot be reached or is closed.
  */
-export interface Store {
+export interface Store extends ReleaseStore {
   /**
    * Records a deployment as RUNNING and returns it with its id. Rejects with CONFLICT when the service
    * already has a RUNNING deployment in that environment (one rollout per env and service; recovery must
@@ -199,14 +211,16 @@ export interface Store {
   startDeployment(input: NewDeployment): Promise<Deployment>;
   /**
    * Moves a RUNNING deployment to a final status, recording `endedAt`, the duration and `reason`
-   * (undefined: none). Rejects with NOT_FOUND for an unknown id and CONFLICT when it already finished
-   * (the first outcome stands).
+   * (undefined: none), and with `outcome` the release state, the version verdicts and the release it
+   * rolled back, all in one transaction. Rejects with NOT_FOUND for an unknown id and CONFLICT when it
+   * already finished (the first outcome stands); nothing is written then.
    */
   finishDeployment(
     id: number,
     status: FinalStatus,
     reason: string | undefined,
     endedAt: number,
+    outcome?: ReleaseOutcome,
   ): Promise<Deployment>;
   /** The deployment, or undefined when there is none with that id. */
   getDeployment(id: number): Promise<Deployment | undefined>;
@@ -243,6 +257,17 @@ export interface Store {
    * expired, released, or taken by someone else. A holder that gets false must stop writing.
    */
   renewLock(key: string, holder: string, leaseMs: number, now: number): Promise<boolean>;
+  /**
+   * Takes a live lease from `from`, whose process is known to be gone (same host, no such pid), with a
+   * new token. Resolves undefined when the lock is no longer `from`'s (someone else got there first).
+   */
+  takeOverLock(
+    key: string,
+    from: string,
+    holder: string,
+    leaseMs: number,
+    now: number,
+  ): Promise<Lock | undefined>;
   /** Releases `holder`'s lock on `key`; false when it did not hold it (nothing changes then). */
   releaseLock(key: string, holder: string): Promise<boolean>;
   /** The lock on `key` as stored, live or expired; undefined when there is none. */

@@ -87,6 +87,10 @@ export function colour(name: string, value: unknown): Colour {
   return oneOf(name, value, COLOURS);
 }
 
+export function command(value: unknown): 'abort' | 'pause' | 'resume' {
+  return oneOf('command', value, ['abort', 'pause', 'resume'] as const);
+}
+
 export function finalStatus(value: unknown): FinalStatus {
   return oneOf('status', value, FINAL_STATUSES);
 }
@@ -169,6 +173,7 @@ export interface JournalParams {
   state: string;
   data: string;
   at: number;
+  token: number | null;
 }
 
 export function journalEntry(entry: JournalEntry): JournalParams {
@@ -178,6 +183,7 @@ export function journalEntry(entry: JournalEntry): JournalParams {
     state: text('state', entry.state),
     data: jsonObject('data', entry.data),
     at: time('at', entry.at),
+    token: entry.token === undefined ? null : nonNegativeInt('token', entry.token),
   };
 }
 

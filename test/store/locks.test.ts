@@ -32,13 +32,14 @@ describe('SqliteStore locks', () => {
     // Assert
     expect(result).toEqual({
       acquired: true,
-      lock: { key, holder: 'alice deploying 1.3.0', acquiredAt: T0, expiresAt: T0 + LEASE },
+      lock: { key, holder: 'alice deploying 1.3.0', acquiredAt: T0, expiresAt: T0 + LEASE, token: 1 },
     });
     expect(await store.getLock(key)).toEqual({
       key,
       holder: 'alice deploying 1.3.0',
       acquiredAt: T0,
       expiresAt: T0 + LEASE,
+      token: 1,
     });
   });
 
@@ -65,7 +66,7 @@ describe('SqliteStore locks', () => {
     // Assert
     expect(result).toEqual({
       acquired: true,
-      lock: { key: KEY, holder: 'bob', acquiredAt: T0 + LEASE, expiresAt: T0 + 2 * LEASE },
+      lock: { key: KEY, holder: 'bob', acquiredAt: T0 + LEASE, expiresAt: T0 + 2 * LEASE, token: 2 },
       takenOverFrom: 'alice',
     });
   });
@@ -112,7 +113,7 @@ describe('SqliteStore locks', () => {
 
     // Assert
     expect(removed).toEqual([
-      { key: 'prd/checkout', holder: 'alice', acquiredAt: T0, expiresAt: T0 + LEASE },
+      { key: 'prd/checkout', holder: 'alice', acquiredAt: T0, expiresAt: T0 + LEASE, token: 1 },
     ]);
     expect(await store.getLock('prd/checkout')).toBeUndefined();
     expect(await store.getLock('tst/checkout')).toMatchObject({ holder: 'bob' });
