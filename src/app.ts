@@ -6,8 +6,9 @@ import { loadConfig, SANDBOX_CONFIG_PATH, type LoadedConfig } from './config.js'
 import type { EnvSettings } from './config/env.js';
 import type { Logger } from './logger.js';
 import { Platform } from './platform/index.js';
-import { RolloutEngine } from './rollout/engine.js';
-import { recover, type RecoveryReport } from './rollout/recovery.js';
+import { thisProcess } from './rollout/lease.js';
+import { Reconciler, type ReconcileReport } from './rollout/reconciler.js';
+import { RolloutService } from './rollout/service.js';
 import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from './sandbox/index.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
@@ -18,11 +19,15 @@ export interface Jarvis {
   clock: Clock;
   store: Store;
   platform: Platform;
-  engine: RolloutEngine;
+  rollouts: RolloutService;
   /** The in-process sandbox, when Jarvis runs on it. */
   sandbox: Sandbox | undefined;
-  /** What start-up recovery did with rollouts left unfinished by a previous process. */
-  recovered: RecoveryReport[];
+  /**
+   * Starts the reconcile loop of a long-running process: one pass at once (adopting what a previous
+   * process left unfinished before the first request is served), then one every
+   * `reconciler.intervalSeconds`. Resolves with the first pass's reports. Stopped by `close`.
+   */
+  startReconciler(onReport?: (report: ReconcileReport) => void | Promise<void>): Promise<ReconcileReport[]>;
   close(): Promise<void>;
 }
 
@@ -49,7 +54,8 @@ export function wantsSandbox(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * Starts Jarvis: configuration, store, adapters, engine, and start-up recovery of unfinished rollouts.
+ * Starts Jarvis: configuration, store, adapters and the rollout service. Performs no recovery and no write:
+ * long-running processes start the reconciler (`startReconciler`), which adopts unfinished rollouts.
  * With `sandbox`, an in-process sandbox seeded from the sandbox configuration shares Jarvis's clock.
  */
 export async function startJarvis(options: StartOptions): Promise<Jarvis> {
@@ -75,7 +81,7 @@ export async function startJarvis(options: StartOptions): Promise<Jarvis> {
     endpoints: sandbox ? { elbv2: sandbox.awsEndpoint, eks: sandbox.awsEndpoint } : undefined,
     sandboxUrl: sandbox?.awsEndpoint ?? env.JARVIS_SANDBOX_URL,
   });
-  const engine = new RolloutEngine({
+  const rollouts = new RolloutService({
     config,
     clock,
     store,
@@ -84,21 +90,44 @@ export async function startJarvis(options: StartOptions): Promise<Jarvis> {
       const p = platform.forEnv(name);
       return { traffic: p.alb, workloads: p.kube };
     },
-    processId: `${hostname()}:${process.pid}`,
+    reader: (name) => {
+      const { alb, kube } = platform.forEnv(name);
+      return {
+        readWeights: (route) => alb.readWeights(route),
+        targetHealth: (arn) => alb.targetHealth(arn),
+        getDeployment: (ns, n, c) => kube.getDeployment(ns, n, c),
+        listPods: (ns, selector, opts) => kube.listPods(ns, selector, opts),
+        podLogs: (ns, pod, opts) => kube.podLogs(ns, pod, opts),
+        events: (ns, opts) => kube.events(ns, opts),
+      };
+    },
+    processId: thisProcess(),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const recovered = await recover(engine);
-  for (const r of recovered)
-    options.logger?.warn({ deploymentId: r.deployment.id, action: r.action }, r.detail);
+  let reconciler: Reconciler | undefined;
   return {
     config,
     clock,
     store,
     platform,
-    engine,
+    rollouts,
     sandbox,
-    recovered,
+    startReconciler: async (onReport) => {
+      await reconciler?.stop();
+      reconciler = new Reconciler({
+        rollouts,
+        store,
+        intervalMs: config.reconciler.intervalSeconds * 1000,
+        now: () => clock.now(),
+        logger: options.logger,
+        onReport,
+      });
+      const first = await reconciler.runOnce();
+      reconciler.start();
+      return first;
+    },
     close: async () => {
+      await reconciler?.stop();
       await platform.destroy();
       await store.close();
       await sandbox?.close();

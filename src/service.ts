@@ -11,6 +11,8 @@ import type { TurnRunner } from './channels/slack/channel.js';
 import type { EnvSettings } from './config/env.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
+import { escapeMrkdwn } from './channels/slack/views.js';
+import type { ReconcileReport } from './rollout/reconciler.js';
 import { JarvisMetrics } from './telemetry.js';
 
 /** The PagerDuty webhook, when that integration is present and configured. */
@@ -52,6 +54,8 @@ export interface Service {
   metrics: JarvisMetrics | undefined;
   /** Parts not started, each with the reason (printed at start-up). */
   disabled: string[];
+  /** Delivers a reconciler report: counted in /metrics, announced in Slack when it is running. */
+  report(report: ReconcileReport): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -141,6 +145,16 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     slack,
     metrics,
     disabled,
+    report: async (report) => {
+      metrics?.observeReconcile(report);
+      if (channel && report.kind !== 'drift-resolved') {
+        const icon =
+          report.kind === 'drift' ? ':warning:' : report.kind === 'recovery-failed' ? ':x:' : ':recycle:';
+        await channel.announce(`${icon} *Reconciler*: ${escapeMrkdwn(report.detail)}`);
+      } else if (channel) {
+        await channel.announce(`:white_check_mark: *Reconciler*: ${escapeMrkdwn(report.detail)}`);
+      }
+    },
     close: async () => {
       await server?.close();
       await pagerduty?.idle?.();

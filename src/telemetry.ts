@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ReconcileReport } from './rollout/reconciler.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TurnResult } from './agent/loop.js';
 import type { LoadedConfig } from './config.js';
@@ -39,6 +40,8 @@ export class JarvisMetrics {
   private readonly rollbacks: Counter<'env' | 'service' | 'trigger'>;
   private readonly durations: Histogram<'env' | 'service' | 'status'>;
   private readonly toolCalls: Counter<'tool' | 'outcome'>;
+  private readonly drift: Counter<'env' | 'service'>;
+  private readonly adoptions: Counter<'env' | 'service' | 'outcome'>;
   private readonly tokens: Counter<'planner' | 'kind'>;
   private readonly turns: Counter<'planner' | 'fallback'>;
 
@@ -80,6 +83,22 @@ export class JarvisMetrics {
       buckets: [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200],
       registers,
     });
+    this.drift = new Counter({
+      name: 'deployment_drift_total',
+      help: 'ALB weights found differing from the last verified write (changed outside Jarvis), by service',
+      labelNames: ['env', 'service'] as const,
+      registers,
+    });
+    this.adoptions = new Counter({
+      name: 'jarvis_rollout_adoptions_total',
+      help: 'Orphaned rollouts the reconciler adopted, by outcome (aborted, finished, failed)',
+      labelNames: ['env', 'service', 'outcome'] as const,
+      registers,
+    });
+    // Zero from the start for every configured service, so increase() sees the first drift.
+    for (const [env, e] of Object.entries(deps.config.environments)) {
+      for (const service of Object.keys(e.services)) this.drift.inc({ env, service }, 0);
+    }
     this.toolCalls = new Counter({
       name: 'jarvis_tool_calls_total',
       help: 'Tool calls by tool and outcome (ok, error, denied, declined, mfa-failed, invalid).',
@@ -110,6 +129,15 @@ export class JarvisMetrics {
       this.tokens.inc({ planner: result.planner, kind: 'cached' }, u.cachedTokens);
       this.tokens.inc({ planner: result.planner, kind: 'output' }, u.outputTokens);
     }
+  }
+
+  /** A reconciler report: drift and adoptions are counted. */
+  observeReconcile(report: ReconcileReport): void {
+    const where = { env: report.env, service: report.service };
+    if (report.kind === 'drift') this.drift.inc(where);
+    else if (report.kind === 'adopted') this.adoptions.inc({ ...where, outcome: 'aborted' });
+    else if (report.kind === 'finished') this.adoptions.inc({ ...where, outcome: 'finished' });
+    else if (report.kind === 'recovery-failed') this.adoptions.inc({ ...where, outcome: 'failed' });
   }
 
   /** Rollout events as they happen; only the end of a rollout is counted (see observeFinished). */

@@ -41,7 +41,7 @@ export interface AgentKit {
  * policy gate, MFA, the planners and the conversation memory. Performs no request.
  */
 export function createAgent(jarvis: Jarvis, options: AgentOptions): AgentKit {
-  const { config, store, clock, engine, platform } = jarvis;
+  const { config, store, clock, rollouts, platform } = jarvis;
   const list = options.tools ?? RELEASE_TOOLS;
   const tools = toolRegistry(list);
   const specs = toolSpecs(list);
@@ -69,7 +69,7 @@ export function createAgent(jarvis: Jarvis, options: AgentOptions): AgentKit {
     memory: new ConversationMemory(config.agent.historyMessages),
     store,
     clock,
-    toolContext: { config, engine, store, metrics: platform.metrics, clock },
+    toolContext: { config, rollouts, store, metrics: platform.metrics, clock },
     ...(options.logger ? { logger: options.logger } : {}),
   });
   return { agent, tools, mfa, planner, offline };

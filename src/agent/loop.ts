@@ -132,12 +132,38 @@ export class Agent {
     return result;
   }
 
+  /**
+   * Runs one named tool call for `actor` through the policy gate, the audit log and the tool, without a
+   * planner: what a button names. `pressed`: the person pressed a button naming exactly this action, which
+   * counts as their confirmation (MFA, where the policy wants it, is still asked through `io`). The text is
+   * the tool's own rendering of its result, or the refusal.
+   */
+  async command(
+    thread: string,
+    actor: Actor,
+    call: { name: string; input: Record<string, unknown> },
+    io: Interaction,
+    opts: { pressed?: boolean; signal?: AbortSignal } = {},
+  ): Promise<TurnResult> {
+    const id = `command_${thread}_${Date.now().toString(36)}`;
+    const { record, output, error } = await this.runCall({ id, ...call }, actor, io, opts.signal, {
+      pressed: opts.pressed === true,
+    });
+    const tool = this.deps.tools.get(call.name);
+    const text =
+      record.outcome === 'ok'
+        ? (tool?.render?.(output) ?? JSON.stringify(output))
+        : redact(error ?? `${call.name} did not run.`);
+    return { text, calls: [record], usage: [], planner: 'command' };
+  }
+
   private async runCall(
     call: ToolCall,
     actor: Actor,
     io: Interaction,
     signal: AbortSignal | undefined,
-  ): Promise<{ block: ContentBlock; record: CallRecord }> {
+    opts: { pressed?: boolean } = {},
+  ): Promise<{ block: ContentBlock; record: CallRecord; output?: unknown; error?: string }> {
     const tool = this.deps.tools.get(call.name);
     const fail = (
       record: CallRecord,
@@ -151,6 +177,7 @@ export class Agent {
         true,
       ),
       record,
+      error: message,
     });
     if (!tool) {
       const names = [...this.deps.tools.keys()];
@@ -181,9 +208,36 @@ export class Agent {
     }
     const input = parsed.data;
     const decision = await this.deps.gate.decide(actor, tool, input);
-    const summary = safeSummary(tool, input, this.deps.config);
+    let summary = safeSummary(tool, input, this.deps.config);
     const record: CallRecord = { tool: call.name, input, decision: decision.kind, outcome: 'ok' };
-    const refusal = await this.obtain(decision, tool, input, actor, io);
+    const ctx: ToolContext = {
+      ...this.deps.toolContext,
+      actor: actor.id,
+      onEvent: (e) => io.progress(e),
+      ...(signal ? { signal } : {}),
+    };
+    // A write whose effect depends on the current state says exactly what it will do before it is
+    // confirmed, and does exactly that: the plan goes to the tool with the confirmation.
+    if (decision.kind === 'ask' && tool.plan) {
+      try {
+        const planned = await tool.plan(ctx, input);
+        summary = planned.summary;
+        ctx.plan = planned.plan;
+        decision.summary = planned.summary;
+      } catch (err) {
+        const error = toolError(call.name, input, err);
+        await this.audit(actor, tool.name, summary, decision, 'refused', {
+          code: error.error.code,
+          message: redact(error.error.message),
+        });
+        return {
+          block: this.result(call, error, true),
+          record: { ...record, outcome: 'error' },
+          error: error.error.message,
+        };
+      }
+    }
+    const refusal = await this.obtain(decision, tool, input, actor, io, opts.pressed === true);
     await this.audit(
       actor,
       tool.name,
@@ -194,22 +248,20 @@ export class Agent {
     );
     if (refusal) return fail({ ...record, outcome: refusal.outcome }, refusal.code, refusal.message);
     try {
-      const ctx: ToolContext = {
-        ...this.deps.toolContext,
-        actor: actor.id,
-        onEvent: (e) => io.progress(e),
-        ...(signal ? { signal } : {}),
-      };
       const output = await tool.run(ctx, input);
       await this.audit(actor, tool.name, summary, decision, 'ok', outcomeDetail(output));
-      return { block: this.result(call, output, false), record };
+      return { block: this.result(call, output, false), record, output };
     } catch (err) {
       const error = toolError(call.name, input, err);
       await this.audit(actor, tool.name, summary, decision, 'error', {
         code: error.error.code,
         message: redact(error.error.message),
       });
-      return { block: this.result(call, error, true), record: { ...record, outcome: 'error' } };
+      return {
+        block: this.result(call, error, true),
+        record: { ...record, outcome: 'error' },
+        error: error.error.message,
+      };
     }
   }
 
@@ -220,6 +272,7 @@ export class Agent {
     input: unknown,
     actor: Actor,
     io: Interaction,
+    pressed: boolean,
   ): Promise<{ outcome: CallRecord['outcome']; code: string; message: string } | undefined> {
     if (decision.kind === 'allow') return undefined;
     if (decision.kind === 'deny')
@@ -245,7 +298,8 @@ export class Agent {
           message: 'The approver did not approve this action.',
         };
     }
-    if (needs.confirm && !(await io.confirm(summary, needs))) {
+    // A button naming exactly this action, pressed by the person, is their confirmation.
+    if (needs.confirm && !pressed && !(await io.confirm(summary, needs))) {
       return {
         outcome: 'declined',
         code: 'DECLINED',

@@ -169,6 +169,11 @@ export class Repl {
     this.opts.output.write(this.colour.bold(PROMPT));
   }
 
+  /** Prints a notice that did not come from a request (the reconciler's reports), dimmed. */
+  notice(text: string): void {
+    this.print(this.colour.yellow(text));
+  }
+
   /** Stops reading input; an ongoing `run()` ends as at end of input. */
   close(): void {
     this.lines.close();

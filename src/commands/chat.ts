@@ -8,6 +8,7 @@ import { loadEnvSettings, type EnvSettings } from '../config/env.js';
 import { createLogger } from '../logger.js';
 import { roleOf } from '../policies/rbac.js';
 import type { Actor } from '../policies/types.js';
+import type { ReconcileReport } from '../rollout/reconciler.js';
 
 export interface ChatOptions {
   /** Who is at the terminal; default the login name. */
@@ -67,14 +68,21 @@ async function open(opts: ChatOptions, env: EnvSettings, { quiet = false } = {})
   const id = opts.user ?? userInfo().username;
   const actor: Actor = { id, role: roleOf(jarvis.config, id), channel: quiet ? 'cli' : 'repl' };
   const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  // A long-running REPL reconciles (adopting what a previous process left unfinished before the first
+  // request); `ask` answers one request and must not write for reads.
+  let shown: Repl | undefined;
+  const recovered = quiet
+    ? []
+    : await jarvis.startReconciler((r) => shown?.notice(`Reconciler: ${r.detail}`));
   const repl = new Repl({
     agent: kit.agent,
     actor,
     input: process.stdin,
     output: process.stdout,
     terminal,
-    ...(quiet ? {} : { banner: banner(jarvis, kit, actor) }),
+    ...(quiet ? {} : { banner: banner(jarvis, kit, actor, recovered) }),
   });
+  shown = repl;
   return {
     jarvis,
     kit,
@@ -86,7 +94,7 @@ async function open(opts: ChatOptions, env: EnvSettings, { quiet = false } = {})
   };
 }
 
-function banner(jarvis: Jarvis, kit: AgentKit, actor: Actor): string {
+function banner(jarvis: Jarvis, kit: AgentKit, actor: Actor, recovered: readonly ReconcileReport[]): string {
   const where = jarvis.sandbox
     ? `the embedded sandbox (no AWS settings given; simulated time x${scaleOf(jarvis)})`
     : `AWS, configuration ${jarvis.config.source}`;
@@ -94,11 +102,11 @@ function banner(jarvis: Jarvis, kit: AgentKit, actor: Actor): string {
     kit.planner.name === 'offline'
       ? 'the offline planner (set ANTHROPIC_API_KEY for Claude)'
       : `Claude (${kit.planner.name}), with the offline planner as fallback`;
-  const recovered = jarvis.recovered.map((r) => `\nRecovered at start: ${r.detail}`).join('');
+  const atStart = recovered.map((r) => `\nAt start: ${r.detail}`).join('');
   const mfa = kit.mfa
     ? `prd writes ask for your TOTP code; enrol with "npx jarvis mfa enroll ${actor.id}".`
     : 'MFA is not configured (JARVIS_MFA_KEY): writes that need it are refused.';
-  return `Jarvis on ${where}, answering with ${planner}. You are ${actor.id} (${actor.role}); ${mfa}${recovered}`;
+  return `Jarvis on ${where}, answering with ${planner}. You are ${actor.id} (${actor.role}); ${mfa}${atStart}`;
 }
 
 function scaleOf(jarvis: Jarvis): number {

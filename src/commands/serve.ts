@@ -8,6 +8,7 @@ import { loadEnvSettings, type EnvSettings } from '../config/env.js';
 import { ConfigError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { pagerDutyClientFromEnv, webhookSecrets } from '../platform/pagerduty.js';
+import type { ReconcileReport } from '../rollout/reconciler.js';
 import { slackCredentials, startService, type PagerDutyFactory, type Service } from '../service.js';
 
 export interface ServeOptions {
@@ -49,6 +50,14 @@ export async function runService(kind: 'serve' | 'slack', opts: ServeOptions): P
   const jarvis = await startJarvis({ env, sandbox, logger, ...(timeScale ? { timeScale } : {}) });
   let service: Service | undefined;
   try {
+    // Adoption of what a previous process left unfinished runs before the first request is served;
+    // its reports reach Slack and /metrics once they are up.
+    const pending: ReconcileReport[] = [];
+    let deliver: ((r: ReconcileReport) => Promise<void>) | undefined;
+    await jarvis.startReconciler(async (r) => {
+      if (deliver) await deliver(r);
+      else pending.push(r);
+    });
     const kit = createAgent(jarvis, { env, sandbox, logger });
     const notes: string[] = [];
     const pagerduty = kind === 'serve' ? pagerDutyWebhook(env, jarvis, kit.agent, logger, notes) : undefined;
@@ -63,6 +72,9 @@ export async function runService(kind: 'serve' | 'slack', opts: ServeOptions): P
       pagerduty,
       logger,
     });
+    const started = service;
+    deliver = (r) => started.report(r);
+    for (const r of pending.splice(0)) await deliver(r);
     process.stdout.write(`${banner(kind, service, env, jarvis.sandbox !== undefined, notes)}\n`);
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     process.stdout.write('Stopping: open questions are answered "no", running requests finish.\n');

@@ -251,10 +251,22 @@ export const AgentSchema = z
   .strict();
 export type AgentSettings = z.infer<typeof AgentSchema>;
 
+export const ReconcilerSchema = z
+  .object({
+    /**
+     * Seconds of real time between two passes of the reconcile loop of a long-running process (adopt
+     * orphaned rollouts, retry failed recoveries, report drift).
+     */
+    intervalSeconds: z.number().min(0.1).max(3600).default(5),
+  })
+  .strict();
+export type ReconcilerSettings = z.infer<typeof ReconcilerSchema>;
+
 export const ConfigSchema = z
   .object({
     access: AccessSchema.default({ defaultRole: 'viewer', users: {} }),
     agent: AgentSchema.default(AgentSchema.parse({})),
+    reconciler: ReconcilerSchema.default({ intervalSeconds: 5 }),
     metrics: MetricsSchema.default({ provider: 'sandbox' }),
     slack: SlackSchema.default(SlackSchema.parse({})),
     /** The service meant when a request names none ("deploy 1.3.0 to prd"). */

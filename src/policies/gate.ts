@@ -96,17 +96,20 @@ export class PolicyGate {
         `Writing to ${service} in ${env} needs the role ${policy.writeRole}; ${actor.id} is ${actor.role}.`,
       );
     }
-    if (policy.freeze !== undefined) return deny(`${env} is frozen for ${service}: ${policy.freeze}`);
+    // Stopping a change (abort, pause) returns to or holds the verified state: it is never refused for a
+    // freeze, and needs neither an MFA code nor a second person, only the person's own confirmation.
+    const stops = tool.effect === 'stops';
+    if (policy.freeze !== undefined && !stops) return deny(`${env} is frozen for ${service}: ${policy.freeze}`);
 
-    if (tool.name !== ROLLBACK_TOOL) {
+    if (tool.name !== ROLLBACK_TOOL && !stops) {
       const order = await this.promotionProblem(target, env, service, policy);
       if (order) return deny(order);
     }
 
     const needs: Requirements = {
       confirm: true,
-      mfa: policy.requireMfa && !(await this.mfaStillValid(actor.id, env, policy)),
-      approval: policy.requireApproval,
+      mfa: !stops && policy.requireMfa && !(await this.mfaStillValid(actor.id, env, policy)),
+      approval: !stops && policy.requireApproval,
     };
     return {
       kind: 'ask',

@@ -2,9 +2,9 @@ import type { AnalysisSettings, ServiceConfig } from '../config.js';
 import { JarvisError } from '../errors.js';
 import type { ColourFigures } from '../platform/metrics/provider.js';
 import { otherColour, type Colour, type Weights } from '../platform/types.js';
-import type { Deployment, FinalStatus } from '../store/store.js';
+import type { Deployment, FinalStatus, ReleaseOutcome } from '../store/store.js';
 import { judge } from './analysis.js';
-import type { EngineDeps } from './ports.js';
+import type { RolloutDeps as EngineDeps } from './ports.js';
 import type { Run } from './run.js';
 
 /** All traffic on `colour`. */
@@ -84,6 +84,19 @@ export async function prepare(
 export type BakeResult = { ok: true } | { ok: false; reason: string };
 
 /**
+ * What a rollout learns of the stable colour while it bakes: its last p99 with enough traffic (the
+ * baseline at 100%, when it serves nothing), and how many windows it served within the thresholds, so
+ * that a stable colour measured good can be recorded known good.
+ */
+export interface Baseline {
+  p99Ms: number | undefined;
+  /** Windows in which the stable colour had enough requests for a verdict. */
+  stableWindows: number;
+  /** Of those, windows in which its error rate was over the threshold. */
+  stableBad: number;
+}
+
+/**
  * Analyses the new colour window by window until `seconds` of passing windows are in, at least one.
  * Fails after `consecutiveFailures` failing windows in a row, or `maxInsufficientWindows` windows in a
  * row without enough data; a metrics source that cannot answer counts as no data, never as a pass.
@@ -96,8 +109,9 @@ export async function bake(
   step: number,
   weights: Weights,
   seconds: number,
-  baseline: { p99Ms: number | undefined },
+  baseline: Baseline,
   signal: AbortSignal,
+  opts: { holdOnQuiet?: boolean } = {},
 ): Promise<BakeResult> {
   const intervalMs = settings.intervalSeconds * 1000;
   let passedMs = 0;
@@ -115,6 +129,10 @@ export async function bake(
       stable.figures.p99Ms !== undefined
     ) {
       baseline.p99Ms = stable.figures.p99Ms;
+    }
+    if (stable.figures && stable.figures.requests >= settings.minRequests) {
+      baseline.stableWindows += 1;
+      if (stable.figures.errorRate > settings.maxErrorRate) baseline.stableBad += 1;
     }
     const verdict = now.figures
       ? judge(now.figures, stable.figures, baseline.p99Ms, settings)
@@ -138,7 +156,7 @@ export async function bake(
       }
     } else {
       quiet += 1;
-      if (quiet >= settings.maxInsufficientWindows) {
+      if (quiet >= settings.maxInsufficientWindows && !opts.holdOnQuiet) {
         return {
           ok: false,
           reason: `no verdict at ${step}% after ${quiet} windows: ${verdict.reasons.join('; ')}`,
@@ -178,11 +196,12 @@ export async function restoreStable(
   stable: Colour,
   status: FinalStatus,
   reason: string,
+  outcome?: ReleaseOutcome,
 ): Promise<Deployment> {
   const target = allOn(stable);
   await run.journal('abort', { reason, to: target });
   run.phase('abort', `${reason}; all traffic back to ${stable}`);
   const actual = await run.ports.traffic.readWeights(run.route);
   if (!sameWeights(actual, target)) await run.ports.traffic.setWeights(run.route, target, actual);
-  return run.finish(status, reason);
+  return run.finish(status, reason, outcome);
 }

@@ -34,6 +34,16 @@ export interface WorkloadPort {
     container: string,
     opts: { timeoutMs: number; pollMs?: number; signal?: AbortSignal },
   ): Promise<DeploymentState>;
+}
+
+/**
+ * What read-only callers (status, diagnoses, metrics) may do on an environment's platform: read weights,
+ * target health, Deployments, pods, logs and events. Nothing here writes; the adapters implement it.
+ */
+export interface PlatformReader {
+  readWeights(route: ServiceRoute): Promise<Weights>;
+  targetHealth(targetGroupArn: string): Promise<TargetHealthEntry[]>;
+  getDeployment(namespace: string, name: string, container: string): Promise<DeploymentState>;
   /** Pods matching a label selector, paged; `truncated` when more exist than `max`. (Diagnoses.) */
   listPods(
     namespace: string,
@@ -65,10 +75,12 @@ export interface EnvironmentPorts {
   workloads: WorkloadPort;
 }
 
-export interface EngineDeps {
+export interface RolloutDeps {
   config: LoadedConfig;
   /** The adapters of an environment; throws NOT_FOUND for an unknown one. */
   ports: (env: string) => EnvironmentPorts;
+  /** The read-only view of an environment's platform, for reads; throws NOT_FOUND for an unknown one. */
+  reader: (env: string) => PlatformReader;
   metrics: MetricsProvider;
   store: Store;
   clock: Clock;
@@ -79,4 +91,6 @@ export interface EngineDeps {
   leaseMs?: number;
   /** How often target health is polled while preparing, in clock milliseconds. Default 2 s. */
   pollMs?: number;
+  /** How often a running rollout looks for commands queued by other processes, in real ms. Default 250. */
+  commandPollMs?: number;
 }

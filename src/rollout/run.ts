@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { ServiceRoute } from '../platform/types.js';
-import type { Deployment, FinalStatus, Store } from '../store/store.js';
+import type { Deployment, FinalStatus, ReleaseOutcome, Store } from '../store/store.js';
 import type { Phase, RolloutEvent, RolloutListener } from './events.js';
 import type { EnvironmentPorts } from './ports.js';
 
@@ -11,8 +11,8 @@ type EventBody<K extends RolloutEvent['kind']> = Omit<
 >;
 
 /**
- * One deployment in progress: its journal (every transition written before it is acted on), its events,
- * and its end. Shared by deploy, rollback and recovery.
+ * One deployment in progress: its journal (every transition written before it is acted on, fenced by the
+ * lease's token), its events, and its end. Shared by deploy, rollback, abort and adoption.
  */
 export class Run {
   private seq = 0;
@@ -25,6 +25,8 @@ export class Run {
     private readonly clock: Clock,
     private readonly listener: RolloutListener | undefined,
     private readonly logger: Logger | undefined,
+    /** The fencing token of the lease this run writes under; undefined: unfenced (tests). */
+    private readonly token?: number,
   ) {}
 
   /** Continues a journal another process began: the next entry follows `seq`. */
@@ -32,7 +34,10 @@ export class Run {
     this.seq = seq;
   }
 
-  /** Records `state` durably before the caller acts on it. */
+  /**
+   * Records `state` durably before the caller acts on it. Rejects with LOCKED when the lease's token is no
+   * longer the lock's (another process took the rollout over): the caller must not act then.
+   */
   async journal(state: string, data: Record<string, unknown>): Promise<void> {
     this.seq += 1;
     await this.store.appendJournal({
@@ -41,6 +46,7 @@ export class Run {
       state,
       data,
       at: this.clock.now(),
+      ...(this.token === undefined ? {} : { token: this.token }),
     });
   }
 
@@ -65,9 +71,19 @@ export class Run {
     this.emit('phase', { phase, message });
   }
 
-  /** Records the final status and reports it. */
-  async finish(status: FinalStatus, reason: string | undefined): Promise<Deployment> {
-    const done = await this.store.finishDeployment(this.deployment.id, status, reason, this.clock.now());
+  /** Records the final status, with the release state it leaves in the same transaction, and reports it. */
+  async finish(
+    status: FinalStatus,
+    reason: string | undefined,
+    outcome?: ReleaseOutcome,
+  ): Promise<Deployment> {
+    const done = await this.store.finishDeployment(
+      this.deployment.id,
+      status,
+      reason,
+      this.clock.now(),
+      outcome,
+    );
     this.emit('finished', { status, reason, durationMs: done.durationMs ?? 0, version: done.version });
     return done;
   }

@@ -1,6 +1,7 @@
-import { lockKey, type Deployment } from '../store/store.js';
+import { messageOf } from '../errors.js';
 import type { Colour, Weights } from '../platform/types.js';
-import type { RolloutEngine } from './engine.js';
+import { lockKey, type Deployment, type ReleaseState } from '../store/store.js';
+import type { RolloutService } from './service.js';
 
 export interface ColourStatus {
   colour: Colour;
@@ -22,21 +23,30 @@ export interface ServiceStatus {
   /** The rollout in progress, if any. */
   running: Deployment | undefined;
   lock: { holder: string; expiresAt: number } | undefined;
+  /** What Jarvis knows for sure (live, standby and their verdicts); undefined while traffic is split. */
+  release: ReleaseState | undefined;
+  /** Why the release state could not be worked out, when it could not. */
+  releaseProblem?: string;
 }
 
-/** A read-only picture of one service: weights, what each colour runs, target health, rollout in progress. */
+/**
+ * A read-only picture of one service: weights, what each colour runs, target health, the release state
+ * and the rollout in progress. Reads only: no lock, no recovery, no write.
+ */
 export async function serviceStatus(
-  engine: RolloutEngine,
+  rollouts: RolloutService,
+  store: { getLock(key: string): Promise<{ holder: string; expiresAt: number } | undefined> },
+  now: number,
   env: string,
   service: string,
 ): Promise<ServiceStatus> {
-  const { route, ports } = engine.resolve(env, service);
-  const { store, clock } = engine.deps;
-  const weights = await ports.traffic.readWeights(route);
+  const route = rollouts.route(env, service);
+  const reader = rollouts.reader(env);
+  const weights = await reader.readWeights(route);
   const colour = async (c: Colour): Promise<ColourStatus> => {
     const [state, targets] = await Promise.all([
-      ports.workloads.getDeployment(route.namespace, route.deployments[c], route.container),
-      ports.traffic.targetHealth(route.targetGroups[c]),
+      reader.getDeployment(route.namespace, route.deployments[c], route.container),
+      reader.targetHealth(route.targetGroups[c]),
     ]);
     const problems = [
       ...new Set(
@@ -60,13 +70,25 @@ export async function serviceStatus(
       },
     };
   };
-  const [blue, green, running, lock] = await Promise.all([
+  const [blue, green, running, lock, release] = await Promise.all([
     colour('blue'),
     colour('green'),
-    store.runningDeployments().then((all) => all.find((d) => d.env === env && d.service === service)),
+    rollouts.running(env, service),
     store.getLock(lockKey(env, service)),
+    rollouts.releaseState(env, service).then(
+      (state) => ({ state }),
+      (err: unknown) => ({ problem: messageOf(err) }),
+    ),
   ]);
-  const live =
-    lock && lock.expiresAt > clock.now() ? { holder: lock.holder, expiresAt: lock.expiresAt } : undefined;
-  return { env, service, weights, colours: { blue, green }, running, lock: live };
+  const live = lock && lock.expiresAt > now ? { holder: lock.holder, expiresAt: lock.expiresAt } : undefined;
+  return {
+    env,
+    service,
+    weights,
+    colours: { blue, green },
+    running,
+    lock: live,
+    release: 'state' in release ? release.state : undefined,
+    ...('problem' in release ? { releaseProblem: release.problem } : {}),
+  };
 }

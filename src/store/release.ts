@@ -76,7 +76,7 @@ export interface RolloutCommand {
   deploymentId: number;
   command: RolloutCommandKind;
   actor: string;
-  reason?: string;
+  reason?: string | undefined;
   at: number;
 }
 

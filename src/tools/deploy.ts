@@ -21,7 +21,7 @@ export const deployTool = defineTool({
   }),
   run: async (ctx, input) => {
     const service = serviceFor(ctx.config, input.env, input.service);
-    const result = await ctx.engine.deploy({
+    const result = await ctx.rollouts.deploy({
       env: input.env,
       service,
       version: input.version,

@@ -27,7 +27,7 @@ export const diagnosticsTool = defineTool({
   run: async (ctx, input) => {
     const service = serviceFor(ctx.config, input.env, input.service);
     const facts = await gatherFacts(
-      { config: ctx.config, engine: ctx.engine, metrics: ctx.metrics, now: ctx.clock.now() },
+      { config: ctx.config, rollouts: ctx.rollouts, metrics: ctx.metrics, now: ctx.clock.now() },
       input.env,
       service,
     );

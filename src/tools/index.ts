@@ -1,3 +1,4 @@
+import { abortTool, pauseTool, resumeTool } from './control.js';
 import { deployTool } from './deploy.js';
 import { diagnosticsTool } from './diagnostics.js';
 import { historyTool } from './history.js';
@@ -11,6 +12,9 @@ import type { Tool } from './tool.js';
 export const RELEASE_TOOLS: readonly Tool[] = [
   deployTool,
   rollbackTool,
+  abortTool,
+  pauseTool,
+  resumeTool,
   promoteTool,
   statusTool,
   historyTool,

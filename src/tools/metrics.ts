@@ -83,7 +83,7 @@ async function restoreTime(ctx: ToolContext, d: Deployment): Promise<number> {
 }
 
 async function liveFigures(ctx: ToolContext, env: string, service: string) {
-  const { route } = ctx.engine.resolve(env, service);
+  const route = ctx.rollouts.route(env, service);
   const colour = async (c: 'blue' | 'green') => {
     try {
       const f = await ctx.metrics.window({

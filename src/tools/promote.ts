@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { promote } from '../rollout/rollback.js';
 import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
 import { describeRollout, renderRollout } from './render.js';
 
@@ -25,7 +24,7 @@ export const promoteTool = defineTool({
     version: input.version,
   }),
   run: async (ctx, input) => {
-    const result = await promote(ctx.engine, {
+    const result = await ctx.rollouts.promote({
       from: input.from,
       to: input.to,
       service: serviceFor(ctx.config, input.to, input.service),

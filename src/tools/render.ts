@@ -1,5 +1,5 @@
 import { duration, record, records } from './text.js';
-import type { RolloutResult } from '../rollout/engine.js';
+import type { RolloutResult } from '../rollout/service.js';
 
 /** The structured result of a rollout, as tools return it. */
 export function describeRollout(result: RolloutResult): Record<string, unknown> {

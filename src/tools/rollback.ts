@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { rollback } from '../rollout/rollback.js';
+import { describeRollback, type RollbackPlan } from '../rollout/rollback.js';
 import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
 import { describeRollout, renderRollout } from './render.js';
 
 export const rollbackTool = defineTool({
   name: 'rollback_service',
   description:
-    'Rolls an environment back. Without a version: moves all traffic to the standby colour (the previous version, still running) in one verified write. With a version: prepares the idle colour with that version, then switches all traffic to it.',
+    'Rolls a service back to its last known-good version (one that was live and verified in this environment): one verified weight write when the standby colour holds it, else that version is prepared on the idle colour first. Refused when there is no known-good version. With a version: that version, if it was verified here before or succeeded in the previous environment, then analysed for the verification window. During a rollout of the same service it aborts that rollout instead.',
   risk: 'write',
   input: z
     .object({
@@ -14,22 +14,37 @@ export const rollbackTool = defineTool({
       service: serviceField,
       version: versionField
         .optional()
-        .describe('Version to go back to; omit for the previous version (the standby colour).'),
+        .describe('Version to go back to; omit for the last known-good version.'),
+      reason: z
+        .string()
+        .max(300)
+        .optional()
+        .describe('Why, in the words of the person asking; recorded on the release rolled back.'),
     })
     .strict(),
   summary: (input, config) =>
-    `roll back ${serviceFor(config, input.env, input.service)} in ${input.env} to ${input.version ?? 'the previous version (standby colour)'}`,
+    `roll back ${serviceFor(config, input.env, input.service)} in ${input.env} to ${input.version ?? 'the last known-good version'}`,
   target: (input, config) => ({
     env: input.env,
     service: serviceFor(config, input.env, input.service),
     version: input.version,
   }),
+  plan: async (ctx, input) => {
+    const plan = await ctx.rollouts.planRollback(
+      input.env,
+      serviceFor(ctx.config, input.env, input.service),
+      input.version,
+    );
+    return { summary: describeRollback(plan, ctx.clock.now()), plan };
+  },
   run: async (ctx, input) => {
-    const result = await rollback(ctx.engine, {
+    const result = await ctx.rollouts.rollback({
       env: input.env,
       service: serviceFor(ctx.config, input.env, input.service),
       version: input.version,
+      reason: input.reason,
       actor: ctx.actor,
+      expect: ctx.plan as RollbackPlan | undefined,
       ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });

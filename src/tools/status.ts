@@ -21,7 +21,9 @@ export const statusTool = defineTool({
     const services = input.service
       ? [input.service]
       : Object.keys(environmentOf(ctx.config, input.env).services);
-    const statuses = await Promise.all(services.map((s) => serviceStatus(ctx.engine, input.env, s)));
+    const statuses = await Promise.all(
+      services.map((s) => serviceStatus(ctx.rollouts, ctx.store, ctx.clock.now(), input.env, s)),
+    );
     return {
       env: input.env,
       services: statuses.map((s) => ({

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { environmentOf, type LoadedConfig } from '../config.js';
 import { JarvisError, isJarvisError, messageOf } from '../errors.js';
 import type { RolloutListener } from '../rollout/events.js';
-import type { RolloutEngine } from '../rollout/engine.js';
+import type { RolloutService } from '../rollout/service.js';
 import type { MetricsProvider } from '../platform/metrics/provider.js';
 import type { Store } from '../store/store.js';
 
@@ -12,7 +12,7 @@ export type Risk = 'read' | 'write';
 /** What a tool may use. The person's confirmation and MFA never reach a tool: the gate handled them. */
 export interface ToolContext {
   config: LoadedConfig;
-  engine: RolloutEngine;
+  rollouts: RolloutService;
   store: Store;
   metrics: MetricsProvider;
   clock: Clock;
@@ -20,6 +20,16 @@ export interface ToolContext {
   actor: string;
   onEvent?: RolloutListener;
   signal?: AbortSignal;
+  /** What {@link Tool.plan} returned and the person confirmed; the tool must do exactly that. */
+  plan?: unknown;
+}
+
+/** What a write tool will do, worked out read-only before the person is asked. */
+export interface ToolPlan {
+  /** Shown for confirmation instead of the static summary: the current state and the exact change. */
+  summary: string;
+  /** Handed back to `run` as `ctx.plan` once confirmed. */
+  plan: unknown;
 }
 
 /** What the gate needs to know about a call: where it writes. */
@@ -43,6 +53,16 @@ export interface Tool<S extends z.ZodObject = z.ZodObject> {
   summary(input: z.infer<S>, config: LoadedConfig): string;
   target(input: z.infer<S>, config: LoadedConfig): CallTarget;
   run(ctx: ToolContext, input: z.infer<S>): Promise<unknown>;
+  /**
+   * Works out, read-only, exactly what a write will do, before the person confirms it; a refusal found
+   * here (a JarvisError) is reported without asking anything. Undefined: `summary` is what is confirmed.
+   */
+  plan?(ctx: ToolContext, input: z.infer<S>): Promise<ToolPlan>;
+  /**
+   * `stops`: the write only stops a change or returns to the verified state (abort, pause): it needs no
+   * MFA code, no approval and no promotion check, but still a confirmation (a button press counts).
+   */
+  effect?: 'stops';
   /**
    * The result as people read it (plain text, tables in monospace), for channels and the offline planner.
    * It receives the result as it came back through the loop (parsed JSON, possibly from a bounded copy),

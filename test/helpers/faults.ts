@@ -1,5 +1,5 @@
 import type { Jarvis } from '../../src/app.js';
-import type { Colour } from '../../src/platform/types.js';
+import { routeOf, type Colour } from '../../src/platform/types.js';
 import type { SimPod } from '../../src/sandbox/kube/simulation.js';
 import type { ToolContext } from '../../src/tools/tool.js';
 
@@ -7,12 +7,21 @@ import type { ToolContext } from '../../src/tools/tool.js';
 export function toolContext(jarvis: Jarvis, actor = 'tester'): ToolContext {
   return {
     config: jarvis.config,
-    engine: jarvis.engine,
+    rollouts: jarvis.rollouts,
     store: jarvis.store,
     metrics: jarvis.platform.metrics,
     clock: jarvis.clock,
     actor,
   };
+}
+
+/**
+ * The route of a service and its environment's adapters, for tests that arrange the platform directly (as
+ * an operator or a controller would, outside Jarvis).
+ */
+export function platformOf(jarvis: Jarvis, env: string, service: string) {
+  const p = jarvis.platform.forEnv(env);
+  return { route: routeOf(jarvis.config, env, service), ports: { traffic: p.alb, workloads: p.kube } };
 }
 
 /** Polls the sandbox until `check` holds, in real time; throws naming `what` after `timeoutMs`. */
@@ -41,7 +50,7 @@ export async function putVersion(
   colour: Colour,
   version: string,
 ): Promise<void> {
-  const { route, ports } = jarvis.engine.resolve(env, service);
+  const { route, ports } = platformOf(jarvis, env, service);
   await ports.workloads.setImageAndReplicas(
     route.namespace,
     route.deployments[colour],

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JarvisError } from '../../src/errors.js';
 import { formatEvent } from '../../src/rollout/events.js';
-import { promote, rollback } from '../../src/rollout/rollback.js';
 import { recorder, startHarness, type Harness } from '../helpers/jarvis.js';
 
 describe('rollout engine against the sandbox', () => {
@@ -17,7 +16,7 @@ describe('rollout engine against the sandbox', () => {
   it('takes a good version through 10 → 25 → 50 → 100, verifies and finalises with the old colour as standby', async () => {
     const { events, listener } = recorder();
 
-    const result = await h.jarvis.engine.deploy({
+    const result = await h.jarvis.rollouts.deploy({
       env: 'dev',
       service: 'checkout',
       version: '1.3.0',
@@ -63,7 +62,7 @@ describe('rollout engine against the sandbox', () => {
   it('aborts a version with a high error rate at the first failing step and verifies traffic back on stable', async () => {
     const { events, listener } = recorder();
 
-    const result = await h.jarvis.engine.deploy({
+    const result = await h.jarvis.rollouts.deploy({
       env: 'dev',
       service: 'checkout',
       version: '1.3.1-errors',
@@ -84,7 +83,7 @@ describe('rollout engine against the sandbox', () => {
   });
 
   it('fails a version whose image does not exist while preparing, without touching traffic, and restores the standby', async () => {
-    const result = await h.jarvis.engine.deploy({
+    const result = await h.jarvis.rollouts.deploy({
       env: 'dev',
       service: 'checkout',
       version: '1.3.1-missing',
@@ -98,10 +97,10 @@ describe('rollout engine against the sandbox', () => {
   });
 
   it('rolls back to the standby colour in one verified write', async () => {
-    await h.jarvis.engine.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' });
+    await h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' });
     const writesBefore = h.jarvis.sandbox!.world.writes;
 
-    const result = await rollback(h.jarvis.engine, { env: 'dev', service: 'checkout', actor: 'bob' });
+    const result = await h.jarvis.rollouts.rollback({ env: 'dev', service: 'checkout', actor: 'bob' });
 
     expect(result.deployment).toMatchObject({
       status: 'SUCCESS',
@@ -113,21 +112,32 @@ describe('rollout engine against the sandbox', () => {
     expect(h.jarvis.sandbox!.world.writes - writesBefore).toBe(1);
   });
 
-  it('rolls back to a named version by preparing the idle colour, then switching', async () => {
-    const result = await rollback(h.jarvis.engine, {
+  it('refuses a named rollback to a version never verified here, and analyses one that was', async () => {
+    const refused = h.jarvis.rollouts.rollback({ env: 'dev', service: 'checkout', actor: 'bob', version: '1.0.0' });
+    await expect(refused).rejects.toMatchObject({ code: 'FORBIDDEN', message: /never live and verified in dev/ });
+    expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+
+    await h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' });
+    await h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.4.0', actor: 'alice' });
+    const { events, listener } = recorder();
+    const result = await h.jarvis.rollouts.rollback({
       env: 'dev',
       service: 'checkout',
       actor: 'bob',
-      version: '1.0.0',
+      version: '1.2.0',
+      onEvent: listener,
     });
 
-    expect(result.deployment).toMatchObject({ status: 'SUCCESS', version: '1.0.0', colour: 'green' });
+    expect(result.deployment).toMatchObject({ status: 'SUCCESS', version: '1.2.0', colour: 'green' });
     expect(h.weights('dev', 'checkout')).toEqual({ blue: 0, green: 100 });
-    expect(h.version('dev', 'checkout', 'green')).toBe('1.0.0');
+    expect(h.version('dev', 'checkout', 'green')).toBe('1.2.0');
+    const phases = events.filter((e) => e.kind === 'phase').map((e) => (e.kind === 'phase' ? e.phase : ''));
+    expect(phases).toEqual(expect.arrayContaining(['prepare', 'switch', 'verify']));
+    expect(events.some((e) => e.kind === 'analysis' && e.step === 100)).toBe(true);
   });
 
   it('refuses to promote a version that did not succeed upstream, and promotes one that did', async () => {
-    const refused = promote(h.jarvis.engine, {
+    const refused = h.jarvis.rollouts.promote({
       version: '1.3.0',
       from: 'dev',
       to: 'tst',
@@ -138,7 +148,7 @@ describe('rollout engine against the sandbox', () => {
     await expect(refused).rejects.toThrow(/1\.3\.0 has no successful deployment of checkout in dev/);
     expect(h.weights('tst', 'checkout')).toEqual({ blue: 100, green: 0 });
     await expect(
-      promote(h.jarvis.engine, {
+      h.jarvis.rollouts.promote({
         version: '1.3.0',
         from: 'dev',
         to: 'prd',
@@ -147,8 +157,8 @@ describe('rollout engine against the sandbox', () => {
       }),
     ).rejects.toThrow(/prd is promoted from tst, not dev/);
 
-    await h.jarvis.engine.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' });
-    const promoted = await promote(h.jarvis.engine, {
+    await h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' });
+    const promoted = await h.jarvis.rollouts.promote({
       version: '1.3.0',
       from: 'dev',
       to: 'tst',
@@ -163,7 +173,7 @@ describe('rollout engine against the sandbox', () => {
   });
 
   it('runs one of two concurrent deploys of a service and refuses the other naming the holder', async () => {
-    const first = h.jarvis.engine.deploy({
+    const first = h.jarvis.rollouts.deploy({
       env: 'dev',
       service: 'checkout',
       version: '1.3.0',
@@ -171,7 +181,7 @@ describe('rollout engine against the sandbox', () => {
     });
     await new Promise((r) => setTimeout(r, 20));
 
-    const second = h.jarvis.engine.deploy({
+    const second = h.jarvis.rollouts.deploy({
       env: 'dev',
       service: 'checkout',
       version: '1.4.0',
@@ -193,7 +203,7 @@ describe('rollout engine against the sandbox', () => {
       if (e.kind === 'weights' && e.step === 10) world.faults.set('elbv2', { throttle: 2 });
     };
 
-    const result = await h.jarvis.engine.deploy({
+    const result = await h.jarvis.rollouts.deploy({
       env: 'dev',
       service: 'checkout',
       version: '1.3.0',
@@ -214,7 +224,7 @@ describe('rollout engine against the sandbox', () => {
     ]);
 
     await expect(
-      h.jarvis.engine.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' }),
+      h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' }),
     ).rejects.toMatchObject({
       code: 'CONFLICT',
     });

@@ -5,7 +5,7 @@ import type { ColourFigures, ColourQuery, MetricsProvider } from '../../src/plat
 import type { ServiceRoute } from '../../src/platform/types.js';
 import type { RolloutEvent } from '../../src/rollout/events.js';
 import { bake } from '../../src/rollout/phases.js';
-import type { EngineDeps, EnvironmentPorts } from '../../src/rollout/ports.js';
+import type { RolloutDeps, EnvironmentPorts } from '../../src/rollout/ports.js';
 import { Run } from '../../src/rollout/run.js';
 import type { Deployment, Store } from '../../src/store/store.js';
 import { recorder, startHarness, type Harness } from '../helpers/jarvis.js';
@@ -56,7 +56,7 @@ async function bakeWith(
 ): Promise<{ result: Awaited<ReturnType<typeof bake>>; windows: number; elapsedMs: number }> {
   const clock = new FakeClock();
   const metrics = scriptedMetrics(windows);
-  const deps = { clock, metrics } as unknown as EngineDeps;
+  const deps = { clock, metrics } as unknown as RolloutDeps;
   const run = new Run(
     { id: 1, env: 'dev', service: 'checkout' } as Deployment,
     ROUTE,
@@ -75,7 +75,7 @@ async function bakeWith(
     25,
     { blue: 75, green: 25 },
     bakeSeconds,
-    { p99Ms: undefined },
+    { p99Ms: undefined, stableWindows: 0, stableBad: 0 },
     new AbortController().signal,
   );
   return { result, windows: metrics.asked, elapsedMs: clock.now() - start };
@@ -161,7 +161,7 @@ describe('reaction to a breach, against the sandbox', () => {
       }
     };
 
-    const result = await h.jarvis.engine.deploy({
+    const result = await h.jarvis.rollouts.deploy({
       env: 'dev',
       service: 'checkout',
       version: '1.3.0',

@@ -5,7 +5,7 @@ import { CRASH_LOOP_AWS_SECRET, CRASH_LOOP_BEARER } from '../../src/sandbox/kube
 import { diagnosticsTool } from '../../src/tools/diagnostics.js';
 import type { Diagnosis } from '../../src/tools/diagnostics/compose.js';
 import type { Severity } from '../../src/tools/diagnostics/types.js';
-import { breakGreen, putVersion, toolContext, until } from '../helpers/faults.js';
+import { breakGreen, platformOf, putVersion, toolContext, until } from '../helpers/faults.js';
 import { startHarness, type Harness } from '../helpers/jarvis.js';
 
 let h: Harness;
@@ -89,7 +89,7 @@ const scenarios: Scenario[] = [
     name: 'error spike after a shift',
     arrange: async (j) => {
       await putVersion(j, 'prd', 'checkout', 'green', '1.3.1-errors');
-      const { route, ports } = j.engine.resolve('prd', 'checkout');
+      const { route, ports } = platformOf(j, 'prd', 'checkout');
       await ports.workloads.waitForRollout(route.namespace, 'checkout-green', 'app', { timeoutMs: 600_000 });
       await ports.traffic.setWeights(route, { blue: 50, green: 50 }, { blue: 100, green: 0 });
       const from = j.clock.now();

@@ -3,8 +3,8 @@ import { messageOf } from '../../errors.js';
 import type { EventSummary, PodSummary } from '../../platform/kube-types.js';
 import type { MetricsProvider } from '../../platform/metrics/provider.js';
 import type { Colour, ServiceRoute, Weights } from '../../platform/types.js';
-import type { RolloutEngine } from '../../rollout/engine.js';
-import type { EnvironmentPorts, WorkloadPort } from '../../rollout/ports.js';
+import type { PlatformReader } from '../../rollout/ports.js';
+import type { RolloutService } from '../../rollout/service.js';
 import { isCrashLooping } from './analyzers/crash-loop.js';
 import { isOomKilled } from './analyzers/oom-killed.js';
 import { COLOURS, mainContainer } from './helpers.js';
@@ -25,7 +25,7 @@ export const WINDOW_SECONDS = 120;
 
 export interface GatherDeps {
   config: LoadedConfig;
-  engine: RolloutEngine;
+  rollouts: RolloutService;
   metrics: MetricsProvider;
   now: number;
 }
@@ -37,7 +37,8 @@ export interface GatherDeps {
  * that fails becomes a gap in the facts, never an exception: a diagnosis with partial data still helps.
  */
 export async function gatherFacts(deps: GatherDeps, env: string, service: string): Promise<Facts> {
-  const { route, ports } = deps.engine.resolve(env, service);
+  const route = deps.rollouts.route(env, service);
+  const reader = deps.rollouts.reader(env);
   const gaps: string[] = [];
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -48,11 +49,11 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
     }
   };
   const [weights, blue, green, events] = await Promise.all([
-    attempt('ALB weights', () => ports.traffic.readWeights(route)),
-    gatherColour(deps, route, 'blue', ports, attempt),
-    gatherColour(deps, route, 'green', ports, attempt),
+    attempt('ALB weights', () => reader.readWeights(route)),
+    gatherColour(deps, route, 'blue', reader, attempt),
+    gatherColour(deps, route, 'green', reader, attempt),
     attempt('warning events', () =>
-      ports.workloads.events(route.namespace, { type: 'Warning', pageSize: EVENT_PAGE, max: MAX_EVENTS }),
+      reader.events(route.namespace, { type: 'Warning', pageSize: EVENT_PAGE, max: MAX_EVENTS }),
     ),
   ]);
   const colours: Record<Colour, ColourFacts> = { blue, green };
@@ -72,7 +73,7 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
     windowSeconds: WINDOW_SECONDS,
     gaps,
   };
-  facts.logs = await sampleLogs(facts, ports.workloads);
+  facts.logs = await sampleLogs(facts, reader);
   return facts;
 }
 
@@ -82,14 +83,14 @@ async function gatherColour(
   deps: GatherDeps,
   route: ServiceRoute,
   colour: Colour,
-  { traffic, workloads }: EnvironmentPorts,
+  reader: PlatformReader,
   attempt: Attempt,
 ): Promise<ColourFacts> {
   const name = route.deployments[colour];
   const arn = route.targetGroups[colour];
   const [deployment, targets, figures] = await Promise.all([
-    attempt(`Deployment ${name}`, () => workloads.getDeployment(route.namespace, name, route.container)),
-    attempt(`target health of ${colour}`, () => traffic.targetHealth(arn)),
+    attempt(`Deployment ${name}`, () => reader.getDeployment(route.namespace, name, route.container)),
+    attempt(`target health of ${colour}`, () => reader.targetHealth(arn)),
     attempt(`metrics of ${colour} (${deps.metrics.name})`, () =>
       deps.metrics.window({
         env: route.env,
@@ -102,7 +103,7 @@ async function gatherColour(
   ]);
   const listed = deployment?.selector
     ? await attempt(`pods of ${name}`, () =>
-        workloads.listPods(route.namespace, deployment.selector, { pageSize: POD_PAGE, max: MAX_PODS }),
+        reader.listPods(route.namespace, deployment.selector, { pageSize: POD_PAGE, max: MAX_PODS }),
       )
     : undefined;
   return {
@@ -168,13 +169,13 @@ function pickSamples(facts: Facts): Array<{ pod: PodSummary; colour: Colour; pre
   return picks.filter((p) => !seen.has(p.pod.name) && seen.add(p.pod.name)).slice(0, MAX_LOG_SAMPLES);
 }
 
-async function sampleLogs(facts: Facts, workloads: WorkloadPort): Promise<LogSample[]> {
+async function sampleLogs(facts: Facts, reader: PlatformReader): Promise<LogSample[]> {
   return Promise.all(
     pickSamples(facts).map(async ({ pod, colour, previous }): Promise<LogSample> => {
       const container = mainContainer(pod, facts.container)?.name ?? facts.container;
       const base = { pod: pod.name, colour, container, previous };
       try {
-        const text = await workloads.podLogs(facts.namespace, pod.name, {
+        const text = await reader.podLogs(facts.namespace, pod.name, {
           container,
           tailLines: LOG_LINES,
           limitBytes: LOG_BYTES,

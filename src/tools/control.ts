@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { ControlResult } from '../rollout/service.js';
+import { record } from './text.js';
+import { defineTool, envField, serviceField, serviceFor, type ToolContext } from './tool.js';
+
+const reasonField = z.string().max(300).optional().describe('Why, in the words of the person asking.');
+const input = z.object({ env: envField, service: serviceField, reason: reasonField }).strict();
+type Input = z.infer<typeof input>;
+
+function describe(result: ControlResult): Record<string, unknown> {
+  const d = result.deployment;
+  return {
+    action: result.action,
+    deploymentId: d.id,
+    env: d.env,
+    service: d.service,
+    version: d.version,
+    status: d.status,
+    reason: d.reason ?? null,
+    detail: result.detail,
+  };
+}
+
+async function running(ctx: ToolContext, i: Input): Promise<string> {
+  const service = serviceFor(ctx.config, i.env, i.service);
+  const d = await ctx.rollouts.running(i.env, service);
+  return d
+    ? `deployment #${d.id}: ${service} ${d.version} by ${d.actor}`
+    : `no rollout of ${service} in ${i.env} is in progress`;
+}
+
+function render(output: unknown): string | undefined {
+  const r = record(output);
+  if (!r || typeof r.action !== 'string' || typeof r.detail !== 'string') return undefined;
+  const where = `${String(r.service)} ${String(r.version)} in ${String(r.env)} (deployment #${String(r.deploymentId)})`;
+  const head: Record<string, string> = {
+    aborted: `Aborted ${where}: ${String(r.status)}.`,
+    paused: `Paused ${where}: it holds its step; analysis goes on and a failure still rolls back. "resume ${String(r.env)}" continues it.`,
+    resumed: `Resumed ${where}.`,
+    requested: `Asked the process running ${where} to act; it has not confirmed yet.`,
+    unchanged: `Nothing changed for ${where}.`,
+  };
+  return [head[r.action] ?? `${r.action}: ${where}`, r.detail].join('\n');
+}
+
+export const abortTool = defineTool({
+  name: 'abort_rollout',
+  description:
+    'Aborts the rollout in progress of a service: all traffic back on the stable colour in one verified write, recorded ABORTED with who and why. Needs no MFA: it returns to the verified state. Works whichever process or channel started the rollout.',
+  risk: 'write',
+  effect: 'stops',
+  input,
+  summary: (i, config) =>
+    `abort the rollout of ${serviceFor(config, i.env, i.service)} in ${i.env}: all traffic back on the stable colour`,
+  target: (i, config) => ({ env: i.env, service: serviceFor(config, i.env, i.service) }),
+  plan: async (ctx, i) => ({
+    summary: `abort the rollout of ${serviceFor(ctx.config, i.env, i.service)} in ${i.env} (${await running(ctx, i)}): all traffic back on the stable colour in one verified write`,
+    plan: undefined,
+  }),
+  run: async (ctx, i) =>
+    describe(
+      await ctx.rollouts.abort({
+        env: i.env,
+        service: serviceFor(ctx.config, i.env, i.service),
+        actor: ctx.actor,
+        reason: i.reason,
+      }),
+    ),
+  render,
+});
+
+export const pauseTool = defineTool({
+  name: 'pause_rollout',
+  description:
+    'Pauses the rollout in progress of a service at its current step: traffic stays as it is, analysis goes on, and a failing analysis still rolls back. Resume it with resume_rollout, or abort it.',
+  risk: 'write',
+  effect: 'stops',
+  input,
+  summary: (i, config) =>
+    `pause the rollout of ${serviceFor(config, i.env, i.service)} in ${i.env} at its current step`,
+  target: (i, config) => ({ env: i.env, service: serviceFor(config, i.env, i.service) }),
+  run: async (ctx, i) =>
+    describe(
+      await ctx.rollouts.pause({
+        env: i.env,
+        service: serviceFor(ctx.config, i.env, i.service),
+        actor: ctx.actor,
+        reason: i.reason,
+      }),
+    ),
+  render,
+});
+
+export const resumeTool = defineTool({
+  name: 'resume_rollout',
+  description: 'Resumes a paused rollout of a service: traffic shifting continues from its current step.',
+  risk: 'write',
+  input: z.object({ env: envField, service: serviceField }).strict(),
+  summary: (i, config) => `resume the rollout of ${serviceFor(config, i.env, i.service)} in ${i.env}`,
+  target: (i, config) => ({ env: i.env, service: serviceFor(config, i.env, i.service) }),
+  run: async (ctx, i) =>
+    describe(
+      await ctx.rollouts.resume({
+        env: i.env,
+        service: serviceFor(ctx.config, i.env, i.service),
+        actor: ctx.actor,
+      }),
+    ),
+  render,
+});
