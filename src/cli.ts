@@ -4,6 +4,10 @@ import { loadConfig, SANDBOX_CONFIG_PATH } from './config.js';
 import { loadEnvSettings } from './config/env.js';
 import { ConfigError, isJarvisError, messageOf } from './errors.js';
 
+/** The `--sandbox` option of the commands that run Jarvis; JARVIS_SANDBOX=1 does the same. */
+const SANDBOX_FLAG =
+  'run on the sandbox: simulated AWS and Kubernetes in this process, or the one JARVIS_SANDBOX_URL names (default: AWS; JARVIS_SANDBOX=1 does the same)';
+
 /**
  * The `jarvis` command. Each subcommand loads and checks its configuration first: a bad configuration is
  * reported as a list of every problem and exits with status 2, before anything is started.
@@ -42,9 +46,10 @@ export function buildCli(): Command {
 
   program
     .command('chat')
-    .description('talk to Jarvis in this terminal (the embedded sandbox when no AWS settings are given)')
+    .description('talk to Jarvis in this terminal (against AWS; on the sandbox with --sandbox)')
     .option('-u, --user <id>', 'who you are (default: your login name)')
-    .action(async (opts: { user?: string }) => {
+    .option('--sandbox', SANDBOX_FLAG)
+    .action(async (opts: { user?: string; sandbox?: boolean }) => {
       const { runChat } = await import('./commands/chat.js');
       await runChat(opts);
     });
@@ -54,7 +59,8 @@ export function buildCli(): Command {
     .description('answer one request and exit (status 1 when a tool call failed or was refused)')
     .argument('<request...>', 'what to do, e.g. "status of prd"')
     .option('-u, --user <id>', 'who you are (default: your login name)')
-    .action(async (words: string[], opts: { user?: string }) => {
+    .option('--sandbox', SANDBOX_FLAG)
+    .action(async (words: string[], opts: { user?: string; sandbox?: boolean }) => {
       const { runAsk } = await import('./commands/chat.js');
       const status = await runAsk(words.join(' '), opts);
       if (status !== 0) throw new ExitStatus(status);
@@ -69,7 +75,8 @@ export function buildCli(): Command {
       .description(description)
       .option('-p, --port <port>', 'HTTP port (default: $PORT, else 3000)', parsePort)
       .option('--host <host>', 'interface to listen on (default: all)')
-      .action(async (opts: { port?: number; host?: string }) => {
+      .option('--sandbox', SANDBOX_FLAG)
+      .action(async (opts: { port?: number; host?: string; sandbox?: boolean }) => {
         if (name === 'slack') {
           const { runSlack } = await import('./commands/slack.js');
           await runSlack(opts);
