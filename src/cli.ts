@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, SANDBOX_CONFIG_PATH } from './config.js';
 import { loadEnvSettings } from './config/env.js';
 import { ConfigError, isJarvisError, messageOf } from './errors.js';
+import { awsConfigPath, resolveMode, sandboxOnlySettings } from './mode.js';
 
 /** The `--sandbox` option of the commands that run Jarvis; JARVIS_SANDBOX=1 does the same. */
 const SANDBOX_FLAG =
@@ -35,13 +36,20 @@ export function buildCli(): Command {
     .command('config')
     .description('check jarvis.config.yaml and the environment, and list every problem')
     .option('-c, --config <path>', 'configuration file (default: $JARVIS_CONFIG or jarvis.config.yaml)')
-    .action((opts: { config?: string }) => {
+    .option('--sandbox', 'check it for the sandbox instead of AWS (default: JARVIS_SANDBOX, else AWS)')
+    .action((opts: { config?: string; sandbox?: boolean }) => {
       const env = loadEnvSettings();
-      const cfg = loadConfig(opts.config ?? env.JARVIS_CONFIG ?? 'jarvis.config.yaml');
+      const mode = resolveMode(opts.sandbox, env);
+      const fallback = mode === 'sandbox' ? (env.JARVIS_CONFIG ?? SANDBOX_CONFIG_PATH) : undefined;
+      const cfg = loadConfig(opts.config ?? fallback ?? awsConfigPath(env));
+      // Against AWS, what only the sandbox may use is refused here as it is at start-up.
+      const refused = mode === 'aws' ? sandboxOnlySettings(env, cfg) : [];
+      if (refused.length > 0) throw new ConfigError(refused, `${cfg.source} and the environment`);
       const services = cfg.order.map(
         (e) => `${e} (${Object.keys(cfg.environments[e]?.services ?? {}).join(', ')})`,
       );
-      console.log(`${cfg.source}: valid. Environments in promotion order: ${services.join(' → ')}`);
+      const where = mode === 'sandbox' ? 'for the sandbox' : 'for AWS (credentials are checked at start-up)';
+      console.log(`${cfg.source}: valid ${where}. Environments in promotion order: ${services.join(' → ')}`);
     });
 
   program
@@ -107,10 +115,11 @@ export function buildCli(): Command {
     .argument('<user>', 'Slack user id or REPL login name')
     .option(
       '-c, --config <path>',
-      'configuration file (default: $JARVIS_CONFIG, else the sandbox configuration)',
+      'configuration file (default: $JARVIS_CONFIG, else jarvis.config.yaml; with --sandbox the sandbox configuration)',
     )
     .option('--force', 'replace an existing enrolment')
-    .action(async (user: string, opts: { config?: string; force?: boolean }) => {
+    .option('--sandbox', 'enrol for the sandbox (npm start), whose MFA key may live in the data directory')
+    .action(async (user: string, opts: { config?: string; force?: boolean; sandbox?: boolean }) => {
       const { runMfaEnroll } = await import('./commands/mfa.js');
       await runMfaEnroll(user, opts);
     });
