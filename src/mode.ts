@@ -72,7 +72,7 @@ export function sandboxOnlySettings(
   }
   if (config.metrics.provider === 'sandbox') {
     problems.push(
-      'metrics.provider: "sandbox" (the default when the metrics section is missing) reads the simulated figures of the sandbox and is refused against AWS. Set metrics.provider: prometheus with metrics.prometheus.url (the base URL of your Prometheus HTTP API), or ' +
+      'metrics.provider: "sandbox" (as set, or by default when there is no metrics section) reads the simulated figures of the sandbox and is refused against AWS. Set metrics.provider: prometheus with metrics.prometheus.url (the base URL of your Prometheus HTTP API), or ' +
         `${ASK_FOR_SANDBOX}.`,
     );
   }

@@ -167,7 +167,7 @@ describe('startJarvis outside sandbox mode', () => {
       {},
       'default',
       true,
-      /^metrics\.provider: "sandbox" \(the default when the metrics section is missing\) .*refused against AWS\. Set metrics\.provider: prometheus with metrics\.prometheus\.url/,
+      /^metrics\.provider: "sandbox" \(as set, or by default when there is no metrics section\) .*refused against AWS\. Set metrics\.provider: prometheus with metrics\.prometheus\.url/,
     ],
     [
       'no credentials',

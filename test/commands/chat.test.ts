@@ -13,23 +13,30 @@ interface Run {
   stderr: string;
 }
 
+interface RunOptions {
+  stdin?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `jarvis ask` as a script runs it; see {@link jarvis}. */
+function ask(dir: string, args: readonly string[], options: RunOptions = {}): Promise<Run> {
+  return jarvis(dir, ['ask', '--user', 'ci', ...args], options);
+}
+
 /**
- * `jarvis ask` as a script runs it: the bin in a child process, standard input piped (no terminal), with
- * no AWS credentials anywhere (an empty HOME, no shared files, no instance metadata).
+ * `jarvis <args>`: the bin in a child process, standard input piped (no terminal), with no AWS
+ * credentials anywhere (an empty HOME, no shared files, no instance metadata).
  */
-function ask(
+function jarvis(
   dir: string,
   args: readonly string[],
-  {
-    stdin = '',
-    cwd = process.cwd(),
-    env = {},
-  }: { stdin?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  { stdin = '', cwd = process.cwd(), env = {} }: RunOptions = {},
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const home = join(dir, 'home');
     mkdirSync(home, { recursive: true });
-    const child = spawn(process.execPath, [BIN, 'ask', '--user', 'ci', ...args], {
+    const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
       env: {
         ...process.env,
@@ -117,6 +124,16 @@ describe('jarvis ask', () => {
     );
     expect(run.stderr).toContain('--sandbox');
     expect(run.stdout).toBe('');
+  });
+
+  it('opens the REPL on the sandbox with a banner saying it is simulated', async () => {
+    const run = await jarvis(dir, ['chat', '--sandbox', '--user', 'ci'], { stdin: 'exit\n' });
+
+    expect(run.stdout.split('\n')[0]).toMatch(
+      /^Jarvis on the embedded sandbox: simulated AWS and Kubernetes, not your real environments \(simulated time x1000\)/,
+    );
+    expect(run.stdout).not.toContain('no AWS settings given');
+    expect(run.status).toBe(0);
   });
 
   it('exits 1 when a write is not confirmed, having changed nothing', async () => {
