@@ -1,26 +1,28 @@
 import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ScaledClock, type Clock } from './clock.js';
-import { loadConfig, SANDBOX_CONFIG_PATH, type LoadedConfig } from './config.js';
+import type { Clock } from './clock.js';
+import type { LoadedConfig } from './config.js';
 import type { EnvSettings } from './config/env.js';
 import type { Logger } from './logger.js';
+import { openTarget, resolveMode, type Mode } from './mode.js';
 import { Platform } from './platform/index.js';
 import { thisProcess } from './rollout/lease.js';
 import { Reconciler, type ReconcileReport } from './rollout/reconciler.js';
 import { RolloutService } from './rollout/service.js';
-import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from './sandbox/index.js';
+import type { Sandbox } from './sandbox/index.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
 
 /** Everything a channel needs, wired once. */
 export interface Jarvis {
+  /** `sandbox`: simulated AWS and Kubernetes, in this process or a separately started one; `aws`: real. */
+  mode: Mode;
   config: LoadedConfig;
   clock: Clock;
   store: Store;
   platform: Platform;
   rollouts: RolloutService;
-  /** The in-process sandbox, when Jarvis runs on it. */
+  /** The in-process sandbox, when Jarvis runs on it (undefined on a separately started one, and on AWS). */
   sandbox: Sandbox | undefined;
   /**
    * Starts the reconcile loop of a long-running process: one pass at once (adopting what a previous
@@ -34,53 +36,33 @@ export interface Jarvis {
 export interface StartOptions {
   env: EnvSettings;
   logger?: Logger;
-  /** Run on an in-process sandbox (as `npm start` does when no AWS settings are given). */
-  sandbox?: boolean;
+  /**
+   * Sandbox mode: true runs on the sandbox (`--sandbox`), false against AWS; undefined leaves it to
+   * JARVIS_SANDBOX (unset: AWS). Never guessed from missing settings (see resolveMode).
+   */
+  sandbox?: boolean | undefined;
   /** Store file; default `<JARVIS_DATA_DIR>/jarvis.db`. */
   storePath?: string;
-  /** Sandbox time scale when `sandbox` is set; default 60. */
-  timeScale?: number;
-}
-
-/** True when the environment names no AWS account or endpoint, so the sandbox is the only sensible target. */
-export function wantsSandbox(env: NodeJS.ProcessEnv): boolean {
-  const aws = [
-    'AWS_PROFILE',
-    'AWS_ACCESS_KEY_ID',
-    'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2',
-    'AWS_WEB_IDENTITY_TOKEN_FILE',
-  ];
-  return !aws.some((k) => env[k]) && !env.JARVIS_CONFIG;
+  /** Time scale of a sandbox started in this process; default 60. */
+  timeScale?: number | undefined;
 }
 
 /**
  * Starts Jarvis: configuration, store, adapters and the rollout service. Performs no recovery and no write:
  * long-running processes start the reconciler (`startReconciler`), which adopts unfinished rollouts.
- * With `sandbox`, an in-process sandbox seeded from the sandbox configuration shares Jarvis's clock.
+ * The mode decides the target (see openTarget): AWS, checked first (configuration file, sandbox-only
+ * settings, credentials); a separately started sandbox (JARVIS_SANDBOX_URL); or an in-process sandbox
+ * seeded from the configuration, sharing Jarvis's clock. Throws ConfigError when the mode cannot run.
  */
 export async function startJarvis(options: StartOptions): Promise<Jarvis> {
   const { env } = options;
-  let sandbox: Sandbox | undefined;
-  let config: LoadedConfig;
-  let clock: Clock;
-  if (options.sandbox) {
-    config = loadConfig(env.JARVIS_CONFIG ?? SANDBOX_CONFIG_PATH);
-    sandbox = await startSandbox({ config, timeScale: options.timeScale ?? 60 });
-    clock = sandbox.clock;
-  } else {
-    config = loadConfig(env.JARVIS_CONFIG ?? 'jarvis.config.yaml');
-    clock = new ScaledClock(env.JARVIS_TIME_SCALE, env.JARVIS_TIME_ANCHOR);
-  }
+  const mode = resolveMode(options.sandbox, env);
+  const target = await openTarget(mode, env, { timeScale: options.timeScale });
+  const { config, clock, sandbox } = target;
   const storePath = options.storePath ?? join(env.JARVIS_DATA_DIR, 'jarvis.db');
   if (storePath !== ':memory:') mkdirSync(join(storePath, '..'), { recursive: true });
   const store = new SqliteStore(storePath);
-  const platform = new Platform({
-    config,
-    clock,
-    credentials: sandbox ? SANDBOX_CREDENTIALS : undefined,
-    endpoints: sandbox ? { elbv2: sandbox.awsEndpoint, eks: sandbox.awsEndpoint } : undefined,
-    sandboxUrl: sandbox?.awsEndpoint ?? env.JARVIS_SANDBOX_URL,
-  });
+  const platform = new Platform({ config, clock, ...target.platform });
   const rollouts = new RolloutService({
     config,
     clock,
@@ -106,6 +88,7 @@ export async function startJarvis(options: StartOptions): Promise<Jarvis> {
   });
   let reconciler: Reconciler | undefined;
   return {
+    mode,
     config,
     clock,
     store,

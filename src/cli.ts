@@ -3,6 +3,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, SANDBOX_CONFIG_PATH } from './config.js';
 import { loadEnvSettings } from './config/env.js';
 import { ConfigError, isJarvisError, messageOf } from './errors.js';
+import { awsConfigPath, resolveMode, sandboxOnlySettings } from './mode.js';
+
+/** The `--sandbox` option of the commands that run Jarvis; JARVIS_SANDBOX=1 does the same. */
+const SANDBOX_FLAG =
+  'run on the sandbox: simulated AWS and Kubernetes in this process, or the one JARVIS_SANDBOX_URL names (default: AWS; JARVIS_SANDBOX=1 does the same)';
 
 /**
  * The `jarvis` command. Each subcommand loads and checks its configuration first: a bad configuration is
@@ -31,20 +36,28 @@ export function buildCli(): Command {
     .command('config')
     .description('check jarvis.config.yaml and the environment, and list every problem')
     .option('-c, --config <path>', 'configuration file (default: $JARVIS_CONFIG or jarvis.config.yaml)')
-    .action((opts: { config?: string }) => {
+    .option('--sandbox', 'check it for the sandbox instead of AWS (default: JARVIS_SANDBOX, else AWS)')
+    .action((opts: { config?: string; sandbox?: boolean }) => {
       const env = loadEnvSettings();
-      const cfg = loadConfig(opts.config ?? env.JARVIS_CONFIG ?? 'jarvis.config.yaml');
+      const mode = resolveMode(opts.sandbox, env);
+      const fallback = mode === 'sandbox' ? (env.JARVIS_CONFIG ?? SANDBOX_CONFIG_PATH) : undefined;
+      const cfg = loadConfig(opts.config ?? fallback ?? awsConfigPath(env));
+      // Against AWS, what only the sandbox may use is refused here as it is at start-up.
+      const refused = mode === 'aws' ? sandboxOnlySettings(env, cfg) : [];
+      if (refused.length > 0) throw new ConfigError(refused, `${cfg.source} and the environment`);
       const services = cfg.order.map(
         (e) => `${e} (${Object.keys(cfg.environments[e]?.services ?? {}).join(', ')})`,
       );
-      console.log(`${cfg.source}: valid. Environments in promotion order: ${services.join(' → ')}`);
+      const where = mode === 'sandbox' ? 'for the sandbox' : 'for AWS (credentials are checked at start-up)';
+      console.log(`${cfg.source}: valid ${where}. Environments in promotion order: ${services.join(' → ')}`);
     });
 
   program
     .command('chat')
-    .description('talk to Jarvis in this terminal (the embedded sandbox when no AWS settings are given)')
+    .description('talk to Jarvis in this terminal (against AWS; on the sandbox with --sandbox)')
     .option('-u, --user <id>', 'who you are (default: your login name)')
-    .action(async (opts: { user?: string }) => {
+    .option('--sandbox', SANDBOX_FLAG)
+    .action(async (opts: { user?: string; sandbox?: boolean }) => {
       const { runChat } = await import('./commands/chat.js');
       await runChat(opts);
     });
@@ -54,7 +67,8 @@ export function buildCli(): Command {
     .description('answer one request and exit (status 1 when a tool call failed or was refused)')
     .argument('<request...>', 'what to do, e.g. "status of prd"')
     .option('-u, --user <id>', 'who you are (default: your login name)')
-    .action(async (words: string[], opts: { user?: string }) => {
+    .option('--sandbox', SANDBOX_FLAG)
+    .action(async (words: string[], opts: { user?: string; sandbox?: boolean }) => {
       const { runAsk } = await import('./commands/chat.js');
       const status = await runAsk(words.join(' '), opts);
       if (status !== 0) throw new ExitStatus(status);
@@ -69,7 +83,8 @@ export function buildCli(): Command {
       .description(description)
       .option('-p, --port <port>', 'HTTP port (default: $PORT, else 3000)', parsePort)
       .option('--host <host>', 'interface to listen on (default: all)')
-      .action(async (opts: { port?: number; host?: string }) => {
+      .option('--sandbox', SANDBOX_FLAG)
+      .action(async (opts: { port?: number; host?: string; sandbox?: boolean }) => {
         if (name === 'slack') {
           const { runSlack } = await import('./commands/slack.js');
           await runSlack(opts);
@@ -100,10 +115,11 @@ export function buildCli(): Command {
     .argument('<user>', 'Slack user id or REPL login name')
     .option(
       '-c, --config <path>',
-      'configuration file (default: $JARVIS_CONFIG, else the sandbox configuration)',
+      'configuration file (default: $JARVIS_CONFIG, else jarvis.config.yaml; with --sandbox the sandbox configuration)',
     )
     .option('--force', 'replace an existing enrolment')
-    .action(async (user: string, opts: { config?: string; force?: boolean }) => {
+    .option('--sandbox', 'enrol for the sandbox (npm start), whose MFA key may live in the data directory')
+    .action(async (user: string, opts: { config?: string; force?: boolean; sandbox?: boolean }) => {
       const { runMfaEnroll } = await import('./commands/mfa.js');
       await runMfaEnroll(user, opts);
     });

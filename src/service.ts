@@ -116,6 +116,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       config: jarvis.config,
       deployments: jarvis.store,
       metrics,
+      sandbox: jarvis.mode === 'sandbox',
       logger,
     });
   } else {

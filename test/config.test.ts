@@ -152,14 +152,23 @@ promotionOrder: [dev, stg]
 
     const good = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'config', '--config', SANDBOX_CONFIG_PATH],
+      ['--import', 'tsx', 'src/cli.ts', 'config', '--sandbox', '--config', SANDBOX_CONFIG_PATH],
       {
         encoding: 'utf8',
       },
     );
     expect(good.status).toBe(0);
     expect(good.stdout).toContain(
-      'valid. Environments in promotion order: dev (checkout, catalog) → tst (checkout) → prd (checkout)',
+      'valid for the sandbox. Environments in promotion order: dev (checkout, catalog) → tst (checkout) → prd (checkout)',
     );
+
+    // The same file is refused for AWS: its metrics are the sandbox's.
+    const forAws = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'config', '--config', SANDBOX_CONFIG_PATH],
+      { encoding: 'utf8', env: { ...process.env, JARVIS_SANDBOX: '', JARVIS_TIME_SCALE: '' } },
+    );
+    expect(forAws.status).toBe(2);
+    expect(forAws.stderr).toMatch(/- metrics\.provider: "sandbox" .* Set metrics\.provider: prometheus/);
   });
 });

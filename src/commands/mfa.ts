@@ -4,14 +4,20 @@ import qrcode from 'qrcode-terminal';
 import { loadConfig, SANDBOX_CONFIG_PATH } from '../config.js';
 import { loadEnvSettings } from '../config/env.js';
 import { ConfigError, JarvisError } from '../errors.js';
+import { awsConfigPath, resolveMode } from '../mode.js';
 import { loadMfaKey, MFA_KEY_HINT, MfaService } from '../policies/mfa.js';
 import { roleOf } from '../policies/rbac.js';
 import { SqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 
 export interface MfaEnrollOptions {
-  /** Configuration file; default JARVIS_CONFIG, else the sandbox configuration (as `npm start`). */
+  /**
+   * Configuration file; default JARVIS_CONFIG, else `jarvis.config.yaml` here, or in sandbox mode the
+   * sandbox configuration (as `npm start`).
+   */
   config?: string;
+  /** `--sandbox`: enrol for the sandbox (its key may live in the data directory); unset: JARVIS_SANDBOX. */
+  sandbox?: boolean;
   /** Replace an existing enrolment. */
   force?: boolean;
 }
@@ -28,9 +34,10 @@ export async function runMfaEnroll(
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
   const env = loadEnvSettings();
-  // Without a configuration named, Jarvis runs on the sandbox; so does its key (see loadMfaKey).
-  const sandbox = opts.config === undefined && env.JARVIS_CONFIG === undefined;
-  const config = loadConfig(opts.config ?? env.JARVIS_CONFIG ?? SANDBOX_CONFIG_PATH);
+  // The key of sandbox mode may live in the data directory (see loadMfaKey); only when asked for.
+  const sandbox = resolveMode(opts.sandbox, env) === 'sandbox';
+  const path = opts.config ?? (sandbox ? (env.JARVIS_CONFIG ?? SANDBOX_CONFIG_PATH) : awsConfigPath(env));
+  const config = loadConfig(path);
   const key = loadMfaKey(env, { sandbox });
   if (!key) {
     throw new ConfigError(

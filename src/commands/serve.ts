@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createAgent } from '../agent/factory.js';
 import { IncidentResponder } from '../agent/incidents.js';
 import type { Agent } from '../agent/loop.js';
-import { startJarvis, wantsSandbox, type Jarvis } from '../app.js';
+import { startJarvis, type Jarvis } from '../app.js';
 import { createPagerDutyWebhook } from '../channels/pagerduty-webhook.js';
 import { loadEnvSettings, type EnvSettings } from '../config/env.js';
 import { ConfigError } from '../errors.js';
@@ -16,6 +16,8 @@ export interface ServeOptions {
   port?: number;
   /** Interface to listen on; default all (0.0.0.0). */
   host?: string;
+  /** `--sandbox`: run on the sandbox; unset: JARVIS_SANDBOX decides (else AWS). */
+  sandbox?: boolean;
 }
 
 /**
@@ -28,9 +30,10 @@ export async function runServe(opts: ServeOptions = {}): Promise<void> {
 }
 
 /**
- * The body of `jarvis serve` and `jarvis slack`: checks the Slack settings first, starts Jarvis (on the
- * sandbox when no AWS settings are given), the agent and the service, prints where it listens, and stops
- * cleanly on a signal (open questions are answered "no"; running turns finish).
+ * The body of `jarvis serve` and `jarvis slack`: checks the Slack settings first, starts Jarvis (against
+ * AWS, or on the sandbox when asked for: see startJarvis), the agent and the service, prints where it
+ * listens and on what, and stops cleanly on a signal (open questions are answered "no"; running turns
+ * finish).
  */
 export async function runService(kind: 'serve' | 'slack', opts: ServeOptions): Promise<void> {
   const env = loadEnvSettings();
@@ -44,10 +47,9 @@ export async function runService(kind: 'serve' | 'slack', opts: ServeOptions): P
     );
   }
   const logger = createLogger(env.LOG_LEVEL);
-  const sandbox = wantsSandbox(process.env);
   // The sandbox runs a minute a second unless JARVIS_TIME_SCALE says otherwise.
   const timeScale = process.env.JARVIS_TIME_SCALE ? env.JARVIS_TIME_SCALE : undefined;
-  const jarvis = await startJarvis({ env, sandbox, logger, ...(timeScale ? { timeScale } : {}) });
+  const jarvis = await startJarvis({ env, sandbox: opts.sandbox, logger, timeScale });
   let service: Service | undefined;
   try {
     // Adoption of what a previous process left unfinished runs before the first request is served;
@@ -58,7 +60,7 @@ export async function runService(kind: 'serve' | 'slack', opts: ServeOptions): P
       if (deliver) await deliver(r);
       else pending.push(r);
     });
-    const kit = createAgent(jarvis, { env, sandbox, logger });
+    const kit = createAgent(jarvis, { env, sandbox: jarvis.mode === 'sandbox', logger });
     const notes: string[] = [];
     const pagerduty = kind === 'serve' ? pagerDutyWebhook(env, jarvis, kit.agent, logger, notes) : undefined;
     service = await startService({
@@ -75,7 +77,7 @@ export async function runService(kind: 'serve' | 'slack', opts: ServeOptions): P
     const started = service;
     deliver = (r) => started.report(r);
     for (const r of pending.splice(0)) await deliver(r);
-    process.stdout.write(`${banner(kind, service, env, jarvis.sandbox !== undefined, notes)}\n`);
+    process.stdout.write(`${banner(kind, service, env, jarvis, notes)}\n`);
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     process.stdout.write('Stopping: open questions are answered "no", running requests finish.\n');
   } finally {
@@ -125,10 +127,14 @@ function banner(
   kind: 'serve' | 'slack',
   service: Service,
   env: EnvSettings,
-  sandbox: boolean,
+  jarvis: Jarvis,
   notes: readonly string[],
 ): string {
-  const lines = [`jarvis ${kind} ${sandbox ? 'on the embedded sandbox' : 'on AWS'}`];
+  const where =
+    jarvis.mode === 'aws'
+      ? `on AWS, configuration ${jarvis.config.source}`
+      : `on the ${jarvis.sandbox ? 'embedded sandbox' : `sandbox at ${env.JARVIS_SANDBOX_URL ?? '?'}`}: simulated AWS and Kubernetes, not your real environments`;
+  const lines = [`jarvis ${kind} ${where}`];
   if (service.slack?.mode === 'socket') lines.push('  Slack: Socket Mode (no public URL needed)');
   if (service.slack?.mode === 'http') lines.push(`  Slack: HTTP, request URL ${service.url}/slack/events`);
   if (service.metrics) lines.push(`  Metrics: ${service.url}/metrics`);

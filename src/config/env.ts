@@ -4,6 +4,15 @@ import { ConfigError } from '../errors.js';
 const optionalSecret = z.string().min(1).optional();
 const blankIsUnset = (value: unknown): unknown => (value === '' ? undefined : value);
 
+/** A yes/no switch: 1 or true, 0 or false; unset (or blank) is false. */
+const flag = z.preprocess(
+  blankIsUnset,
+  z
+    .enum(['1', 'true', '0', 'false'], { error: 'must be 1, true, 0 or false' })
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
+);
+
 /**
  * Settings read from the process environment. Secrets live here, never in jarvis.config.yaml, and every
  * variable is listed (commented) in .env.example.
@@ -13,12 +22,17 @@ const EnvSchema = z.object({
   JARVIS_DATA_DIR: z.preprocess(blankIsUnset, z.string().default('./data')),
   JARVIS_TIME_SCALE: z.preprocess(blankIsUnset, z.coerce.number().positive().default(1)),
   JARVIS_TIME_ANCHOR: z.preprocess(blankIsUnset, z.coerce.number().int().positive().optional()),
+  /** Run on the sandbox (simulated AWS and Kubernetes) instead of AWS; only ever chosen explicitly. */
+  JARVIS_SANDBOX: flag,
   JARVIS_SANDBOX_URL: z.preprocess(blankIsUnset, z.url().optional()),
   LOG_LEVEL: z.preprocess(
     blankIsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   AWS_REGION: z.preprocess(blankIsUnset, z.string().optional()),
+  /** The SDK's own endpoint overrides; in sandbox mode they point at a separately started sandbox. */
+  AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: z.preprocess(blankIsUnset, z.url().optional()),
+  AWS_ENDPOINT_URL_EKS: z.preprocess(blankIsUnset, z.url().optional()),
   ANTHROPIC_API_KEY: z.preprocess(blankIsUnset, optionalSecret),
   ANTHROPIC_BASE_URL: z.preprocess(blankIsUnset, z.url().optional()),
   ANTHROPIC_MODEL: z.preprocess(blankIsUnset, z.string().default('claude-sonnet-4-5')),

@@ -31,7 +31,10 @@ export interface Sandbox {
   kubeEndpoints: Record<string, string>;
   /** TLS connections the Kubernetes API server of `cluster` has accepted so far (0 for an unknown one). */
   kubeConnections(cluster: string): number;
-  /** Environment variables that point Jarvis (or the AWS CLI) at this sandbox. */
+  /**
+   * Environment variables that point Jarvis (in sandbox mode: JARVIS_SANDBOX=1 is among them) or the AWS
+   * CLI at this sandbox.
+   */
   settings(): Record<string, string>;
   close(): Promise<void>;
 }
@@ -84,6 +87,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     kubeEndpoints,
     kubeConnections: (cluster) => kubeServers.get(cluster)?.connections() ?? 0,
     settings: () => ({
+      // Jarvis started with these runs in sandbox mode, on this sandbox: never on AWS by accident.
+      JARVIS_SANDBOX: '1',
       JARVIS_CONFIG: config.source,
       JARVIS_TIME_SCALE: String(clock.scale),
       ...(clock instanceof ScaledClock ? { JARVIS_TIME_ANCHOR: String(clock.anchor) } : {}),
@@ -91,6 +96,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: awsEndpoint,
       AWS_ENDPOINT_URL_EKS: awsEndpoint,
       AWS_REGION: region,
+      // The AWS CLI v1 reads only this one.
+      AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
     }),

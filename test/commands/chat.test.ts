@@ -1,28 +1,69 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SANDBOX_CONFIG_PATH } from '../../src/config.js';
 
-/** `jarvis ask` as a script runs it: the bin in a child process, standard input piped (no terminal). */
-function ask(dir: string, request: string, stdin = ''): Promise<{ status: number | null; stdout: string }> {
+const BIN = resolvePath('bin/jarvis.js');
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface RunOptions {
+  stdin?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `jarvis ask` as a script runs it; see {@link jarvis}. */
+function ask(dir: string, args: readonly string[], options: RunOptions = {}): Promise<Run> {
+  return jarvis(dir, ['ask', '--user', 'ci', ...args], options);
+}
+
+/**
+ * `jarvis <args>`: the bin in a child process, standard input piped (no terminal), with no AWS
+ * credentials anywhere (an empty HOME, no shared files, no instance metadata).
+ */
+function jarvis(
+  dir: string,
+  args: readonly string[],
+  { stdin = '', cwd = process.cwd(), env = {} }: RunOptions = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/jarvis.js', 'ask', '--user', 'ci', request], {
+    const home = join(dir, 'home');
+    mkdirSync(home, { recursive: true });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
       env: {
         ...process.env,
-        JARVIS_DATA_DIR: dir,
+        HOME: home,
+        JARVIS_DATA_DIR: join(dir, 'data'),
         JARVIS_CONFIG: '',
+        JARVIS_SANDBOX: '',
+        JARVIS_SANDBOX_URL: '',
         JARVIS_TIME_SCALE: '1000',
+        JARVIS_TIME_ANCHOR: '',
         AWS_PROFILE: '',
         AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
+        AWS_EC2_METADATA_DISABLED: 'true',
         ANTHROPIC_API_KEY: '',
+        ...env,
       },
-      stdio: ['pipe', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout }));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
     child.stdin.end(stdin);
   });
 }
@@ -36,22 +77,74 @@ describe('jarvis ask', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers one request on the sandbox and exits 0', async () => {
-    const run = await ask(dir, 'status of dev');
+  it('answers one request on the sandbox with --sandbox, its first line saying so, and exits 0', async () => {
+    const run = await ask(dir, ['--sandbox', 'status of dev']);
+    expect(run.stdout.split('\n')[0]).toBe(
+      '[sandbox] simulated AWS and Kubernetes — not your real environments',
+    );
     expect(run.stdout).toContain('Status of dev:');
     expect(run.stdout).toContain('checkout: Blue 100% | Green 0%');
     expect(run.status).toBe(0);
   });
 
+  it('runs on the sandbox with JARVIS_SANDBOX=1 and says so first', async () => {
+    const run = await ask(dir, ['status of dev'], { env: { JARVIS_SANDBOX: '1' } });
+    expect(run.stdout.split('\n')[0]).toMatch(/^\[sandbox\] /);
+    expect(run.status).toBe(0);
+  });
+
+  it('refuses to run on the simulator unasked: a configuration here and no credentials exit 2', async () => {
+    // Arrange: a jarvis.config.yaml in the working directory, no --sandbox, no AWS credentials.
+    const cwd = join(dir, 'work');
+    mkdirSync(cwd);
+    copyFileSync(SANDBOX_CONFIG_PATH, join(cwd, 'jarvis.config.yaml'));
+
+    // Act
+    const run = await ask(dir, ['status of prd'], { cwd });
+
+    // Assert
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('AWS credentials: none found');
+    expect(run.stderr).toContain('AWS_ACCESS_KEY_ID');
+    expect(run.stderr).toContain('metrics.provider: "sandbox"');
+    expect(run.stderr).toContain('--sandbox');
+    expect(run.stdout).toBe('');
+    expect(existsSync(join(dir, 'data', 'jarvis.db'))).toBe(false);
+  });
+
+  it('exits 2 naming JARVIS_CONFIG and --sandbox when there is no configuration at all', async () => {
+    const cwd = join(dir, 'empty');
+    mkdirSync(cwd);
+
+    const run = await ask(dir, ['status of prd'], { cwd });
+
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(
+      /No configuration: JARVIS_CONFIG is unset and .*jarvis\.config\.yaml does not exist/,
+    );
+    expect(run.stderr).toContain('--sandbox');
+    expect(run.stdout).toBe('');
+  });
+
+  it('opens the REPL on the sandbox with a banner saying it is simulated', async () => {
+    const run = await jarvis(dir, ['chat', '--sandbox', '--user', 'ci'], { stdin: 'exit\n' });
+
+    expect(run.stdout.split('\n')[0]).toMatch(
+      /^Jarvis on the embedded sandbox: simulated AWS and Kubernetes, not your real environments \(simulated time x1000\)/,
+    );
+    expect(run.stdout).not.toContain('no AWS settings given');
+    expect(run.status).toBe(0);
+  });
+
   it('exits 1 when a write is not confirmed, having changed nothing', async () => {
-    const run = await ask(dir, 'rollback dev', 'no\n');
+    const run = await ask(dir, ['--sandbox', 'rollback dev'], { stdin: 'no\n' });
     expect(run.stdout).toContain('About to: roll back checkout in dev');
     expect(run.stdout).toContain('Not confirmed; nothing was changed.');
     expect(run.status).toBe(1);
   });
 
   it('runs a confirmed write read from piped input and exits 0', async () => {
-    const run = await ask(dir, 'deploy 1.3.0 to dev', 'yes\n');
+    const run = await ask(dir, ['--sandbox', 'deploy 1.3.0 to dev'], { stdin: 'yes\n' });
     expect(run.stdout).toContain('Deployment of checkout 1.3.0 to dev succeeded');
     expect(run.status).toBe(0);
   });

@@ -63,6 +63,7 @@ describe('jarvis serve (a real process)', () => {
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.url,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      JARVIS_SANDBOX: '1',
     });
     const url = await proc.ready;
 
@@ -82,6 +83,9 @@ describe('jarvis serve (a real process)', () => {
     );
 
     // Assert
+    expect(proc.output()).toContain(
+      'jarvis serve on the embedded sandbox: simulated AWS and Kubernetes, not your real environments',
+    );
     expect(proc.output()).toContain(`Slack: HTTP, request URL ${url}/slack/events`);
     expect(proc.output()).toContain('Off: PagerDuty webhook');
     expect(metrics.status).toBe(200);
@@ -101,6 +105,7 @@ describe('jarvis serve (a real process)', () => {
       SLACK_API_URL: slack.url,
       PAGERDUTY_WEBHOOK_SECRETS: 'pd-secret',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      JARVIS_SANDBOX: '1',
     });
     const url = await proc.ready;
 

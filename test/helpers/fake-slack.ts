@@ -213,14 +213,25 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   };
 }
 
-/** WebClient sends form fields, with objects (blocks, view) as JSON strings; some calls send JSON. */
+/**
+ * WebClient sends form fields, with objects (blocks, view) as JSON strings; some calls send JSON. A text
+ * field that merely starts with a bracket ("[sandbox] ...") stays text.
+ */
 function decode(raw: string, contentType: string | undefined): Record<string, unknown> {
   if (contentType?.includes('application/json')) return JSON.parse(raw || '{}') as Record<string, unknown>;
   const params: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(raw)) {
-    params[key] = /^[[{]/.test(value) ? (JSON.parse(value) as unknown) : value;
+    params[key] = /^[[{]/.test(value) ? parseOr(value) : value;
   }
   return params;
+}
+
+function parseOr(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

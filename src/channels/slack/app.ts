@@ -36,6 +36,8 @@ export interface SlackAppOptions {
   config: LoadedConfig;
   deployments: SlackChannelDeps['deployments'];
   metrics?: ChannelMetrics | undefined;
+  /** Jarvis runs on the sandbox: the channel marks every answer as simulated. */
+  sandbox: boolean;
   logger?: Logger | undefined;
 }
 
@@ -106,6 +108,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     config: options.config,
     deployments: options.deployments,
     metrics: options.metrics,
+    sandbox: options.sandbox,
     logger,
   });
   listen(app, channel);

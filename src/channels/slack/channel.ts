@@ -7,13 +7,13 @@ import { roleOf } from '../../policies/rbac.js';
 import type { Actor } from '../../policies/types.js';
 import type { RolloutEvent } from '../../rollout/events.js';
 import type { Deployment } from '../../store/store.js';
-import type { SlackApi } from './api.js';
+import type { Block, SlackApi } from './api.js';
 import { Decisions, type Click, type SubmitAnswer, type Where } from './decisions.js';
 import { SlackInteraction } from './interaction.js';
 import { TurnSlots } from './slots.js';
 import type { ProgressState } from './progress-state.js';
 import { finishedLine } from './progress-view.js';
-import { answerView, escapeMrkdwn, mention } from './views.js';
+import { answerView, escapeMrkdwn, mention, sandboxView } from './views.js';
 
 /** A person's message as the transport hands it over. */
 export interface InboundMessage {
@@ -56,6 +56,8 @@ export interface SlackChannelDeps {
   /** Looks up a deployment's record (its strategy tells a rollback from a release). */
   deployments: { getDeployment(id: number): Promise<Deployment | undefined> };
   metrics?: ChannelMetrics | undefined;
+  /** Jarvis runs on the sandbox: every answer then opens with a context line saying it is simulated. */
+  sandbox: boolean;
   /** Resolves when work may start (the transport lets a burst of requests be acknowledged first). */
   beforeWork?: (() => Promise<void>) | undefined;
   logger?: Logger | undefined;
@@ -189,7 +191,8 @@ export class SlackChannel {
       whileWaiting: (wait) => this.slots.whileWaiting(wait),
       logger: this.deps.logger,
     });
-    let answer: string;
+    const sandbox = this.deps.sandbox;
+    let answer: { text: string; blocks?: Block[] };
     try {
       const result = await this.deps.agent.turn(
         thread,
@@ -198,13 +201,14 @@ export class SlackChannel {
         io,
       );
       this.deps.metrics?.observeTurn(result);
-      answer = answerView(result.text).text;
+      answer = answerView(result.text, { sandbox });
     } catch (err) {
-      answer = `:x: I could not finish that: ${escapeMrkdwn(messageOf(err))}`;
+      const failed = { text: `:x: I could not finish that: ${escapeMrkdwn(messageOf(err))}` };
+      answer = sandbox ? sandboxView(failed) : failed;
     }
     // Progress and the end of each rollout are shown before the answer, so the thread reads in order.
     await io.settled();
-    await this.reply(where, answer);
+    await this.reply(where, answer.text, answer.blocks);
   }
 
   /** Reports a finished rollout in its thread; rollbacks and aborts also in the announce channel. */
@@ -221,9 +225,9 @@ export class SlackChannel {
     }
   }
 
-  private async reply(where: Where, text: string): Promise<void> {
+  private async reply(where: Where, text: string, blocks?: Block[]): Promise<void> {
     try {
-      await this.deps.api.post({ ...where, text });
+      await this.deps.api.post({ ...where, text, ...(blocks ? { blocks } : {}) });
     } catch (err) {
       this.deps.logger?.error({ err: messageOf(err), channel: where.channel }, 'could not post a reply');
     }

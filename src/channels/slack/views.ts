@@ -170,8 +170,21 @@ export function mfaOutcomeText(user: string, outcome: MfaOutcome): string {
     : `:x: MFA not passed: ${escapeMrkdwn(outcome.message)}`;
 }
 
-/** A reply of the assistant: escaped, with tables (box-drawn lines) kept in code blocks. */
-export function answerView(text: string): { text: string } {
+/** The context line that opens every answer given on the sandbox. */
+export const SANDBOX_CONTEXT =
+  ':test_tube: *Sandbox*: simulated AWS and Kubernetes, not your real environments.';
+
+/** Slack's limit on the text of one section block. */
+const SECTION_LIMIT = 3000;
+
+/**
+ * A reply of the assistant: escaped, with tables (box-drawn lines) kept in code blocks. With `sandbox`,
+ * marked as given on the sandbox (see {@link sandboxView}); otherwise plain text, no blocks.
+ */
+export function answerView(
+  text: string,
+  options: { sandbox?: boolean } = {},
+): { text: string; blocks?: Block[] } {
   const trimmed = text.trim() === '' ? 'Done.' : text.trim();
   const out: string[] = [];
   let table: string[] = [];
@@ -189,7 +202,49 @@ export function answerView(text: string): { text: string } {
   }
   flush();
   const body = out.join('\n');
-  return { text: body.length > 39_000 ? `${body.slice(0, 39_000)}\n…(cut)` : body };
+  const view = { text: body.length > 39_000 ? `${body.slice(0, 39_000)}\n…(cut)` : body };
+  return options.sandbox ? sandboxView(view) : view;
+}
+
+/**
+ * `view` (mrkdwn, already escaped) marked as given on the sandbox: the {@link SANDBOX_CONTEXT} line
+ * first, then the text in sections; the notification text starts with `[sandbox]`.
+ */
+export function sandboxView(view: { text: string }): MessageView {
+  return { text: `[sandbox] ${view.text}`, blocks: [context(SANDBOX_CONTEXT), ...sections(view.text)] };
+}
+
+/**
+ * `text` as section blocks within Slack's limit, cut between lines (a longer line is cut where it must);
+ * a code block cut in two is closed at the end of one section and opened again in the next.
+ */
+function sections(text: string): Block[] {
+  const fence = '```';
+  // Room for the lines of one section, keeping space to close a code block ("\n```").
+  const room = SECTION_LIMIT - fence.length - 1;
+  // The longest piece of a line, so that it fits even after a reopened code block ("```\n").
+  const longest = room - fence.length - 2;
+  const blocks: Block[] = [];
+  let lines: string[] = [];
+  let size = 0;
+  let inFence = false;
+  const flush = (): void => {
+    if (lines.length === 0) return;
+    blocks.push(section(inFence ? `${lines.join('\n')}\n${fence}` : lines.join('\n')));
+    lines = inFence ? [fence] : [];
+    size = inFence ? fence.length + 1 : 0;
+  };
+  for (const line of text.split('\n')) {
+    for (let at = 0; at === 0 || at < line.length; at += longest) {
+      const piece = line.slice(at, at + longest);
+      if (size + piece.length + 1 > room) flush();
+      lines.push(piece);
+      size += piece.length + 1;
+      if (piece.trim() === fence) inFence = !inFence;
+    }
+  }
+  flush();
+  return blocks;
 }
 
 const TABLE_LINE = /[┌┐└┘├┤┬┴┼│─]/;

@@ -69,6 +69,11 @@ export interface HarnessOptions {
   configure?: (config: Record<string, unknown>) => void;
   /** Socket Mode (an app token, no signing secret) instead of HTTP. */
   socketMode?: boolean;
+  /**
+   * The mode the service is told Jarvis runs in; default the real one (the sandbox). `aws` shows how the
+   * channel renders answers against AWS, the backend still being the sandbox.
+   */
+  mode?: Jarvis['mode'];
 }
 
 let tsCounter = 0;
@@ -138,7 +143,7 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
   await jarvis.store.finishDeployment(seeded.id, 'SUCCESS', undefined, now - 30_000);
 
   const service = await startService({
-    jarvis,
+    jarvis: options.mode ? { ...jarvis, mode: options.mode } : jarvis,
     agent: kit.agent,
     env,
     port: 0,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanText } from '../../../src/channels/slack/channel.js';
 import { progressView, weightBar } from '../../../src/channels/slack/progress-view.js';
 import { initialProgress, reduceProgress } from '../../../src/channels/slack/progress-state.js';
-import { answerView, escapeMrkdwn, mfaModal } from '../../../src/channels/slack/views.js';
+import { answerView, escapeMrkdwn, mfaModal, SANDBOX_CONTEXT } from '../../../src/channels/slack/views.js';
 import type { RolloutEvent } from '../../../src/rollout/events.js';
 
 describe('Block Kit views', () => {
@@ -34,6 +34,35 @@ describe('Block Kit views', () => {
     expect(shown).toBe(
       'Status of prd &lt;!here&gt;:\n```\n┌────┬────┐\n│ a  │ &lt;b&gt;│\n└────┴────┘\n```\nDone.',
     );
+  });
+
+  it('marks an answer on the sandbox and keeps long ones within Slack limits, code blocks whole', () => {
+    // Arrange: a table of 400 rows (well over one section's 3000 characters) between two lines.
+    const rows = Array.from({ length: 400 }, (_, i) => `│ row ${String(i).padStart(3, '0')} │ <ok> │`);
+    const text = ['Status of prd:', '┌─────────┬──────┐', ...rows, '└─────────┴──────┘', 'Done.'].join('\n');
+
+    // Act
+    const plain = answerView(text);
+    const marked = answerView(text, { sandbox: true });
+
+    // Assert
+    expect(plain.blocks).toBeUndefined();
+    expect(marked.text).toBe(`[sandbox] ${plain.text}`);
+    const [first, ...sections] = marked.blocks as Array<{
+      type: string;
+      text?: { text: string };
+      elements?: Array<{ text: string }>;
+    }>;
+    expect(first).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: SANDBOX_CONTEXT }] });
+    expect(sections.length).toBeGreaterThan(1);
+    for (const block of sections) {
+      const body = block.text!.text;
+      expect(block.type).toBe('section');
+      expect(body.length).toBeLessThanOrEqual(3000);
+      expect(body.split('\n').filter((l) => l === '```').length % 2).toBe(0);
+    }
+    const shown = sections.map((b) => b.text!.text).join('\n');
+    expect(shown.replace(/\n```\n```/g, '')).toBe(plain.text);
   });
 
   it('shows phase, step, weights and the figures of both colours', () => {
