@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../config.js';
 import type { Tool } from '../tools/tool.js';
+import { CONTROL_VERBS, parseControl } from './offline-control.js';
 import { renderResults } from './offline-render.js';
 import { alias, envAlias, normalise } from './offline-words.js';
 import type { Message, PlannerTurn, PlanRequest, Planner, ToolCall } from './types.js';
@@ -67,6 +68,10 @@ export class OfflinePlanner implements Planner {
     const line = normalise(text);
     if (line === '' || /^(help|\?|what can you do|commands)$/.test(line)) return { text: this.help() };
     const verb = line.split(' ')[0]!;
+    if (Object.hasOwn(CONTROL_VERBS, verb)) {
+      const control = parseControl(text, { envs: this.envs, services: this.services });
+      if (control) return control;
+    }
     switch (verb) {
       case 'deploy':
       case 'release':
@@ -212,6 +217,8 @@ export class OfflinePlanner implements Planner {
       '  show deployment history for prd      the last deployments, newest first',
       '  show deployment metrics for last 7 days   DORA figures per environment',
       '  diagnose prd                         findings about pods, events, targets and logs',
+      '  abort prd because p99 is spiking     stop a rollout: all traffic back on the stable colour',
+      '  pause prd / resume prd               hold a rollout at its step (analysis goes on), continue it',
       `Add a service name to pick one (${this.services.join(', ')}); writes ask you to confirm first.`,
     ].join('\n');
   }
