@@ -110,6 +110,54 @@ describe('offline planner: the commands people type', () => {
     expect((parsed as { text: string }).text).toMatch(expected);
   });
 
+  it('renders the result of a rollout control readably, and an unknown shape as JSON', async () => {
+    const turnOf = async (name: string, result: unknown) => {
+      const input = { env: 'prd' };
+      return (
+        await planner.plan({
+          messages: [
+            user(`${name} prd`),
+            { role: 'assistant', content: [{ type: 'tool_use', id: 'c1', name, input }] },
+            {
+              role: 'user',
+              content: [
+                {
+                  type: 'tool_result',
+                  tool_use_id: 'c1',
+                  content: `<tool_output tool="${name}">\n${JSON.stringify(result)}\n</tool_output>`,
+                },
+              ],
+            },
+          ],
+          tools: [],
+        })
+      ).text;
+    };
+    const base = { deploymentId: 12, env: 'prd', service: 'checkout', version: '1.3.0' };
+
+    const aborted = await turnOf('abort_rollout', {
+      ...base,
+      status: 'ABORTED',
+      action: 'aborted',
+      detail: 'Blue serves 100%.',
+    });
+    const paused = await turnOf('pause_rollout', {
+      ...base,
+      status: 'RUNNING',
+      action: 'paused',
+      detail: '',
+    });
+    const other = await turnOf('resume_rollout', { ...base, status: 'RUNNING', action: 'not-paused' });
+    const unknown = await turnOf('abort_rollout', { ok: true });
+
+    expect(aborted).toBe('Aborted deployment #12 (checkout 1.3.0 in prd); status ABORTED. Blue serves 100%.');
+    expect(paused).toBe(
+      'Paused deployment #12 (checkout 1.3.0 in prd); status RUNNING. Say "resume checkout in prd" to continue.',
+    );
+    expect(other).toBe('Deployment #12 (checkout 1.3.0 in prd): not paused; status RUNNING.');
+    expect(unknown).toBe(JSON.stringify({ ok: true }, null, 2));
+  });
+
   it('lists what it understands on "help"', () => {
     const parsed = planner.parse('help') as { text: string };
     for (const example of [
