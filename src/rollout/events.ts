@@ -2,7 +2,17 @@ import type { ColourFigures } from '../platform/metrics/provider.js';
 import type { Colour, Weights } from '../platform/types.js';
 import type { FinalStatus } from '../store/store.js';
 
-export type Phase = 'precheck' | 'prepare' | 'shift' | 'verify' | 'finalise' | 'abort' | 'switch' | 'recover';
+export type Phase =
+  | 'precheck'
+  | 'prepare'
+  | 'shift'
+  | 'verify'
+  | 'finalise'
+  | 'abort'
+  | 'switch'
+  | 'recover'
+  | 'pause'
+  | 'resume';
 
 export type VerdictOutcome = 'pass' | 'fail' | 'insufficient';
 
