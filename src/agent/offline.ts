@@ -1,6 +1,8 @@
 import type { LoadedConfig } from '../config.js';
 import type { Tool } from '../tools/tool.js';
+import { CONTROL_VERBS, parseControl } from './offline-control.js';
 import { renderResults } from './offline-render.js';
+import { alias, envAlias, normalise } from './offline-words.js';
 import type { Message, PlannerTurn, PlanRequest, Planner, ToolCall } from './types.js';
 
 export interface OfflinePlannerDeps {
@@ -66,6 +68,10 @@ export class OfflinePlanner implements Planner {
     const line = normalise(text);
     if (line === '' || /^(help|\?|what can you do|commands)$/.test(line)) return { text: this.help() };
     const verb = line.split(' ')[0]!;
+    if (Object.hasOwn(CONTROL_VERBS, verb)) {
+      const control = parseControl(text, { envs: this.envs, services: this.services });
+      if (control) return control;
+    }
     switch (verb) {
       case 'deploy':
       case 'release':
@@ -174,7 +180,7 @@ export class OfflinePlanner implements Planner {
     const words = line.split(' ');
     const known = words.find((w) => this.envs.includes(w));
     if (known) return known;
-    const aliased = words.map((w) => ENV_ALIASES[w]).find((e) => e !== undefined && this.envs.includes(e));
+    const aliased = words.map(envAlias).find((e) => e !== undefined && this.envs.includes(e));
     if (aliased) return aliased;
     if (opts.strict) return undefined;
     return alias(/\b(?:to|in|on|of|for|from) ([a-z0-9-]+)\s*$/.exec(line)?.[1]);
@@ -211,43 +217,14 @@ export class OfflinePlanner implements Planner {
       '  show deployment history for prd      the last deployments, newest first',
       '  show deployment metrics for last 7 days   DORA figures per environment',
       '  diagnose prd                         findings about pods, events, targets and logs',
+      '  abort prd because p99 is spiking     stop a rollout: all traffic back on the stable colour',
+      '  pause prd / resume prd               hold a rollout at its step (analysis goes on), continue it',
       `Add a service name to pick one (${this.services.join(', ')}); writes ask you to confirm first.`,
     ].join('\n');
   }
 }
 
 let nextId = 1;
-
-const ENV_ALIASES: Record<string, string> = {
-  prod: 'prd',
-  production: 'prd',
-  test: 'tst',
-  testing: 'tst',
-  staging: 'tst',
-  development: 'dev',
-};
-
-/** The environment a common name stands for ("production" → "prd"); the word itself otherwise. */
-function alias(word: string | undefined): string | undefined {
-  return word === undefined ? undefined : (ENV_ALIASES[word] ?? word);
-}
-
-/** Lower case, single spaces, no Slack mention or trailing punctuation, "blue-green" phrasing dropped. */
-function normalise(text: string): string {
-  return text
-    .replace(/<@[A-Z0-9]+>/g, ' ')
-    .toLowerCase()
-    .replace(/\b(?:please|jarvis|can you|could you)\b/g, ' ')
-    .replace(/\b(?:using|with|via) (?:a )?(?:blue[-/ ]?green|b\/g)(?: strategy| deployment)?\b/g, ' ')
-    .replace(/\bto (?:the )?previous(?: version)?\b/g, ' ')
-    .replace(/roll back/g, 'rollback')
-    .replace(/[?!.,;:]+(\s|$)/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/^(?:show(?: me)?|get|give me|list|what(?:'s| is) the) /, (m) =>
-      m.startsWith('what') ? m : '',
-    );
-}
 
 function hasToolResults(message: Message): boolean {
   return message.role === 'user' && message.content.some((b) => b.type === 'tool_result');

@@ -53,6 +53,111 @@ describe('offline planner: the commands people type', () => {
     expect((parsed as { text: string }).text).toMatch(expected);
   });
 
+  it.each([
+    ['abort dev', 'abort_rollout', { env: 'dev' }],
+    ['abort checkout in prd', 'abort_rollout', { env: 'prd', service: 'checkout' }],
+    ['abort the rollout in prd', 'abort_rollout', { env: 'prd' }],
+    ['stop the rollout in dev', 'abort_rollout', { env: 'dev' }],
+    ['stop the deploy in tst', 'abort_rollout', { env: 'tst' }],
+    ['cancel the deploy in prd', 'abort_rollout', { env: 'prd' }],
+    ['cancel the deployment of checkout in prd', 'abort_rollout', { env: 'prd', service: 'checkout' }],
+    ['<@U0JARVIS> Abort production!', 'abort_rollout', { env: 'prd' }],
+    ['abort prd because p99 is spiking', 'abort_rollout', { env: 'prd', reason: 'p99 is spiking' }],
+    [
+      'abort catalog in tst - Error rate 5%',
+      'abort_rollout',
+      { env: 'tst', service: 'catalog', reason: 'Error rate 5%' },
+    ],
+    [
+      '<@U0JARVIS>: stop prd: customers see 502s.',
+      'abort_rollout',
+      { env: 'prd', reason: 'customers see 502s' },
+    ],
+    ['abort prd because', 'abort_rollout', { env: 'prd' }],
+    ['pause dev', 'pause_rollout', { env: 'dev' }],
+    ['pause the rollout in prd', 'pause_rollout', { env: 'prd' }],
+    [
+      'pause prd because we want to look at the logs',
+      'pause_rollout',
+      { env: 'prd', reason: 'we want to look at the logs' },
+    ],
+    ['resume dev', 'resume_rollout', { env: 'dev' }],
+    ['resume the rollout of checkout in prd', 'resume_rollout', { env: 'prd', service: 'checkout' }],
+  ])('"%s" → %s %o', (text, name, input) => {
+    expect(planner.parse(text)).toEqual({ call: { name, input } });
+  });
+
+  it.each([
+    [
+      'abort',
+      /^Which rollout\? Say "abort <env> \[service\]", e\.g\. "abort prd"\. Environments: dev, tst, prd\.$/,
+    ],
+    ['stop', /^Which rollout\? Say "stop <env> \[service\]"/],
+    ['cancel the deploy', /^Which rollout\? Say "cancel <env> \[service\]"/],
+    ['pause', /^Which rollout\?.*Environments: dev, tst, prd/],
+    ['resume the rollout', /^Which rollout\?.*Environments: dev, tst, prd/],
+    ['abort checkout', /^Which rollout\?/],
+    ['abort because it is broken', /^Which rollout\?/],
+    ['abort qa', /^There is no environment "qa"\. Environments: dev, tst, prd\.$/],
+    ['stop the deploy in staging2', /no environment "staging2"/],
+    ['abort billing in prd', /^There is no service "billing"\. Services: checkout, catalog/],
+    ['resume the rollout of billing in dev', /no service "billing"/],
+    ['abort dev and prd', /One rollout at a time/],
+    ['abort prd 1.3.0', /acts on the rollout running in prd, whatever its version/],
+  ])('answers "%s" with text, never a guessed control call', (text, expected) => {
+    const parsed = planner.parse(text);
+    expect(parsed).not.toHaveProperty('call');
+    expect((parsed as { text: string }).text).toMatch(expected);
+  });
+
+  it('renders the result of a rollout control readably, and an unknown shape as JSON', async () => {
+    const turnOf = async (name: string, result: unknown) => {
+      const input = { env: 'prd' };
+      return (
+        await planner.plan({
+          messages: [
+            user(`${name} prd`),
+            { role: 'assistant', content: [{ type: 'tool_use', id: 'c1', name, input }] },
+            {
+              role: 'user',
+              content: [
+                {
+                  type: 'tool_result',
+                  tool_use_id: 'c1',
+                  content: `<tool_output tool="${name}">\n${JSON.stringify(result)}\n</tool_output>`,
+                },
+              ],
+            },
+          ],
+          tools: [],
+        })
+      ).text;
+    };
+    const base = { deploymentId: 12, env: 'prd', service: 'checkout', version: '1.3.0' };
+
+    const aborted = await turnOf('abort_rollout', {
+      ...base,
+      status: 'ABORTED',
+      action: 'aborted',
+      detail: 'Blue serves 100%.',
+    });
+    const paused = await turnOf('pause_rollout', {
+      ...base,
+      status: 'RUNNING',
+      action: 'paused',
+      detail: '',
+    });
+    const other = await turnOf('resume_rollout', { ...base, status: 'RUNNING', action: 'not-paused' });
+    const unknown = await turnOf('abort_rollout', { ok: true });
+
+    expect(aborted).toBe('Aborted deployment #12 (checkout 1.3.0 in prd); status ABORTED. Blue serves 100%.');
+    expect(paused).toBe(
+      'Paused deployment #12 (checkout 1.3.0 in prd); status RUNNING. Say "resume checkout in prd" to continue.',
+    );
+    expect(other).toBe('Deployment #12 (checkout 1.3.0 in prd): not paused; status RUNNING.');
+    expect(unknown).toBe(JSON.stringify({ ok: true }, null, 2));
+  });
+
   it('lists what it understands on "help"', () => {
     const parsed = planner.parse('help') as { text: string };
     for (const example of [
@@ -60,6 +165,8 @@ describe('offline planner: the commands people type', () => {
       'promote 1.3.0 from tst to prd',
       'rollback prd',
       'diagnose prd',
+      'abort prd because p99 is spiking',
+      'pause prd / resume prd',
     ]) {
       expect(parsed.text).toContain(example);
     }

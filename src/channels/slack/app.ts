@@ -13,6 +13,7 @@ import type { Logger } from '../../logger.js';
 import type { RequestHandler } from '../http-server.js';
 import { WebSlackApi } from './api.js';
 import { SlackChannel, type ChannelMetrics, type SlackChannelDeps, type TurnRunner } from './channel.js';
+import { CONTROL_ACTIONS, type ControlAction } from './control-view.js';
 import type { Click } from './decisions.js';
 import { AckFirst } from './ack-first.js';
 import { SlackRequestGuard } from './guard.js';
@@ -54,6 +55,9 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 
 const ACTION_IDS = new Map<string, ButtonAction>(
   Object.entries(ACTIONS).map(([name, id]) => [id, name as ButtonAction]),
+);
+const CONTROL_IDS = new Map<string, ControlAction>(
+  Object.entries(CONTROL_ACTIONS).map(([name, id]) => [id, name as ControlAction]),
 );
 
 /**
@@ -178,6 +182,22 @@ function listen(app: App, channel: SlackChannel): void {
 
   app.action({ type: 'block_actions', action_id: /^jarvis_/ }, async ({ ack, body, action }) => {
     await ack();
+    const control = CONTROL_IDS.get(action.action_id);
+    if (control) {
+      if (action.type !== 'button') return;
+      const message = body.message as { ts?: string; thread_ts?: string } | undefined;
+      // Not awaited: the command may wait for an MFA code, and the press has been acknowledged.
+      void channel.control({
+        action: control,
+        value: action.value ?? '',
+        user: body.user.id,
+        channel: body.channel?.id,
+        messageTs: message?.ts ?? (body.container as { message_ts?: string } | undefined)?.message_ts,
+        threadTs: message?.thread_ts,
+        triggerId: body.trigger_id,
+      });
+      return;
+    }
     const name = ACTION_IDS.get(action.action_id);
     if (!name || action.type !== 'button') return;
     const click: Click = {

@@ -8,6 +8,7 @@ import type { Actor } from '../../policies/types.js';
 import type { RolloutEvent } from '../../rollout/events.js';
 import type { Deployment } from '../../store/store.js';
 import type { Block, SlackApi } from './api.js';
+import { RolloutControls, type CommandCall, type ControlClick } from './controls.js';
 import { Decisions, type Click, type SubmitAnswer, type Where } from './decisions.js';
 import { SlackInteraction } from './interaction.js';
 import { TurnSlots } from './slots.js';
@@ -39,6 +40,14 @@ export interface TurnRunner {
     text: string,
     io: Interaction,
     signal?: AbortSignal,
+  ): Promise<TurnResult>;
+  /** One named tool call without a planner, for the Stop, Pause and Resume buttons (see RunCommand). */
+  command?(
+    thread: string,
+    actor: Actor,
+    call: CommandCall,
+    io: Interaction,
+    opts?: { pressed?: boolean },
   ): Promise<TurnResult>;
 }
 
@@ -86,6 +95,7 @@ export class SlackChannel {
   private readonly idsByName = new Map<string, string>();
   private closed = false;
   private readonly slots: TurnSlots;
+  private readonly controls: RolloutControls;
 
   constructor(private readonly deps: SlackChannelDeps) {
     const slack = deps.config.slack;
@@ -98,6 +108,7 @@ export class SlackChannel {
     const listed = slack.channels.map(bare);
     this.ids = new Set(listed.filter((c) => CHANNEL_ID.test(c)));
     this.names = new Set(listed.filter((c) => !CHANNEL_ID.test(c)));
+    this.controls = this.rolloutControls();
   }
 
   /** Queues a person's message; returns at once. Duplicates and Jarvis's own messages are dropped. */
@@ -138,6 +149,15 @@ export class SlackChannel {
     return this.decisions.press(click);
   }
 
+  /**
+   * A press of Stop, Pause or Resume on a progress message (see RolloutControls). It is handled at once,
+   * beside the turn that runs the rollout, and holds no turn slot: stopping must not wait for a turn.
+   */
+  control(click: ControlClick): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.controls.press(click);
+  }
+
   /** A code submitted in the MFA modal (see Decisions.submitCode). */
   submitCode(submission: { id: string; user: string; code: string }): Promise<SubmitAnswer> {
     return this.decisions.submitCode(submission);
@@ -165,6 +185,20 @@ export class SlackChannel {
     this.closed = true;
     this.decisions.close();
     await this.idle();
+    await this.controls.idle();
+  }
+
+  private rolloutControls(): RolloutControls {
+    const { agent, metrics } = this.deps;
+    return new RolloutControls({
+      api: this.deps.api,
+      config: this.deps.config,
+      deployments: this.deps.deployments,
+      decisions: this.decisions,
+      command: agent.command ? (...args) => agent.command!(...args) : undefined,
+      observe: metrics ? (result) => metrics.observeTurn(result) : undefined,
+      logger: this.deps.logger,
+    });
   }
 
   private async handle(message: InboundMessage, where: Where, thread: string): Promise<void> {

@@ -10,8 +10,11 @@ export interface ProgressState {
   service: string;
   /** What was asked for, as confirmed ("deploy checkout 1.3.0 to prd ..."); else `env/service`. */
   title: string;
+  /** The phase the rollout is in; a pause or a resume leaves it as it was (see `paused`). */
   phase: Phase | undefined;
   phaseMessage: string | undefined;
+  /** Held at its current step by a `pause` phase event, until a `resume` one (or the end). */
+  paused: boolean;
   step: { percent: number; index: number; count: number } | undefined;
   weights: Weights | undefined;
   newColour: Colour | undefined;
@@ -30,6 +33,7 @@ export function initialProgress(event: RolloutEvent, title: string | undefined):
     title: title ?? `${event.env}/${event.service}`,
     phase: undefined,
     phaseMessage: undefined,
+    paused: false,
     step: undefined,
     weights: undefined,
     newColour: undefined,
@@ -43,6 +47,10 @@ export function initialProgress(event: RolloutEvent, title: string | undefined):
 export function reduceProgress(state: ProgressState, event: RolloutEvent): ProgressState {
   switch (event.kind) {
     case 'phase':
+      // A pause holds the rollout where it is: the phase it is in stays what the message shows.
+      if (event.phase === 'pause' || event.phase === 'resume') {
+        return { ...state, paused: event.phase === 'pause', phaseMessage: event.message };
+      }
       return { ...state, phase: event.phase, phaseMessage: event.message };
     case 'weights': {
       // The engine announces no phase when shifting starts: the first weight change is the sign.
@@ -74,6 +82,7 @@ export function reduceProgress(state: ProgressState, event: RolloutEvent): Progr
     case 'finished':
       return {
         ...state,
+        paused: false,
         finished: {
           status: event.status,
           reason: event.reason,

@@ -2,6 +2,7 @@ import type { ColourFigures } from '../../platform/metrics/provider.js';
 import type { Colour, Weights } from '../../platform/types.js';
 import type { FinalStatus } from '../../store/store.js';
 import type { Block } from './api.js';
+import { controlsBlock } from './control-view.js';
 import type { ProgressState } from './progress-state.js';
 import { escapeMrkdwn, type MessageView } from './views.js';
 
@@ -26,9 +27,13 @@ export function weightBar(weights: Weights): string {
   return ':large_blue_square:'.repeat(blue) + ':large_green_square:'.repeat(CELLS - blue);
 }
 
-/** The progress message of one rollout: title, phase, step, weight bar, figures per colour, outcome. */
+/**
+ * The progress message of one rollout: title, phase, step, weight bar, figures per colour, outcome, and
+ * while it runs the Stop and Pause (or Resume) buttons.
+ */
 export function progressView(state: ProgressState): MessageView {
-  const icon = state.finished ? STATUS_ICON[state.finished.status] : ':arrows_counterclockwise:';
+  const running = state.paused ? ':double_vertical_bar:' : ':arrows_counterclockwise:';
+  const icon = state.finished ? STATUS_ICON[state.finished.status] : running;
   const blocks: Block[] = [
     mrkdwn(`${icon} *${escapeMrkdwn(state.title)}*`),
     context(
@@ -36,6 +41,7 @@ export function progressView(state: ProgressState): MessageView {
         `Deployment #${state.deploymentId}`,
         `${escapeMrkdwn(state.env)}/${escapeMrkdwn(state.service)}`,
         state.phase ? `phase *${state.phase}*` : 'starting',
+        state.paused && !state.finished ? '*paused*' : undefined,
         state.phaseMessage ? escapeMrkdwn(state.phaseMessage) : undefined,
       ]
         .filter(Boolean)
@@ -61,6 +67,8 @@ export function progressView(state: ProgressState): MessageView {
     blocks.push(context(`Last analysis ${VERDICT[state.verdict.outcome] ?? state.verdict.outcome}${why}`));
   }
   if (state.finished) blocks.push(mrkdwn(finishedLine(state)));
+  const controls = controlsBlock(state);
+  if (controls) blocks.push(controls);
   return { text: fallbackText(state), blocks };
 }
 
@@ -85,7 +93,7 @@ function fallbackText(state: ProgressState): string {
   const where = `${state.env}/${state.service}`;
   if (state.finished) return `${state.finished.status}: ${where} ${state.finished.version}`;
   const weights = state.weights ? ` Blue ${state.weights.blue}% | Green ${state.weights.green}%` : '';
-  return `${state.title}: ${state.phase ?? 'starting'}${weights}`;
+  return `${state.title}: ${state.phase ?? 'starting'}${state.paused ? ' (paused)' : ''}${weights}`;
 }
 
 function mrkdwn(text: string): Block {

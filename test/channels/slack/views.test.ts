@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanText } from '../../../src/channels/slack/channel.js';
+import { controlValue, parseControlValue } from '../../../src/channels/slack/control-view.js';
 import { progressView, weightBar } from '../../../src/channels/slack/progress-view.js';
 import { initialProgress, reduceProgress } from '../../../src/channels/slack/progress-state.js';
 import { answerView, escapeMrkdwn, mfaModal, SANDBOX_CONTEXT } from '../../../src/channels/slack/views.js';
@@ -105,6 +106,41 @@ describe('Block Kit views', () => {
     expect(view).toContain('Blue *75%* · Green *25%*');
     expect(view).toContain('*Green* (new)\\nError rate 0.25% · p99 132 ms · 400 req');
     expect(view).toContain('*Blue* (stable)\\nError rate 0.08% · p99 118 ms · 1200 req');
+  });
+
+  it.each([
+    [['prepare'], false, 'prepare', ['jarvis_stop', 'jarvis_pause']],
+    [['prepare', 'pause'], true, 'prepare', ['jarvis_stop', 'jarvis_resume']],
+    [['prepare', 'pause', 'resume'], false, 'prepare', ['jarvis_stop', 'jarvis_pause']],
+    [['verify', 'pause', 'abort'], true, 'abort', []],
+  ] as const)('after phases %j: paused %s, phase %s, buttons %j', (phases, paused, phase, buttons) => {
+    // Arrange
+    const base = { env: 'prd', service: 'checkout', deploymentId: 4 } as const;
+    const events: RolloutEvent[] = phases.map((p) => ({ ...base, kind: 'phase', phase: p, message: p }));
+
+    // Act
+    const state = events.reduce(reduceProgress, initialProgress(events[0]!, undefined));
+    const actions = progressView(state).blocks.filter((b) => b.type === 'actions');
+
+    // Assert
+    expect(state.paused).toBe(paused);
+    expect(state.phase).toBe(phase);
+    expect(actions.flatMap((b) => ('elements' in b ? b.elements.map((e) => e.action_id) : []))).toEqual(
+      buttons,
+    );
+  });
+
+  it.each([
+    ['not json', undefined],
+    ['{"deploymentId":"4","env":"prd","service":"checkout"}', undefined],
+    ['{"deploymentId":4,"env":"prd","service":"checkout","role":"admin"}', undefined],
+    ['{"deploymentId":4,"env":"","service":"checkout"}', undefined],
+    [
+      controlValue({ deploymentId: 4, env: 'prd', service: 'checkout' }),
+      { deploymentId: 4, env: 'prd', service: 'checkout' },
+    ],
+  ])('reads the control button value %s as %j', (value, target) => {
+    expect(parseControlValue(value)).toEqual(target);
   });
 
   it('puts the code input of the MFA modal under the block the errors name', () => {
