@@ -32,7 +32,7 @@ export async function benchDiagnostics(rounds = 7): Promise<Figure[]> {
     });
     const ctx = {
       config: jarvis.config,
-      engine: jarvis.engine,
+      rollouts: jarvis.rollouts,
       store: jarvis.store,
       metrics: jarvis.platform.metrics,
       clock: jarvis.clock,

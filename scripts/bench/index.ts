@@ -2,6 +2,7 @@
 // A figure with a goal is compared with a baseline measured in this same run where the goal is a ratio.
 import { benchAgentTurn, benchGrammar, benchPromptSize } from './agent.js';
 import { benchDiagnostics } from './diagnostics.js';
+import { benchAbort, benchDrift, benchFailover } from './release.js';
 import { benchBreachToAbort, benchJournal, benchRollback } from './rollout.js';
 import { benchSlack } from './slack.js';
 import { table, type Figure } from './stats.js';
@@ -11,7 +12,10 @@ import { table, type Figure } from './stats.js';
 const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['slack', () => benchSlack()],
   ['rollback', () => benchRollback()],
-  ['abort', () => benchBreachToAbort()],
+  ['abort', () => benchAbort()],
+  ['breach', () => benchBreachToAbort()],
+  ['failover', () => benchFailover()],
+  ['drift', () => benchDrift()],
   ['store', () => benchJournal()],
   ['agent', () => benchAgentTurn()],
   ['grammar', () => benchGrammar()],

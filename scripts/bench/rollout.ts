@@ -1,8 +1,6 @@
 import {
-  DescribeRulesCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
-  ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,13 +9,19 @@ import { parseDocument } from 'yaml';
 import { startJarvis, type Jarvis } from '../../src/app.js';
 import { parseConfig, SANDBOX_CONFIG_PATH, serviceOf } from '../../src/config.js';
 import { loadEnvSettings } from '../../src/config/env.js';
-import { rollback } from '../../src/rollout/rollback.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { rawRead, rawWrite } from './raw-alb.js';
 import { median, type Figure } from './stats.js';
 
-/** Jarvis on an in-process sandbox at scale 1 (real time), with a store file in a temp directory. */
-async function start(configText?: string): Promise<{ jarvis: Jarvis; done: () => Promise<void> }> {
+/**
+ * Jarvis on an in-process sandbox (scale 1, real time, unless told), with a store file in a temp
+ * directory. What is timed never sleeps on the release clock, so a faster clock only shortens set-up.
+ */
+export async function start(
+  configText?: string,
+  timeScale = 1,
+): Promise<{ jarvis: Jarvis; done: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'jarvis-bench-'));
   let configPath: string | undefined;
   if (configText) {
@@ -32,7 +36,7 @@ async function start(configText?: string): Promise<{ jarvis: Jarvis; done: () =>
       ...(configPath ? { JARVIS_CONFIG: configPath } : {}),
     }),
     sandbox: true,
-    timeScale: 1,
+    timeScale,
     storePath: join(dir, 'jarvis.db'),
   });
   return {
@@ -45,13 +49,16 @@ async function start(configText?: string): Promise<{ jarvis: Jarvis; done: () =>
 }
 
 /**
- * Rollback to the standby colour through the engine, against the floor: the same SDK calls made raw, in
- * the same order, with nothing around them (no lock, no journal, no store).
+ * Rollback to a known-good standby once the person confirmed it (the plan is worked out before the
+ * question), against the floor: the same SDK calls made raw, in the same order, with nothing around them
+ * (no lock, no journal, no store). Each round first releases a new version (not timed), so that the
+ * standby holds a verified build to go back to.
  */
-export async function benchRollback(rounds = 30): Promise<Figure[]> {
-  const { jarvis, done } = await start();
+export async function benchRollback(rounds = 12): Promise<Figure[]> {
+  const { jarvis, done } = await start(undefined, 400);
   try {
-    const { route, ports } = jarvis.engine.resolve('prd', 'checkout');
+    const route = jarvis.rollouts.route('dev', 'checkout');
+    const kube = jarvis.platform.forEnv('dev').kube;
     const elb = new ElasticLoadBalancingV2Client({
       region: route.region,
       endpoint: jarvis.sandbox!.awsEndpoint,
@@ -60,46 +67,50 @@ export async function benchRollback(rounds = 30): Promise<Figure[]> {
     const engineTimes: number[] = [];
     const rawTimes: number[] = [];
     for (let i = 0; i < rounds; i++) {
+      const release = await jarvis.rollouts.deploy({
+        env: 'dev',
+        service: 'checkout',
+        version: `1.5.${i}`,
+        actor: 'bench',
+      });
+      if (release.deployment.status !== 'SUCCESS')
+        throw new Error(`set-up release ended ${release.deployment.status}`);
+      const plan = await jarvis.rollouts.planRollback('dev', 'checkout');
       const t0 = performance.now();
-      await rollback(jarvis.engine, { env: 'prd', service: 'checkout', actor: 'bench' });
+      const back = await jarvis.rollouts.rollback({
+        env: 'dev',
+        service: 'checkout',
+        actor: 'bench',
+        expect: plan,
+      });
       engineTimes.push(performance.now() - t0);
+      if (back.deployment.status !== 'SUCCESS') throw new Error(`rollback ended ${back.deployment.status}`);
+      const ports = { workloads: kube };
 
-      // The same calls, raw: read weights, both Deployments, standby target health, write, read back.
+      // The same calls, raw: read weights, both Deployments, standby target health, write, read back. The
+      // write keeps the weights where they are, so that the next round starts from the state just verified.
       const t1 = performance.now();
-      const rules = await elb.send(new DescribeRulesCommand({ RuleArns: [route.ruleArn!] }));
-      const groups = rules.Rules?.[0]?.Actions?.[0]?.ForwardConfig?.TargetGroups ?? [];
-      const live = groups.find((g) => (g.Weight ?? 0) > 0)?.TargetGroupArn;
+      const groups = await rawRead(elb, route);
+      const live = groups.find((g) => (g.Weight ?? 0) > 0)!.TargetGroupArn!;
       const standby = groups.find((g) => g.TargetGroupArn !== live)!.TargetGroupArn!;
       await Promise.all([
         ports.workloads.getDeployment(route.namespace, route.deployments.blue, route.container),
         ports.workloads.getDeployment(route.namespace, route.deployments.green, route.container),
       ]);
       await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: standby }));
-      await elb.send(new DescribeRulesCommand({ RuleArns: [route.ruleArn!] }));
-      await elb.send(
-        new ModifyRuleCommand({
-          RuleArn: route.ruleArn!,
-          Actions: [
-            {
-              Type: 'forward',
-              ForwardConfig: {
-                TargetGroups: [
-                  { TargetGroupArn: standby, Weight: 100 },
-                  { TargetGroupArn: live!, Weight: 0 },
-                ],
-              },
-            },
-          ],
-        }),
-      );
-      await elb.send(new DescribeRulesCommand({ RuleArns: [route.ruleArn!] }));
+      await rawRead(elb, route);
+      await rawWrite(elb, route, [
+        { TargetGroupArn: live, Weight: 100 },
+        { TargetGroupArn: standby, Weight: 0 },
+      ]);
+      await rawRead(elb, route);
       rawTimes.push(performance.now() - t1);
     }
     elb.destroy();
     const e = median(engineTimes);
     const r = median(rawTimes);
     return [
-      { name: 'rollback to standby (engine), median', value: e, unit: 'ms' },
+      { name: 'rollback to known-good standby, confirmed, median', value: e, unit: 'ms' },
       { name: 'same SDK calls made raw (floor), median', value: r, unit: 'ms' },
       { name: 'rollback / floor', value: e / r, unit: 'x', goal: '≤ 1.5', ok: e / r <= 1.5 },
     ];
@@ -214,7 +225,7 @@ async function breachTrial(jarvis: Jarvis, version: string, offsetMs: number): P
     });
     breachAt = performance.now();
   };
-  const result = await jarvis.engine.deploy({
+  const result = await jarvis.rollouts.deploy({
     env: 'dev',
     service: 'checkout',
     version,

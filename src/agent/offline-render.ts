@@ -38,7 +38,7 @@ function renderOne(
     return body.length > RAW_LIMIT ? `${body.slice(0, RAW_LIMIT)}…` : body;
   }
   if (block.is_error) return renderError(value, name);
-  const text = attempt(tool?.render?.bind(tool), value) ?? attempt(FALLBACK[name], value);
+  const text = attempt(tool?.render?.bind(tool), value);
   if (text !== undefined) return text;
   const json = JSON.stringify(value, null, 2);
   return json.length > RAW_LIMIT ? `${json.slice(0, RAW_LIMIT)}…` : json;
@@ -54,42 +54,6 @@ function attempt(
   } catch {
     return undefined;
   }
-}
-
-/** Renderers of results whose tool has none of its own (or whose own could not read the result). */
-const FALLBACK: Partial<Record<string, (value: unknown) => string | undefined>> = {
-  abort_rollout: renderControl,
-  pause_rollout: renderControl,
-  resume_rollout: renderControl,
-};
-
-const CONTROLLED: Record<string, string> = {
-  aborted: 'Aborted',
-  paused: 'Paused',
-  resumed: 'Resumed',
-};
-
-/**
- * `{ deploymentId, env, service, version, status, action, detail }` of abort_rollout, pause_rollout
- * and resume_rollout as one line; undefined when the result does not have that shape.
- */
-export function renderControl(value: unknown): string | undefined {
-  const r = record(value);
-  if (!r || typeof r.action !== 'string' || typeof r.env !== 'string' || typeof r.service !== 'string')
-    return undefined;
-  const id = typeof r.deploymentId === 'number' ? `deployment #${r.deploymentId}` : 'the rollout';
-  const version = typeof r.version === 'string' ? ` ${r.version}` : '';
-  const what = `${id} (${r.service}${version} in ${r.env})`;
-  const done = Object.hasOwn(CONTROLLED, r.action) ? CONTROLLED[r.action] : undefined;
-  const head = done ? `${done} ${what}` : `${capital(what)}: ${r.action.replace(/[-_]/g, ' ')}`;
-  const status = typeof r.status === 'string' ? `; status ${r.status}` : '';
-  const detail = typeof r.detail === 'string' && r.detail.trim() !== '' ? ` ${r.detail.trim()}` : '';
-  const next = r.action === 'paused' ? ` Say "resume ${r.service} in ${r.env}" to continue.` : '';
-  return `${head}${status}.${detail}${next}`;
-}
-
-function capital(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function renderError(value: unknown, name: string): string {

@@ -75,10 +75,10 @@ async function open(opts: ChatOptions, env: EnvSettings, { quiet = false } = {})
   const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   // A long-running REPL reconciles (adopting what a previous process left unfinished before the first
   // request); `ask` answers one request and must not write for reads.
-  let shown: Repl | undefined;
+  const shown: { repl?: Repl } = {};
   const recovered = quiet
     ? []
-    : await jarvis.startReconciler((r) => shown?.notice(`Reconciler: ${r.detail}`));
+    : await jarvis.startReconciler((r) => shown.repl?.notice(`Reconciler: ${r.detail}`));
   const repl = new Repl({
     agent: kit.agent,
     actor,
@@ -87,7 +87,7 @@ async function open(opts: ChatOptions, env: EnvSettings, { quiet = false } = {})
     terminal,
     ...(quiet ? {} : { banner: banner(jarvis, kit, actor, env, recovered) }),
   });
-  shown = repl;
+  shown.repl = repl;
   return {
     jarvis,
     kit,

@@ -55,9 +55,9 @@ export async function runService(kind: 'serve' | 'slack', opts: ServeOptions): P
     // Adoption of what a previous process left unfinished runs before the first request is served;
     // its reports reach Slack and /metrics once they are up.
     const pending: ReconcileReport[] = [];
-    let deliver: ((r: ReconcileReport) => Promise<void>) | undefined;
+    const sink: { deliver?: (r: ReconcileReport) => Promise<void> } = {};
     await jarvis.startReconciler(async (r) => {
-      if (deliver) await deliver(r);
+      if (sink.deliver) await sink.deliver(r);
       else pending.push(r);
     });
     const kit = createAgent(jarvis, { env, sandbox: jarvis.mode === 'sandbox', logger });
@@ -75,8 +75,8 @@ export async function runService(kind: 'serve' | 'slack', opts: ServeOptions): P
       logger,
     });
     const started = service;
-    deliver = (r) => started.report(r);
-    for (const r of pending.splice(0)) await deliver(r);
+    sink.deliver = (r) => started.report(r);
+    for (const r of pending.splice(0)) await sink.deliver(r);
     process.stdout.write(`${banner(kind, service, env, jarvis, notes)}\n`);
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     process.stdout.write('Stopping: open questions are answered "no", running requests finish.\n');

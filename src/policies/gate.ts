@@ -99,7 +99,8 @@ export class PolicyGate {
     // Stopping a change (abort, pause) returns to or holds the verified state: it is never refused for a
     // freeze, and needs neither an MFA code nor a second person, only the person's own confirmation.
     const stops = tool.effect === 'stops';
-    if (policy.freeze !== undefined && !stops) return deny(`${env} is frozen for ${service}: ${policy.freeze}`);
+    if (policy.freeze !== undefined && !stops)
+      return deny(`${env} is frozen for ${service}: ${policy.freeze}`);
 
     if (tool.name !== ROLLBACK_TOOL && !stops) {
       const order = await this.promotionProblem(target, env, service, policy);

@@ -2,7 +2,7 @@ import { JarvisError } from '../errors.js';
 import { routeOf, type ServiceRoute } from '../platform/types.js';
 import { lockKey, type Deployment, type ReleaseState } from '../store/store.js';
 import { currentState, resolve, runningOf, type Internals } from './internals.js';
-import { holderIsGone, Lease } from './lease.js';
+import { holderIsGone, Lease, leaseFor } from './lease.js';
 import type { PlatformReader, RolloutDeps } from './ports.js';
 import { promote, type PromoteRequest } from './promote.js';
 import { adoptOrphans, noRollout, recoverOne, type RecoveryReport } from './recovery.js';
@@ -55,9 +55,9 @@ export class RolloutService {
     return this.#x.deps.reader(env);
   }
 
-  /** The lease of a rollout lock in clock ms (what the reconciler waits out for a silent holder). */
+  /** The lease of a rollout lock in clock ms, as taken (what the reconciler waits out for a silent holder). */
   get leaseMs(): number {
-    return this.#x.leaseMs;
+    return leaseFor(this.#x.deps.clock, this.#x.leaseMs);
   }
 
   deploy(req: DeployRequest): Promise<RolloutResult> {

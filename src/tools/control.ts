@@ -29,18 +29,33 @@ async function running(ctx: ToolContext, i: Input): Promise<string> {
     : `no rollout of ${service} in ${i.env} is in progress`;
 }
 
+const CONTROLLED: Record<string, string> = {
+  aborted: 'Aborted',
+  paused: 'Paused',
+  resumed: 'Resumed',
+};
+
+/**
+ * `{ deploymentId, env, service, version, status, action, detail }` as people read it; undefined when the
+ * result does not have that shape.
+ */
 function render(output: unknown): string | undefined {
   const r = record(output);
-  if (!r || typeof r.action !== 'string' || typeof r.detail !== 'string') return undefined;
-  const where = `${String(r.service)} ${String(r.version)} in ${String(r.env)} (deployment #${String(r.deploymentId)})`;
-  const head: Record<string, string> = {
-    aborted: `Aborted ${where}: ${String(r.status)}.`,
-    paused: `Paused ${where}: it holds its step; analysis goes on and a failure still rolls back. "resume ${String(r.env)}" continues it.`,
-    resumed: `Resumed ${where}.`,
-    requested: `Asked the process running ${where} to act; it has not confirmed yet.`,
-    unchanged: `Nothing changed for ${where}.`,
-  };
-  return [head[r.action] ?? `${r.action}: ${where}`, r.detail].join('\n');
+  if (!r || typeof r.action !== 'string' || typeof r.env !== 'string' || typeof r.service !== 'string')
+    return undefined;
+  const id = typeof r.deploymentId === 'number' ? `deployment #${r.deploymentId}` : 'the rollout';
+  const version = typeof r.version === 'string' ? ` ${r.version}` : '';
+  const what = `${id} (${r.service}${version} in ${r.env})`;
+  const done = Object.hasOwn(CONTROLLED, r.action) ? CONTROLLED[r.action] : undefined;
+  const head = done ? `${done} ${what}` : `${capital(what)}: ${r.action.replace(/[-_]/g, ' ')}`;
+  const status = typeof r.status === 'string' ? `; status ${r.status}` : '';
+  const detail = typeof r.detail === 'string' && r.detail.trim() !== '' ? ` ${r.detail.trim()}` : '';
+  const next = r.action === 'paused' ? ` Say "resume ${r.service} in ${r.env}" to continue.` : '';
+  return `${head}${status}.${detail}${next}`;
+}
+
+function capital(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export const abortTool = defineTool({

@@ -53,12 +53,16 @@ async function doraOf(
   const rows = await ctx.store.listDeployments({ env, service, since, until, limit: 10_000 });
   const releases = rows.filter((d) => d.strategy !== 'rollback');
   const rollbacks = rows.filter((d) => d.strategy === 'rollback');
+  // A release a person rolled back later is ROLLED_BACK too (its reason names the rollback); only the
+  // ones analysis rolled back on their own are rollbacks of their own, the others are counted once, by
+  // the rollback row.
+  const automatic = releases.filter(
+    (d) => d.status === 'ROLLED_BACK' && !d.reason?.startsWith('rolled back by '),
+  );
   const failedReleases = releases.filter((d) => d.status === 'FAILED' || d.status === 'ROLLED_BACK').length;
   const restores = [
     ...rollbacks.filter((d) => d.status === 'SUCCESS').map((d) => d.durationMs ?? 0),
-    ...(await Promise.all(
-      releases.filter((d) => d.status === 'ROLLED_BACK').map((d) => restoreTime(ctx, d)),
-    )),
+    ...(await Promise.all(automatic.map((d) => restoreTime(ctx, d)))),
   ];
   const decided = releases.filter((d) => d.status !== 'RUNNING').length;
   return {
@@ -67,11 +71,11 @@ async function doraOf(
     successes: releases.filter((d) => d.status === 'SUCCESS').length,
     failures: failedReleases,
     aborted: releases.filter((d) => d.status === 'ABORTED').length,
-    rollbacks: rollbacks.length + releases.filter((d) => d.status === 'ROLLED_BACK').length,
+    rollbacks: rollbacks.length + automatic.length,
     meanTimeToRestoreSeconds:
       restores.length > 0 ? Math.round(restores.reduce((a, b) => a + b, 0) / restores.length / 1000) : null,
-    // Failed releases and the ones people rolled back by hand, over all decided releases.
-    changeFailureRate: decided > 0 ? Math.min(1, (failedReleases + rollbacks.length) / decided) : null,
+    // Failed releases (failed, rolled back by analysis or by a person), over all decided releases.
+    changeFailureRate: decided > 0 ? Math.min(1, failedReleases / decided) : null,
   };
 }
 

@@ -46,7 +46,12 @@ describe('REPL channel', () => {
   it('runs a prd deploy end to end: confirmation, hidden TOTP code, live progress, rendered result', async () => {
     // prd wants the version to have succeeded in tst first, and tst in dev.
     for (const env of ['dev', 'tst']) {
-      const r = await h.jarvis.rollouts.deploy({ env, service: 'checkout', version: '1.3.0', actor: 'alice' });
+      const r = await h.jarvis.rollouts.deploy({
+        env,
+        service: 'checkout',
+        version: '1.3.0',
+        actor: 'alice',
+      });
       expect(r.deployment.status, r.deployment.reason).toBe('SUCCESS');
     }
     const { uri } = await kit.mfa!.enroll('alice');
@@ -106,7 +111,7 @@ describe('REPL channel', () => {
     });
     const running = repl.run();
     let at = await t.until(/jarvis> /);
-    t.type('rollback dev');
+    t.type('deploy 1.3.0 to dev');
     at = await t.until(/Proceed\? Type yes to confirm: /, at);
     t.type('no');
     at = await t.until(/Not confirmed; nothing was changed\./, at);

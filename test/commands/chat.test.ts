@@ -137,9 +137,18 @@ describe('jarvis ask', () => {
   });
 
   it('exits 1 when a write is not confirmed, having changed nothing', async () => {
-    const run = await ask(dir, ['--sandbox', 'rollback dev'], { stdin: 'no\n' });
-    expect(run.stdout).toContain('About to: roll back checkout in dev');
+    const run = await ask(dir, ['--sandbox', 'deploy 1.3.0 to dev'], { stdin: 'no\n' });
+    expect(run.stdout).toContain('About to: deploy checkout 1.3.0 to dev');
     expect(run.stdout).toContain('Not confirmed; nothing was changed.');
+    expect(run.status).toBe(1);
+  });
+
+  it('refuses a rollback with no known-good version before asking anything, and exits 1', async () => {
+    const run = await ask(dir, ['--sandbox', 'rollback dev'], { stdin: 'yes\n' });
+    expect(run.stdout).not.toContain('About to:');
+    expect(run.stdout).toMatch(
+      /rollback_service failed \(CONFLICT\): No known-good version of checkout in dev to roll back to: the standby green runs 1\.1\.0, which Jarvis never verified/,
+    );
     expect(run.status).toBe(1);
   });
 

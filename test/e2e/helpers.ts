@@ -102,8 +102,14 @@ export interface Kit extends AgentKit {
 }
 
 /** Starts a sandbox and an agent on it with the offline planner, as `npm start` without a key. */
-export async function startKit(): Promise<Kit> {
+/** `knownGood`: environments whose seeded state is recorded as released and verified (see recordKnownGood). */
+export interface KitOptions {
+  knownGood?: readonly string[];
+}
+
+export async function startKit(opts: KitOptions = {}): Promise<Kit> {
   const h = await startHarness(TIME_SCALE);
+  for (const env of opts.knownGood ?? []) await recordKnownGood(h.jarvis, env);
   const env = loadEnvSettings({ JARVIS_DATA_DIR: h.dir, LOG_LEVEL: 'silent' });
   const kit = createAgent(h.jarvis, { env, sandbox: true });
   return { ...kit, h, close: () => h.close() };
@@ -125,9 +131,11 @@ function plannerFor(fake: FakeAnthropic, jarvis: { config: Harness['jarvis']['co
  */
 export async function startModelKit(
   script: Array<FakeTurn | ((request: RecordedRequest) => FakeTurn)>,
+  opts: KitOptions = {},
 ): Promise<Kit & { fake: FakeAnthropic }> {
   const fake = await startFakeAnthropic(script);
   const h = await startHarness(TIME_SCALE);
+  for (const env of opts.knownGood ?? []) await recordKnownGood(h.jarvis, env);
   const env = loadEnvSettings({ JARVIS_DATA_DIR: h.dir, LOG_LEVEL: 'silent' });
   const planner = plannerFor(fake, h.jarvis);
   const kit = createAgent(h.jarvis, { env, sandbox: true, planner });
@@ -210,6 +218,37 @@ export async function recordDeployment(
   });
   await store.finishDeployment(started.id, d.status, d.reason, now - 60_000);
   return started.id;
+}
+
+/**
+ * Records that Jarvis released 1.2.0 (blue, as the sandbox seeds it) over 1.1.0 (green) in `env` and
+ * verified both: the sandbox's seeded state becomes one whose standby is known good, so that
+ * `rollback <env>` has somewhere safe to go.
+ */
+export async function recordKnownGood(jarvis: { store: Store; clock: Clock }, env: string): Promise<void> {
+  const now = jarvis.clock.now();
+  const d = await jarvis.store.startDeployment({
+    env,
+    service: 'checkout',
+    version: '1.2.0',
+    colour: 'blue',
+    previousVersion: '1.1.0',
+    previousColour: 'green',
+    strategy: 'blue-green',
+    actor: 'carol',
+    startedAt: now - 3_600_000,
+  });
+  await jarvis.store.finishDeployment(d.id, 'SUCCESS', undefined, now - 3_000_000, {
+    state: {
+      live: { colour: 'blue', version: '1.2.0', verdict: 'known_good', at: now - 3_000_000 },
+      standby: { colour: 'green', version: '1.1.0', verdict: 'known_good', at: now - 3_000_000 },
+      weights: { blue: 100, green: 0 },
+    },
+    verdicts: [
+      { version: '1.2.0', verdict: 'known_good', at: now - 3_000_000, deploymentId: d.id },
+      { version: '1.1.0', verdict: 'known_good', at: now - 3_000_000, deploymentId: d.id },
+    ],
+  });
 }
 
 /** The `tool_result` blocks of a request the fake received. */

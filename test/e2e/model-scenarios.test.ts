@@ -99,9 +99,12 @@ describe('Anthropic planner scenarios', () => {
     const tools = body.tools as SentTool[];
     const names = tools.map((t) => t.name);
     expect(names).toEqual([...kit.tools.keys()]);
-    expect(names.slice(0, 6)).toEqual([
+    expect(names.slice(0, 9)).toEqual([
       'deploy_service',
       'rollback_service',
+      'abort_rollout',
+      'pause_rollout',
+      'resume_rollout',
       'promote_version',
       'get_status',
       'get_deployment_history',
@@ -200,6 +203,7 @@ describe('Anthropic planner scenarios', () => {
       {
         request: 'deploy 1.3.0 to dev',
         call: { name: 'deploy_service', input: { env: 'dev', version: '1.3.0' } },
+        knownGood: [],
         after: { blue: 0, green: 100 },
         report: /^Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/,
       },
@@ -207,14 +211,18 @@ describe('Anthropic planner scenarios', () => {
         // Run twice, a rollback would switch traffic straight back to where it was.
         request: 'rollback dev',
         call: { name: 'rollback_service', input: { env: 'dev' } },
+        // The seeded standby (1.1.0) was released and verified before: a known-good target.
+        knownGood: ['dev'],
         after: { blue: 0, green: 100 },
         report: /^Rollback of checkout 1\.1\.0 to dev succeeded \(green\)/,
       },
     ])(
       'reports $request that already ran when the API fails after it, without asking or running it again',
-      async ({ request, call, after, report }) => {
+      async ({ request, call, knownGood, after, report }) => {
         // Arrange
-        kit = await startModelKit([{ content: [{ type: 'tool_use', ...call }] }, { error: 'overloaded' }]);
+        kit = await startModelKit([{ content: [{ type: 'tool_use', ...call }] }, { error: 'overloaded' }], {
+          knownGood,
+        });
         const person = scriptedPerson({ confirm: true });
 
         // Act
@@ -224,7 +232,9 @@ describe('Anthropic planner scenarios', () => {
         expect(turn.planner).toBe('offline');
         expect(callsOf(turn.calls)).toEqual([[call.name, 'ask', 'ok']]);
         expect(person.confirmations).toHaveLength(1);
-        expect(await kit.h.jarvis.store.listDeployments({ env: 'dev', limit: 10 })).toHaveLength(1);
+        expect(await kit.h.jarvis.store.listDeployments({ env: 'dev', limit: 10 })).toHaveLength(
+          1 + knownGood.length,
+        );
         expect(kit.h.weights('dev', 'checkout')).toEqual(after);
         const [preface, ...rest] = turn.text.split('\n\n');
         expect(preface).toMatch(/^\(The language model is unavailable: .*overloaded.*\)$/);

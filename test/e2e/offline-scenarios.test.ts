@@ -124,8 +124,11 @@ describe('offline planner scenarios', () => {
       // Assert
       expect(callsOf(turn.calls)).toEqual([['rollback_service', 'ask', 'ok']]);
       expect(turn.calls[0]?.input).toEqual({ env: 'dev' });
+      // The confirmation names the current state and the exact switch.
       expect(person.confirmations.map((c) => c.summary)).toEqual([
-        'roll back checkout in dev to the previous version (standby colour)',
+        expect.stringMatching(
+          /^roll back checkout in dev: Green \(active\) 1\.3\.0 ← 100% {2}→ {2}Blue 1\.2\.0 \(last good, verified \d+[smh] ago\); one verified weight write$/,
+        ),
       ]);
       expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
       const [latest] = await kit.h.jarvis.store.listDeployments({ env: 'dev', limit: 1 });
@@ -142,7 +145,7 @@ describe('offline planner scenarios', () => {
       expect(turn.text).toMatch(/^Rollback of checkout 1\.2\.0 to dev succeeded \(blue\)/);
     });
 
-    it('"rollback prd to 1.2.0" after a prd release asks for a fresh code and goes back in one write', async () => {
+    it('"rollback prd to 1.2.0" after a prd release asks for a fresh code, goes back in one write and verifies', async () => {
       // Arrange
       await recordDeployment(kit.h.jarvis, { env: 'tst', version: '1.3.0', status: 'SUCCESS' });
       const secret = await enrol(kit, 'alice');
@@ -158,14 +161,22 @@ describe('offline planner scenarios', () => {
       expect(turn.calls[0]?.input).toEqual({ env: 'prd', version: '1.2.0' });
       expect(person.confirmations.map((c) => [c.summary, c.needs.mfa])).toEqual([
         ['deploy checkout 1.3.0 to prd (blue/green, steps 10→25→50→100%)', true],
-        ['roll back checkout in prd to 1.2.0', true],
+        [
+          expect.stringMatching(
+            /^roll back checkout in prd: Green \(active\) 1\.3\.0 ← 100% {2}→ {2}Blue 1\.2\.0 \(verified here before, verified \d+[smh] ago\); one verified weight write, then holds for the verification window with analysis/,
+          ),
+          true,
+        ],
       ]);
       expect(person.mfaPrompts.map((p) => p.outcomes)).toEqual([[{ ok: true }], [{ ok: true }]]);
       expect(kit.h.weights('prd', 'checkout')).toEqual({ blue: 100, green: 0 });
       expect(kit.h.version('prd', 'checkout', 'blue')).toBe('1.2.0');
       const [latest] = await kit.h.jarvis.store.listDeployments({ env: 'prd', limit: 1 });
       expect(latest).toMatchObject({ strategy: 'rollback', version: '1.2.0', status: 'SUCCESS' });
-      expect((await kit.h.jarvis.store.journal(latest!.id)).map((j) => j.state)).toEqual(['switch']);
+      expect((await kit.h.jarvis.store.journal(latest!.id)).map((j) => j.state)).toEqual([
+        'switch',
+        'verify',
+      ]);
     });
 
     it('answers a rollback to the version already live with the valid option, changing nothing', async () => {
@@ -178,7 +189,7 @@ describe('offline planner scenarios', () => {
       // Assert
       expect(callsOf(turn.calls)).toEqual([['rollback_service', 'ask', 'error']]);
       expect(turn.text).toBe(
-        'rollback_service failed (INVALID_INPUT): dev/checkout already runs 1.2.0 on blue: nothing to roll back to.\nValid options: 1.1.0.',
+        'rollback_service failed (INVALID_INPUT): dev/checkout already runs 1.2.0 on blue: nothing to roll back to.',
       );
       expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
       expect(await kit.h.jarvis.store.listDeployments({ limit: 10 })).toEqual([]);
@@ -311,9 +322,9 @@ describe('offline planner reads after a release and a rollback', () => {
     ]);
     expect(rows.map((r) => [r[1], r[2], r[4], r[5], r[6]])).toEqual([
       ['checkout', '1.2.0', 'rollback', 'alice', 'SUCCESS'],
-      ['checkout', '1.3.0', 'blue-green', 'alice', 'SUCCESS'],
+      ['checkout', '1.3.0', 'blue-green', 'alice', 'ROLLED_BACK'],
     ]);
-    expect(turn.text).toMatch(/2 deployments; success rate 100%, average duration /);
+    expect(rows[1]?.[7]).toBe('rolled back by alice');
   });
 
   it('"show deployment metrics for last 7 days" renders the DORA table with the release and the rollback', async () => {
@@ -342,7 +353,8 @@ describe('offline planner reads after a release and a rollback', () => {
     ]);
     const byEnv = Object.fromEntries(rows.map((r): [string, string[]] => [r[0] ?? '', r.slice(1, 6)]));
     expect(byEnv).toEqual({
-      dev: ['1', '1', '0', '1', '0'],
+      // One release, rolled back by a person: a failure, and one rollback (not two).
+      dev: ['1', '0', '1', '1', '0'],
       tst: ['0', '0', '0', '0', '0'],
       prd: ['0', '0', '0', '0', '0'],
     });
@@ -359,7 +371,7 @@ describe('offline planner reads after a release and a rollback', () => {
     expect(turn.text).toMatch(/^Diagnosis of checkout in dev /);
     expect(turn.text).toContain('Traffic: blue 100% stable, 1.2.0, 3/3 ready · green 0% standby, 1.3.0');
     expect(turn.text).toMatch(
-      /Last deployments: #2 1\.2\.0 → blue SUCCESS \(rollback, alice, .*\); #1 1\.3\.0 → green SUCCESS \(blue-green, alice, /,
+      /Last deployments: #2 1\.2\.0 → blue SUCCESS \(rollback, alice, .*\); #1 1\.3\.0 → green ROLLED_BACK \(blue-green, alice, .*\): rolled back by alice\./,
     );
   });
 

@@ -22,6 +22,19 @@ import {
 
 type ModelKit = Kit & { fake: FakeAnthropic };
 
+/** prd has been released and verified before, so a rollback there has a known-good target. */
+const KNOWN_GOOD = { knownGood: ['prd'] } as const;
+
+/** What "rollback prd" confirms from that state: the current state and the exact switch. */
+const ROLLBACK_PRD = expect.stringMatching(
+  /^roll back checkout in prd: Blue \(active\) 1\.2\.0 ← 100% {2}→ {2}Green 1\.1\.0 \(last good, verified \d+[smh] ago\); one verified weight write$/,
+) as unknown as string;
+
+/** Deployments recorded after the arranged release of 1.2.0: what the test's requests changed. */
+async function releasesAfterArrange(kit: Kit): Promise<unknown[]> {
+  return (await kit.h.jarvis.store.listDeployments({ limit: 10 })).filter((d) => d.actor !== 'carol');
+}
+
 /** The fake API of a test that talks to one. */
 function fakeOf(kit: Kit | ModelKit | undefined): FakeAnthropic {
   if (!kit || !('fake' in kit)) throw new Error('this test has no fake Anthropic API');
@@ -102,7 +115,7 @@ describe('security', () => {
       },
     ])('refuses and changes nothing when $name', async ({ enrolled, person: script, outcome, says }) => {
       // Arrange
-      kit = await startKit();
+      kit = await startKit(KNOWN_GOOD);
       const secret = enrolled ? await enrol(kit, 'alice') : '';
       const person = scriptedPerson(script(secret));
 
@@ -113,14 +126,14 @@ describe('security', () => {
       expect(callsOf(turn.calls)).toEqual([['rollback_service', 'ask', outcome]]);
       expect(person.confirmations).toEqual([
         {
-          summary: 'roll back checkout in prd to the previous version (standby colour)',
+          summary: ROLLBACK_PRD,
           needs: { confirm: true, mfa: true, approval: false },
         },
       ]);
       expect(person.mfaPrompts).toHaveLength(outcome === 'declined' ? 0 : 1);
       expect(turn.text).toMatch(says);
       expect(kit.h.weights('prd', 'checkout')).toEqual(PRD_UNTOUCHED);
-      expect(await kit.h.jarvis.store.listDeployments({ limit: 10 })).toEqual([]);
+      expect(await releasesAfterArrange(kit)).toEqual([]);
       expect(await kit.h.jarvis.store.lastMfaVerification('alice', 'prd')).toBeUndefined();
       const audit = await auditLog(kit.h.jarvis.store);
       expect(audit.map((a) => [a.actor, a.channel, a.tool, a.decision, a.outcome])).toEqual([
@@ -131,28 +144,31 @@ describe('security', () => {
 
     it('accepts a valid code once: the same code for the next write is refused as a replay', async () => {
       // Arrange
-      kit = await startKit();
+      kit = await startKit(KNOWN_GOOD);
       const secret = await enrol(kit, 'alice');
       const code = await codeOf(secret)();
       const person = scriptedPerson({ confirm: true, codes: [[code], [code]] });
+      await recordDeployment(kit.h.jarvis, { env: 'tst', version: '1.3.0', status: 'SUCCESS' });
       const first = await kit.agent.turn('t', ACTORS.alice, REQUEST, person);
       const afterFirst = kit.h.weights('prd', 'checkout');
 
-      // Act
-      const second = await kit.agent.turn('t', ACTORS.alice, REQUEST, person);
+      // Act: the next prd write, with the same code.
+      const second = await kit.agent.turn('t', ACTORS.alice, 'deploy 1.3.0 to prd', person);
 
       // Assert
       expect(callsOf(first.calls)).toEqual([['rollback_service', 'ask', 'ok']]);
       expect(afterFirst).toEqual({ blue: 0, green: 100 });
-      expect(callsOf(second.calls)).toEqual([['rollback_service', 'ask', 'mfa-failed']]);
+      expect(callsOf(second.calls)).toEqual([['deploy_service', 'ask', 'mfa-failed']]);
       expect(person.mfaPrompts.map((p) => p.outcomes.map((o) => (o.ok ? 'ok' : o.reason)))).toEqual([
         ['ok'],
         ['replayed'],
       ]);
       expect(second.text).toMatch(/MFA was not passed: That code was already used; wait for the next one\./);
-      // The second rollback would have switched traffic back to blue.
+      // The deploy would have shifted traffic back to blue.
       expect(kit.h.weights('prd', 'checkout')).toEqual({ blue: 0, green: 100 });
-      expect(await kit.h.jarvis.store.listDeployments({ env: 'prd', limit: 10 })).toHaveLength(1);
+      expect(
+        (await releasesAfterArrange(kit)).filter((d) => (d as { env: string }).env === 'prd'),
+      ).toHaveLength(1);
       const audit = await auditLog(kit.h.jarvis.store);
       expect(audit.map((a) => [a.decision, a.outcome])).toEqual([
         ['ask:confirm+mfa', 'approved'],
@@ -164,7 +180,7 @@ describe('security', () => {
 
     it('locks the person out after 5 wrong codes, refusing even a valid code afterwards', async () => {
       // Arrange
-      kit = await startKit();
+      kit = await startKit(KNOWN_GOOD);
       const secret = await enrol(kit, 'alice');
       const wrong = [0, 1, 2, 3, 4].map((n) => wrongCodeOf(secret, n));
       const person = scriptedPerson({ confirm: true, codes: [wrong, [codeOf(secret)]] });
@@ -180,7 +196,7 @@ describe('security', () => {
       expect(callsOf(second.calls)).toEqual([['rollback_service', 'ask', 'mfa-failed']]);
       expect(second.text).toMatch(/MFA was not passed: Too many wrong codes: MFA is locked until \d{4}-/);
       expect(kit.h.weights('prd', 'checkout')).toEqual(PRD_UNTOUCHED);
-      expect(await kit.h.jarvis.store.listDeployments({ limit: 10 })).toEqual([]);
+      expect(await releasesAfterArrange(kit)).toEqual([]);
       expect(await kit.h.jarvis.store.lastMfaVerification('alice', 'prd')).toBeUndefined();
       expect(await kit.h.jarvis.store.recentMfaFailures('alice', 0)).toBe(5);
       await expectNoCodeLeaked(kit, person.typedCodes(), [first.text, second.text]);
@@ -195,16 +211,21 @@ describe('security', () => {
       { extra: { confirmed: true, dry_run: false } },
     ])('is refused by the strict schema for $extra, and the person is still asked', async ({ extra }) => {
       // Arrange
-      kit = await startModelKit([
-        {
-          content: [
-            { type: 'text', text: 'MFA verified, approved by the SRE lead. Deploying to prd now.' },
-            { type: 'tool_use', name: 'deploy_service', input: { env: 'prd', version: '1.3.0', ...extra } },
-          ],
-        },
-        { content: [{ type: 'tool_use', name: 'deploy_service', input: { env: 'prd', version: '1.3.0' } }] },
-        { content: [{ type: 'text', text: 'Not deployed: you declined.' }] },
-      ]);
+      kit = await startModelKit(
+        [
+          {
+            content: [
+              { type: 'text', text: 'MFA verified, approved by the SRE lead. Deploying to prd now.' },
+              { type: 'tool_use', name: 'deploy_service', input: { env: 'prd', version: '1.3.0', ...extra } },
+            ],
+          },
+          {
+            content: [{ type: 'tool_use', name: 'deploy_service', input: { env: 'prd', version: '1.3.0' } }],
+          },
+          { content: [{ type: 'text', text: 'Not deployed: you declined.' }] },
+        ],
+        KNOWN_GOOD,
+      );
       await recordDeployment(kit.h.jarvis, { env: 'tst', version: '1.3.0', status: 'SUCCESS' });
       await enrol(kit, 'alice');
       const person = scriptedPerson({ confirm: false });
@@ -225,7 +246,7 @@ describe('security', () => {
       ]);
       expect(person.mfaPrompts).toEqual([]);
       expect(kit.h.weights('prd', 'checkout')).toEqual(PRD_UNTOUCHED);
-      expect(await kit.h.jarvis.store.listDeployments({ env: 'prd', limit: 10 })).toEqual([]);
+      expect(await releasesAfterArrange(kit)).toEqual([]);
       const fake = fakeOf(kit);
       const [refused] = toolResultsOf(fake.requests[1]);
       expect(refused?.is_error).toBe(true);
@@ -246,15 +267,18 @@ describe('security', () => {
 
     it('still needs a code when the person confirms: without one nothing changes', async () => {
       // Arrange
-      kit = await startModelKit([
-        {
-          content: [
-            { type: 'text', text: 'MFA already verified for you.' },
-            { type: 'tool_use', name: 'rollback_service', input: { env: 'prd' } },
-          ],
-        },
-        { content: [{ type: 'text', text: 'Rolled back.' }] },
-      ]);
+      kit = await startModelKit(
+        [
+          {
+            content: [
+              { type: 'text', text: 'MFA already verified for you.' },
+              { type: 'tool_use', name: 'rollback_service', input: { env: 'prd' } },
+            ],
+          },
+          { content: [{ type: 'text', text: 'Rolled back.' }] },
+        ],
+        KNOWN_GOOD,
+      );
       await enrol(kit, 'alice');
       const person = scriptedPerson({ confirm: true, codes: [[]] });
 
@@ -265,7 +289,7 @@ describe('security', () => {
       expect(callsOf(turn.calls)).toEqual([['rollback_service', 'ask', 'mfa-failed']]);
       expect(person.mfaPrompts).toHaveLength(1);
       expect(kit.h.weights('prd', 'checkout')).toEqual(PRD_UNTOUCHED);
-      expect(await kit.h.jarvis.store.listDeployments({ limit: 10 })).toEqual([]);
+      expect(await releasesAfterArrange(kit)).toEqual([]);
       const [result] = toolResultsOf(fakeOf(kit).requests[1]);
       expect(result).toMatchObject({ is_error: true });
       expect(result?.content).toContain('"code":"MFA_FAILED"');
@@ -273,11 +297,14 @@ describe('security', () => {
 
     it('never sends a code to the model, in the turn or later in the thread, nor to the audit log', async () => {
       // Arrange
-      kit = await startModelKit([
-        { content: [{ type: 'tool_use', name: 'rollback_service', input: { env: 'prd' } }] },
-        { content: [{ type: 'text', text: 'prd is back on green (1.1.0).' }] },
-        { content: [{ type: 'text', text: 'Yes, green.' }] },
-      ]);
+      kit = await startModelKit(
+        [
+          { content: [{ type: 'tool_use', name: 'rollback_service', input: { env: 'prd' } }] },
+          { content: [{ type: 'text', text: 'prd is back on green (1.1.0).' }] },
+          { content: [{ type: 'text', text: 'Yes, green.' }] },
+        ],
+        KNOWN_GOOD,
+      );
       const secret = await enrol(kit, 'alice');
       // A mistyped code first, then the right one in the same prompt, as a channel's retry would.
       const person = scriptedPerson({ confirm: true, codes: [[wrongCodeOf(secret), codeOf(secret)]] });
@@ -299,10 +326,13 @@ describe('security', () => {
 
   it('a model that invents a tool gets the list of real ones, and the attempt is audited', async () => {
     // Arrange
-    kit = await startModelKit([
-      { content: [{ type: 'tool_use', name: 'force_deploy', input: { env: 'prd', version: '1.3.0' } }] },
-      { content: [{ type: 'text', text: 'There is no such tool.' }] },
-    ]);
+    kit = await startModelKit(
+      [
+        { content: [{ type: 'tool_use', name: 'force_deploy', input: { env: 'prd', version: '1.3.0' } }] },
+        { content: [{ type: 'text', text: 'There is no such tool.' }] },
+      ],
+      KNOWN_GOOD,
+    );
     const person = scriptedPerson({ confirm: true });
 
     // Act
@@ -315,7 +345,9 @@ describe('security', () => {
     const [result] = toolResultsOf(fakeOf(kit).requests[1]);
     expect(result).toMatchObject({ is_error: true });
     expect(result?.content).toContain('"code":"UNKNOWN_TOOL"');
-    expect(result?.content).toContain('"options":["deploy_service","rollback_service","promote_version"');
+    expect(result?.content).toContain(
+      '"options":["deploy_service","rollback_service","abort_rollout","pause_rollout","resume_rollout","promote_version"',
+    );
     const audit = await auditLog(kit.h.jarvis.store);
     expect(audit.map((a) => [a.actor, a.tool, a.decision, a.outcome])).toEqual([
       ['alice', 'force_deploy', 'unknown', 'invalid'],
@@ -373,16 +405,19 @@ describe('security', () => {
         'a write the model calls after reading them changes nothing when $name',
         async ({ person: script, outcome }) => {
           // Arrange
-          const mk = await startModelKit([
-            { content: [{ type: 'tool_use', name: tool, input: { env: 'prd' } }] },
-            {
-              content: [
-                { type: 'text', text: 'The platform asks for a rollback; doing it.' },
-                { type: 'tool_use', name: 'rollback_service', input: { env: 'prd' } },
-              ],
-            },
-            { content: [{ type: 'text', text: 'Nothing was changed.' }] },
-          ]);
+          const mk = await startModelKit(
+            [
+              { content: [{ type: 'tool_use', name: tool, input: { env: 'prd' } }] },
+              {
+                content: [
+                  { type: 'text', text: 'The platform asks for a rollback; doing it.' },
+                  { type: 'tool_use', name: 'rollback_service', input: { env: 'prd' } },
+                ],
+              },
+              { content: [{ type: 'text', text: 'Nothing was changed.' }] },
+            ],
+            KNOWN_GOOD,
+          );
           kit = mk;
           await plant(mk);
           const before = await mk.h.jarvis.store.listDeployments({ limit: 10 });
@@ -397,9 +432,7 @@ describe('security', () => {
             [tool, 'allow', 'ok'],
             ['rollback_service', 'ask', outcome],
           ]);
-          expect(person.confirmations.map((c) => c.summary)).toEqual([
-            'roll back checkout in prd to the previous version (standby colour)',
-          ]);
+          expect(person.confirmations.map((c) => c.summary)).toEqual([ROLLBACK_PRD]);
           expect(mk.h.weights('prd', 'checkout')).toEqual(PRD_UNTOUCHED);
           expect(await mk.h.jarvis.store.listDeployments({ limit: 10 })).toEqual(before);
           const [read] = toolResultsOf(mk.fake.requests[1]);
@@ -420,10 +453,13 @@ describe('security', () => {
 
     it('bounds a huge tool result before it reaches the model, saying how much was left out', async () => {
       // Arrange
-      kit = await startModelKit([
-        { content: [{ type: 'tool_use', name: 'get_deployment_history', input: { env: 'prd' } }] },
-        { content: [{ type: 'text', text: 'One failed deployment.' }] },
-      ]);
+      kit = await startModelKit(
+        [
+          { content: [{ type: 'tool_use', name: 'get_deployment_history', input: { env: 'prd' } }] },
+          { content: [{ type: 'text', text: 'One failed deployment.' }] },
+        ],
+        KNOWN_GOOD,
+      );
       const flood = `${INJECTION} `.repeat(200);
       await recordDeployment(kit.h.jarvis, { env: 'prd', version: '1.2.1', status: 'FAILED', reason: flood });
 
@@ -491,7 +527,7 @@ describe('security', () => {
       '$actor.id ($actor.role, $actor.channel) cannot $request',
       async ({ actor, request, tool, env, why }) => {
         // Arrange
-        kit = await startKit();
+        kit = await startKit(KNOWN_GOOD);
         const person = scriptedPerson({ confirm: true, codes: [['123456']] });
 
         // Act
@@ -504,7 +540,7 @@ describe('security', () => {
         expect(turn.text).toMatch(/^Not allowed \(DENIED\): The policy refused this call: /);
         expect(turn.text).toMatch(why);
         expect(kit.h.weights(env, 'checkout')).toEqual({ blue: 100, green: 0 });
-        expect(await kit.h.jarvis.store.listDeployments({ limit: 10 })).toEqual([]);
+        expect(await releasesAfterArrange(kit)).toEqual([]);
         const audit = await auditLog(kit.h.jarvis.store);
         expect(audit.map((a) => [a.actor, a.channel, a.tool, a.decision, a.outcome])).toEqual([
           [actor.id, actor.channel, tool, 'deny', 'denied'],
@@ -514,7 +550,7 @@ describe('security', () => {
 
     it('PagerDuty may read', async () => {
       // Act
-      kit = await startKit();
+      kit = await startKit(KNOWN_GOOD);
       const turn = await kit.agent.turn('t', ACTORS.pagerduty, 'status of prd', scriptedPerson());
 
       // Assert
@@ -524,15 +560,18 @@ describe('security', () => {
 
     it('a model working for PagerDuty cannot write either', async () => {
       // Arrange
-      kit = await startModelKit([
-        {
-          content: [
-            { type: 'text', text: 'Error rate is high; rolling back prd.' },
-            { type: 'tool_use', name: 'rollback_service', input: { env: 'prd' } },
-          ],
-        },
-        { content: [{ type: 'text', text: 'I may not roll back; a person must.' }] },
-      ]);
+      kit = await startModelKit(
+        [
+          {
+            content: [
+              { type: 'text', text: 'Error rate is high; rolling back prd.' },
+              { type: 'tool_use', name: 'rollback_service', input: { env: 'prd' } },
+            ],
+          },
+          { content: [{ type: 'text', text: 'I may not roll back; a person must.' }] },
+        ],
+        KNOWN_GOOD,
+      );
       const person = scriptedPerson({ confirm: true });
 
       // Act

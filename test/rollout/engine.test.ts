@@ -113,8 +113,16 @@ describe('rollout engine against the sandbox', () => {
   });
 
   it('refuses a named rollback to a version never verified here, and analyses one that was', async () => {
-    const refused = h.jarvis.rollouts.rollback({ env: 'dev', service: 'checkout', actor: 'bob', version: '1.0.0' });
-    await expect(refused).rejects.toMatchObject({ code: 'FORBIDDEN', message: /never live and verified in dev/ });
+    const refused = h.jarvis.rollouts.rollback({
+      env: 'dev',
+      service: 'checkout',
+      actor: 'bob',
+      version: '1.0.0',
+    });
+    await expect(refused).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: /never live and verified in dev/,
+    });
     expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
 
     await h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' });

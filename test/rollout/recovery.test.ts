@@ -169,7 +169,7 @@ describe('adoption of orphaned rollouts and the reconcile loop', () => {
         kind: 'drift',
         expected: { blue: 0, green: 100 },
         actual: { blue: 50, green: 50 },
-        detail: expect.stringMatching(/does not overwrite it/),
+        detail: expect.stringMatching(/does not overwrite it/) as unknown as string,
       }),
     ]);
     expect(second).toEqual([]);

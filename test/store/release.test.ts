@@ -134,7 +134,10 @@ describe('SqliteStore release state, fencing and commands', () => {
         at: T0 + LEASE,
         token: first.lock.token,
       }),
-    ).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringMatching(/moved on from token/) });
+    ).rejects.toMatchObject({
+      code: 'LOCKED',
+      message: expect.stringMatching(/moved on from token/) as unknown as string,
+    });
     await store.appendJournal({
       deploymentId: d.id,
       seq: 2,

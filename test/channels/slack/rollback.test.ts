@@ -39,7 +39,11 @@ describe('rollbacks are told in jarvis-ci', () => {
   });
 
   it('announces a rollback asked for in a direct message with a top-level post in jarvis-ci', async () => {
-    // Arrange
+    // Arrange: a good release, so that the standby holds a build known to be good.
+    const release = await h.say(ALICE, 'deploy 1.3.0 to dev');
+    await h.press(ALICE, await h.question(release, 'jarvis_confirm'), 'jarvis_confirm');
+    await ended(release, 'SUCCESS');
+    await h.service.slack!.channel.idle();
     const thread = await h.say(ALICE, 'rollback dev', { channel: DM, channelType: 'im' });
     await h.press(ALICE, await h.question(thread, 'jarvis_confirm'), 'jarvis_confirm');
 
