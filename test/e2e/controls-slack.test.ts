@@ -92,3 +92,41 @@ describe('rollout controls from Slack, end to end', () => {
     expect(states.filter((s) => s === 'pause' || s === 'resume')).toEqual(['pause', 'resume']);
   });
 });
+
+describe('reconciler reports in Slack and /metrics', () => {
+  let h: SlackHarness;
+
+  beforeEach(async () => {
+    h = await startSlackHarness({ timeScale: 400 });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('announces drift found by the reconcile loop in jarvis-ci and counts it in deployment_drift_total', async () => {
+    const release = await h.jarvis.rollouts.deploy({
+      env: 'dev',
+      service: 'checkout',
+      version: '1.3.0',
+      actor: 'alice',
+    });
+    expect(release.deployment.status).toBe('SUCCESS');
+    const before = await (await fetch(`${h.service.url}/metrics`)).text();
+    expect(before).toContain('deployment_drift_total{env="dev",service="checkout"} 0');
+    const { alb } = h.jarvis.platform.forEnv('dev');
+    const route = h.jarvis.rollouts.route('dev', 'checkout');
+    await alb.setWeights(route, { blue: 30, green: 70 }, { blue: 0, green: 100 });
+
+    const reports = await h.jarvis.startReconciler((r) => h.service.report(r));
+
+    expect(reports.map((r) => r.kind)).toEqual(['drift']);
+    const announced = await h.slack.waitFor(
+      (c) => c.method === 'chat.postMessage' && String(c.params.text).includes('*Reconciler*'),
+    );
+    expect(String(announced.params.text)).toMatch(
+      /:warning: \*Reconciler\*: checkout in dev: the ALB holds blue 30 \/ green 70/,
+    );
+    const after = await (await fetch(`${h.service.url}/metrics`)).text();
+    expect(after).toContain('deployment_drift_total{env="dev",service="checkout"} 1');
+  });
+});
