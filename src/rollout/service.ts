@@ -20,6 +20,8 @@ export interface ControlRequest {
   service: string;
   actor: string;
   reason?: string | undefined;
+  /** The deployment meant; CONFLICT when another one (or none) is running now. */
+  deploymentId?: number | undefined;
 }
 
 /** What came of an abort, pause or resume. */
@@ -101,6 +103,7 @@ export class RolloutService {
     resolve(x, req.env, req.service);
     const running = await runningOf(x, req.env, req.service);
     if (!running) throw noRollout(req.env, req.service, 'abort');
+    meant(req, running);
     const key = lockKey(req.env, req.service);
     const local = x.active.get(key);
     if (local?.deploymentId === running.id && local.done) {
@@ -160,6 +163,7 @@ export class RolloutService {
     resolve(x, req.env, req.service);
     const running = await runningOf(x, req.env, req.service);
     if (!running) throw noRollout(req.env, req.service, kind);
+    meant(req, running);
     const local = x.active.get(lockKey(req.env, req.service));
     const done = kind === 'pause' ? 'paused' : 'resumed';
     if (local?.deploymentId === running.id) {
@@ -251,6 +255,17 @@ export class RolloutService {
   /** The RUNNING deployment of a service, if any. */
   running(env: string, service: string): Promise<Deployment | undefined> {
     return runningOf(this.#x, env, service);
+  }
+}
+
+/** CONFLICT when the request names another deployment than the one running. */
+function meant(req: ControlRequest, running: Deployment): void {
+  if (req.deploymentId !== undefined && req.deploymentId !== running.id) {
+    throw new JarvisError(
+      'CONFLICT',
+      `Deployment #${req.deploymentId} of ${req.service} in ${req.env} is no longer running; #${running.id} (${running.version} by ${running.actor}) is. Nothing was done: ask about that one if you mean it.`,
+      { resource: lockKey(req.env, req.service), facts: { running: running.id } },
+    );
   }
 }
 

@@ -4,7 +4,15 @@ import { record } from './text.js';
 import { defineTool, envField, serviceField, serviceFor, type ToolContext } from './tool.js';
 
 const reasonField = z.string().max(300).optional().describe('Why, in the words of the person asking.');
-const input = z.object({ env: envField, service: serviceField, reason: reasonField }).strict();
+const deploymentField = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .describe('The deployment meant (as a button names it); refused when another one is running now.');
+const input = z
+  .object({ env: envField, service: serviceField, reason: reasonField, deploymentId: deploymentField })
+  .strict();
 type Input = z.infer<typeof input>;
 
 function describe(result: ControlResult): Record<string, unknown> {
@@ -79,6 +87,7 @@ export const abortTool = defineTool({
         service: serviceFor(ctx.config, i.env, i.service),
         actor: ctx.actor,
         reason: i.reason,
+        deploymentId: i.deploymentId,
       }),
     ),
   render,
@@ -101,6 +110,7 @@ export const pauseTool = defineTool({
         service: serviceFor(ctx.config, i.env, i.service),
         actor: ctx.actor,
         reason: i.reason,
+        deploymentId: i.deploymentId,
       }),
     ),
   render,
@@ -110,7 +120,7 @@ export const resumeTool = defineTool({
   name: 'resume_rollout',
   description: 'Resumes a paused rollout of a service: traffic shifting continues from its current step.',
   risk: 'write',
-  input: z.object({ env: envField, service: serviceField }).strict(),
+  input: z.object({ env: envField, service: serviceField, deploymentId: deploymentField }).strict(),
   summary: (i, config) => `resume the rollout of ${serviceFor(config, i.env, i.service)} in ${i.env}`,
   target: (i, config) => ({ env: i.env, service: serviceFor(config, i.env, i.service) }),
   run: async (ctx, i) =>

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { environmentOf } from '../config.js';
 import { serviceStatus } from '../rollout/status.js';
+import type { ColourRelease } from '../store/store.js';
 import { record, records, textTable } from './text.js';
 import { defineTool, envField, serviceField } from './tool.js';
 
@@ -40,11 +41,49 @@ export const statusTool = defineTool({
             }
           : null,
         lock: s.lock ? { holder: s.lock.holder, until: new Date(s.lock.expiresAt).toISOString() } : null,
+        release: s.release
+          ? {
+              source: s.release.source,
+              live: releaseOf(s.release.live),
+              standby: releaseOf(s.release.standby),
+            }
+          : { unknown: s.releaseProblem ?? 'not worked out' },
       })),
     };
   },
   render: renderStatus,
 });
+
+function releaseOf(c: ColourRelease): Record<string, unknown> {
+  return {
+    colour: c.colour,
+    version: c.version ?? null,
+    verdict: c.verdict,
+    at: c.at === undefined ? null : new Date(c.at).toISOString(),
+    reason: c.reason ?? null,
+  };
+}
+
+const VERDICT: Record<string, string> = {
+  known_good: 'known good',
+  failed: 'failed',
+  unknown: 'not verified',
+};
+
+/** `Release state: live green 1.3.0 (known good) · standby blue 1.3.0-errors (failed: ...)`. */
+function releaseLine(value: unknown): string | undefined {
+  const r = record(value);
+  if (!r) return undefined;
+  if (typeof r.unknown === 'string') return `Release state unknown: ${r.unknown}`;
+  const part = (name: string, v: unknown): string => {
+    const c = record(v) ?? {};
+    const why = c.verdict === 'failed' && typeof c.reason === 'string' ? `: ${c.reason}` : '';
+    return `${name} ${String(c.colour)} ${typeof c.version === 'string' ? c.version : '(no version)'} (${VERDICT[String(c.verdict)] ?? String(c.verdict)}${why})`;
+  };
+  const rebuilt =
+    r.source === 'rebuilt' ? ' [read from the ALB and the Deployments; Jarvis has not released it yet]' : '';
+  return `Release state: ${part('live', r.live)} · ${part('standby', r.standby)}${rebuilt}`;
+}
 
 function renderStatus(output: unknown): string | undefined {
   const r = record(output);
@@ -72,6 +111,8 @@ function renderStatus(output: unknown): string | undefined {
         }),
       ),
     );
+    const release = releaseLine(s.release);
+    if (release) lines.push(release);
     const rollout = record(s.rollout);
     if (rollout) {
       lines.push(

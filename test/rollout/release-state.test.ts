@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeRollback } from '../../src/rollout/rollback.js';
+import { statusTool } from '../../src/tools/status.js';
+import { toolContext } from '../helpers/faults.js';
 import { recorder, startHarness, type Harness } from '../helpers/jarvis.js';
 
 const DEV = { env: 'dev', service: 'checkout' } as const;
@@ -26,6 +28,14 @@ describe('release state and rollback to known good', () => {
     const state = await h.jarvis.rollouts.releaseState('dev', 'checkout');
     expect(state.live).toMatchObject({ colour: 'green', version: '1.3.0', verdict: 'known_good' });
     expect(state.standby).toMatchObject({ colour: 'blue', version: '1.3.0-errors', verdict: 'failed' });
+
+    // What people see in status: the rollback target is bad, and why.
+    const status = statusTool.render!(
+      await statusTool.run(toolContext(h.jarvis), { env: 'dev', service: 'checkout' }),
+    );
+    expect(status).toMatch(
+      /Release state: live green 1\.3\.0 \(known good\) · standby blue 1\.3\.0-errors \(failed: analysis failed at 10%: error rate/,
+    );
 
     const plan = await h.jarvis.rollouts.planRollback('dev', 'checkout');
     expect(plan).toMatchObject({
@@ -94,6 +104,12 @@ describe('release state and rollback to known good', () => {
     // A first start on an existing ALB: the standby's build was never verified by Jarvis.
     const state = await h.jarvis.rollouts.releaseState('dev', 'checkout');
     expect(state).toMatchObject({ source: 'rebuilt', standby: { verdict: 'unknown', version: '1.1.0' } });
+    const status = statusTool.render!(
+      await statusTool.run(toolContext(h.jarvis), { env: 'dev', service: 'checkout' }),
+    );
+    expect(status).toContain(
+      'Release state: live blue 1.2.0 (not verified) · standby green 1.1.0 (not verified) [read from the ALB and the Deployments; Jarvis has not released it yet]',
+    );
 
     await expect(h.jarvis.rollouts.planRollback('dev', 'checkout')).rejects.toMatchObject({
       code: 'CONFLICT',
@@ -150,6 +166,31 @@ describe('release state and rollback to known good', () => {
     expect(done.deployment).toMatchObject({ status: 'ABORTED', reason: 'aborted by bob: latency' });
     expect(result.deployment.status).toBe('ABORTED');
     expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('refuses to abort when the press names another deployment than the one running, and says which runs', async () => {
+    let refused: Promise<unknown> | undefined;
+    let abort: Promise<unknown> | undefined;
+    const result = await h.jarvis.rollouts.deploy({
+      ...DEV,
+      version: '1.3.0',
+      actor: 'alice',
+      onEvent: (e) => {
+        if (e.kind === 'weights' && e.step === 10 && !refused) {
+          refused = h.jarvis.rollouts.abort({ ...DEV, actor: 'bob', deploymentId: e.deploymentId + 100 });
+          abort = refused.catch(() =>
+            h.jarvis.rollouts.abort({ ...DEV, actor: 'bob', deploymentId: e.deploymentId }),
+          );
+        }
+      },
+    });
+
+    await expect(refused).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: /is no longer running; #\d+ \(1\.3\.0 by alice\) is/,
+    });
+    await abort;
+    expect(result.deployment).toMatchObject({ status: 'ABORTED', reason: 'aborted by bob' });
   });
 
   it('pauses a rollout at its step while analysis goes on, then resumes it to the end', async () => {

@@ -165,8 +165,9 @@ export class RolloutControls {
     const reason = `${label} pressed in Slack by ${click.user}`;
     const call: CommandCall = {
       name,
+      // The deployment the button belongs to: a rollout started since is not the one pressed on.
       // resume_rollout takes no reason.
-      input: { env, service, ...(click.action === 'resume' ? {} : { reason }) },
+      input: { env, service, deploymentId: deployment.id, ...(click.action === 'resume' ? {} : { reason }) },
     };
     let text: string;
     try {

@@ -278,7 +278,10 @@ describe('Stop and Pause/Resume on the progress message', () => {
         {
           thread: `slack:${CI}:${thread}`,
           actor: { id: user, role: 'deployer', channel: 'slack' },
-          call: { name: want.name, input: { env: 'prd', service: 'checkout', reason: want.reason } },
+          call: {
+            name: want.name,
+            input: { env: 'prd', service: 'checkout', deploymentId: id, reason: want.reason },
+          },
           opts: { pressed: true },
         },
       ]);
@@ -373,7 +376,7 @@ describe('Stop and Pause/Resume on the progress message', () => {
     expect(JSON.stringify(prompt.params.blocks)).toContain('<@U0BOB0001>, this change needs your MFA code');
     expect(agent.commands.at(-1)?.call).toEqual({
       name: 'resume_rollout',
-      input: { env: 'prd', service: 'checkout' },
+      input: { env: 'prd', service: 'checkout', deploymentId: id },
     });
     expect(String(outcome.params.text)).toContain('resume_rollout done for prd.');
     await end(id, thread, turn);
