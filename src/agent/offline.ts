@@ -79,7 +79,7 @@ export class OfflinePlanner implements Planner {
         return this.deploy(line);
       case 'rollback':
       case 'revert':
-        return this.rollback(line);
+        return this.rollback(text);
       case 'promote':
         return this.promote(line);
       case 'diagnose':
@@ -112,7 +112,11 @@ export class OfflinePlanner implements Planner {
     return { call: { name: 'deploy_service', input: { env, version, ...service.value } } };
   }
 
-  private rollback(line: string): Parsed {
+  /** `rollback prd [service] [to 1.2.0] [because <reason>]`; the reason is kept as typed. */
+  private rollback(text: string): Parsed {
+    const because = /\s+because\s+(.+)$/i.exec(text);
+    const reason = because?.[1]?.trim().replace(/[.!]+$/, '');
+    const line = normalise(because ? text.slice(0, because.index) : text);
     const env = this.findEnv(line);
     if (!env) return this.usage('rollback <env> [to <version>]', 'rollback prd to previous version');
     const problem = this.checkEnv(env);
@@ -121,7 +125,10 @@ export class OfflinePlanner implements Planner {
     if ('text' in service) return service;
     const to = new RegExp(`\\bto (?:version )?${VERSION}\\b`).exec(line);
     return {
-      call: { name: 'rollback_service', input: { env, ...service.value, ...(to ? { version: to[1] } : {}) } },
+      call: {
+        name: 'rollback_service',
+        input: { env, ...service.value, ...(to ? { version: to[1] } : {}), ...(reason ? { reason } : {}) },
+      },
     };
   }
 

@@ -24,6 +24,16 @@ describe('offline planner: the commands people type', () => {
     ['roll back prd', 'rollback_service', { env: 'prd' }],
     ['rollback prd to 1.2.0', 'rollback_service', { env: 'prd', version: '1.2.0' }],
     ['rollback catalog in tst', 'rollback_service', { env: 'tst', service: 'catalog' }],
+    [
+      'rollback prd because Checkout errors spiked.',
+      'rollback_service',
+      { env: 'prd', reason: 'Checkout errors spiked' },
+    ],
+    [
+      'rollback prd to 1.2.0 because p99',
+      'rollback_service',
+      { env: 'prd', version: '1.2.0', reason: 'p99' },
+    ],
     ['promote 1.3.0 from tst to prd', 'promote_version', { version: '1.3.0', from: 'tst', to: 'prd' }],
     ['promote 1.3.0 to prd', 'promote_version', { version: '1.3.0', from: 'tst', to: 'prd' }],
     ['show deployment metrics for last 7 days', 'get_deployment_metrics', { days: 7 }],

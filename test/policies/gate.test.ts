@@ -269,6 +269,39 @@ describe('PolicyGate.decide', () => {
     if (c.reason) expect(decision.reason).toMatch(c.reason);
   });
 
+  describe('rollout controls', () => {
+    it.each([
+      // Abort and pause stop a change: no MFA, no approval, not refused for a freeze; still confirmed.
+      { tool: 'abort_rollout', mfa: false },
+      { tool: 'pause_rollout', mfa: false },
+      // Resuming moves traffic again: in prd it needs the person's code like any write.
+      { tool: 'resume_rollout', mfa: true },
+    ])('$tool in prd asks for a confirmation, and an MFA code: $mfa', async ({ tool: name, mfa }) => {
+      const decision = await gate().decide(actor('alice', 'deployer'), tool(name), { env: 'prd' });
+      expect(decision).toMatchObject({ kind: 'ask', needs: { confirm: true, mfa, approval: false } });
+    });
+
+    it('lets abort through a freeze that refuses every other write', async () => {
+      const frozen = configWith([[['environments', 'prd', 'policy', 'freeze'], 'quarter-end']]);
+      const abort = await gate(frozen).decide(actor('alice', 'deployer'), tool('abort_rollout'), {
+        env: 'prd',
+      });
+      const resume = await gate(frozen).decide(actor('alice', 'deployer'), tool('resume_rollout'), {
+        env: 'prd',
+      });
+      expect(abort.kind).toBe('ask');
+      expect(resume).toMatchObject({
+        kind: 'deny',
+        reason: expect.stringMatching(/frozen/) as unknown as string,
+      });
+    });
+
+    it('refuses a viewer the controls like any write', async () => {
+      const decision = await gate().decide(actor('victor', 'viewer'), tool('abort_rollout'), { env: 'dev' });
+      expect(decision.kind).toBe('deny');
+    });
+  });
+
   describe('MFA validity (mfaTtlSeconds)', () => {
     const ttl = (seconds: number) =>
       configWith([[['environments', 'prd', 'policy', 'mfaTtlSeconds'], seconds]]);

@@ -134,6 +134,20 @@ describe('release state and rollback to known good', () => {
     expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
   });
 
+  it('after a failed analysis on a first release, refuses: the only verified build is the live one', async () => {
+    const failed = await deploy('1.3.0-errors');
+    expect(failed.deployment.status).toBe('ROLLED_BACK');
+
+    const state = await h.jarvis.rollouts.releaseState('dev', 'checkout');
+    expect(state.live).toMatchObject({ version: '1.2.0', verdict: 'known_good' });
+    expect(state.standby).toMatchObject({ version: '1.3.0-errors', verdict: 'failed' });
+    await expect(h.jarvis.rollouts.planRollback('dev', 'checkout')).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: /the standby green runs 1\.3\.0-errors, which failed \(analysis failed at 10%/,
+    });
+    expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+  });
+
   it('refuses a confirmed rollback when the state changed since the confirmation', async () => {
     await deploy('1.3.0');
     const plan = await h.jarvis.rollouts.planRollback('dev', 'checkout');
