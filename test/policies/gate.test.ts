@@ -292,7 +292,7 @@ describe('PolicyGate.decide', () => {
       expect(abort.kind).toBe('ask');
       expect(resume).toMatchObject({
         kind: 'deny',
-        reason: expect.stringMatching(/frozen/) as unknown as string,
+        reason: expect.stringMatching(/frozen/),
       });
     });
 
