@@ -225,16 +225,7 @@ export class Agent {
         ctx.plan = planned.plan;
         decision.summary = planned.summary;
       } catch (err) {
-        const error = toolError(call.name, input, err);
-        await this.audit(actor, tool.name, summary, decision, 'refused', {
-          code: error.error.code,
-          message: redact(error.error.message),
-        });
-        return {
-          block: this.result(call, error, true),
-          record: { ...record, outcome: 'error' },
-          error: error.error.message,
-        };
+        return this.failed(call, input, err, actor, tool.name, summary, decision, record, 'refused');
       }
     }
     const refusal = await this.obtain(decision, tool, input, actor, io, opts.pressed === true);
@@ -252,17 +243,32 @@ export class Agent {
       await this.audit(actor, tool.name, summary, decision, 'ok', outcomeDetail(output));
       return { block: this.result(call, output, false), record, output };
     } catch (err) {
-      const error = toolError(call.name, input, err);
-      await this.audit(actor, tool.name, summary, decision, 'error', {
-        code: error.error.code,
-        message: redact(error.error.message),
-      });
-      return {
-        block: this.result(call, error, true),
-        record: { ...record, outcome: 'error' },
-        error: error.error.message,
-      };
+      return this.failed(call, input, err, actor, tool.name, summary, decision, record, 'error');
     }
+  }
+
+  /** A tool call that threw (or whose plan did), audited with `outcome` and handed back as an error. */
+  private async failed(
+    call: ToolCall,
+    input: unknown,
+    err: unknown,
+    actor: Actor,
+    tool: string,
+    summary: string,
+    decision: Decision,
+    record: CallRecord,
+    outcome: 'refused' | 'error',
+  ): Promise<{ block: ContentBlock; record: CallRecord; error: string }> {
+    const error = toolError(call.name, input, err);
+    await this.audit(actor, tool, summary, decision, outcome, {
+      code: error.error.code,
+      message: redact(error.error.message),
+    });
+    return {
+      block: this.result(call, error, true),
+      record: { ...record, outcome: 'error' },
+      error: error.error.message,
+    };
   }
 
   /** Gets what the decision asks for from the person; undefined when the call may run. */

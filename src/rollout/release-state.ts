@@ -113,26 +113,12 @@ export function afterRelease(
   now: number,
   stableVerified: boolean,
 ): ReleaseOutcome {
-  const old = stableVerified
-    ? known(
-        before.live.colour,
-        before.live.version,
-        now,
-        `measured within thresholds as the baseline of #${deploymentId}`,
-      )
-    : before.live;
+  const baseline = asBaseline(before, deploymentId, now, stableVerified);
+  const old = baseline.colour;
   const verdicts: VersionVerdict[] = [
     { version, verdict: 'known_good', at: now, deploymentId, reason: `passed analysis (#${deploymentId})` },
+    ...baseline.verdicts,
   ];
-  if (stableVerified && before.live.version !== undefined) {
-    verdicts.push({
-      version: before.live.version,
-      verdict: 'known_good',
-      at: now,
-      deploymentId,
-      reason: old.reason!,
-    });
-  }
   return {
     state: {
       live: known(fresh, version, now, `passed analysis (#${deploymentId})`),
@@ -157,14 +143,8 @@ export function afterNoRelease(
   judged: { verdict: 'failed'; reason: string } | { verdict: 'unknown' } | { verdict: 'restored' },
   stableVerified: boolean,
 ): ReleaseOutcome {
-  const live = stableVerified
-    ? known(
-        before.live.colour,
-        before.live.version,
-        now,
-        `measured within thresholds as the baseline of #${deploymentId}`,
-      )
-    : before.live;
+  const baseline = asBaseline(before, deploymentId, now, stableVerified);
+  const live = baseline.colour;
   const verdicts: VersionVerdict[] = [];
   let standby: ColourRelease;
   if (judged.verdict === 'restored') {
@@ -175,16 +155,29 @@ export function afterNoRelease(
   } else {
     standby = { colour: idle, version, verdict: 'unknown' };
   }
-  if (stableVerified && before.live.version !== undefined) {
-    verdicts.push({
-      version: before.live.version,
-      verdict: 'known_good',
-      at: now,
-      deploymentId,
-      reason: live.reason!,
-    });
-  }
+  verdicts.push(...baseline.verdicts);
   return { state: { live, standby, weights: allOn(before.live.colour) }, verdicts };
+}
+
+/**
+ * The live colour of `before` as a release leaves it: known good when it was measured within the
+ * thresholds while it served as the baseline (`stableVerified`), with the verdict that records it.
+ */
+function asBaseline(
+  before: ReleaseState,
+  deploymentId: number,
+  now: number,
+  stableVerified: boolean,
+): { colour: ColourRelease; verdicts: VersionVerdict[] } {
+  if (!stableVerified) return { colour: before.live, verdicts: [] };
+  const reason = `measured within thresholds as the baseline of #${deploymentId}`;
+  const colour = known(before.live.colour, before.live.version, now, reason);
+  const version = before.live.version;
+  return {
+    colour,
+    verdicts:
+      version === undefined ? [] : [{ version, verdict: 'known_good', at: now, deploymentId, reason }],
+  };
 }
 
 /** The state after a rollback switched all traffic to `target` on `to`; the old live is marked failed. */

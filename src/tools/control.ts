@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ControlResult } from '../rollout/service.js';
+import type { ControlRequest, ControlResult } from '../rollout/service.js';
 import { record } from './text.js';
 import { defineTool, envField, serviceField, serviceFor, type ToolContext } from './tool.js';
 
@@ -26,6 +26,25 @@ function describe(result: ControlResult): Record<string, unknown> {
     status: d.status,
     reason: d.reason ?? null,
     detail: result.detail,
+  };
+}
+
+/** The service's request for the call: who asks, for which deployment, and why. */
+function requestOf(
+  ctx: ToolContext,
+  i: {
+    env: string;
+    service?: string | undefined;
+    reason?: string | undefined;
+    deploymentId?: number | undefined;
+  },
+): ControlRequest {
+  return {
+    env: i.env,
+    service: serviceFor(ctx.config, i.env, i.service),
+    actor: ctx.actor,
+    reason: i.reason,
+    deploymentId: i.deploymentId,
   };
 }
 
@@ -80,16 +99,7 @@ export const abortTool = defineTool({
     summary: `abort the rollout of ${serviceFor(ctx.config, i.env, i.service)} in ${i.env} (${await running(ctx, i)}): all traffic back on the stable colour in one verified write`,
     plan: undefined,
   }),
-  run: async (ctx, i) =>
-    describe(
-      await ctx.rollouts.abort({
-        env: i.env,
-        service: serviceFor(ctx.config, i.env, i.service),
-        actor: ctx.actor,
-        reason: i.reason,
-        deploymentId: i.deploymentId,
-      }),
-    ),
+  run: async (ctx, i) => describe(await ctx.rollouts.abort(requestOf(ctx, i))),
   render,
 });
 
@@ -103,16 +113,7 @@ export const pauseTool = defineTool({
   summary: (i, config) =>
     `pause the rollout of ${serviceFor(config, i.env, i.service)} in ${i.env} at its current step`,
   target: (i, config) => ({ env: i.env, service: serviceFor(config, i.env, i.service) }),
-  run: async (ctx, i) =>
-    describe(
-      await ctx.rollouts.pause({
-        env: i.env,
-        service: serviceFor(ctx.config, i.env, i.service),
-        actor: ctx.actor,
-        reason: i.reason,
-        deploymentId: i.deploymentId,
-      }),
-    ),
+  run: async (ctx, i) => describe(await ctx.rollouts.pause(requestOf(ctx, i))),
   render,
 });
 
@@ -123,13 +124,6 @@ export const resumeTool = defineTool({
   input: z.object({ env: envField, service: serviceField, deploymentId: deploymentField }).strict(),
   summary: (i, config) => `resume the rollout of ${serviceFor(config, i.env, i.service)} in ${i.env}`,
   target: (i, config) => ({ env: i.env, service: serviceFor(config, i.env, i.service) }),
-  run: async (ctx, i) =>
-    describe(
-      await ctx.rollouts.resume({
-        env: i.env,
-        service: serviceFor(ctx.config, i.env, i.service),
-        actor: ctx.actor,
-      }),
-    ),
+  run: async (ctx, i) => describe(await ctx.rollouts.resume(requestOf(ctx, i))),
   render,
 });

@@ -25,6 +25,19 @@ describe('adoption of orphaned rollouts and the reconcile loop', () => {
     await h.close();
   });
 
+  /** A reconcile loop over the harness, every `intervalMs` of real time, and the reports it made. */
+  function reconcilerOf(intervalMs: number): { reconciler: Reconciler; reports: ReconcileReport[] } {
+    const reports: ReconcileReport[] = [];
+    const reconciler = new Reconciler({
+      rollouts: h.jarvis.rollouts,
+      store: h.jarvis.store,
+      intervalMs,
+      now: () => h.jarvis.clock.now(),
+      onReport: (r) => void reports.push(r),
+    });
+    return { reconciler, reports };
+  }
+
   /** A deploy of 1.4.0 in another process, SIGKILLed once it has moved 10% of the traffic. */
   async function killedMidShift(): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, h.storePath, '1.4.0'], {
@@ -89,14 +102,7 @@ describe('adoption of orphaned rollouts and the reconcile loop', () => {
     );
     const lapsesAt = Date.now() + (foreign!.expiresAt - h.jarvis.clock.now()) / h.jarvis.clock.scale;
     const intervalMs = 200;
-    const reports: ReconcileReport[] = [];
-    const reconciler = new Reconciler({
-      rollouts: h.jarvis.rollouts,
-      store: h.jarvis.store,
-      intervalMs,
-      now: () => h.jarvis.clock.now(),
-      onReport: (r) => void reports.push(r),
-    });
+    const { reconciler, reports } = reconcilerOf(intervalMs);
     try {
       expect(await reconciler.runOnce()).toEqual([]);
       reconciler.start();
@@ -113,14 +119,7 @@ describe('adoption of orphaned rollouts and the reconcile loop', () => {
 
   it('heals a rollout that an ELBv2 outage left split, once the API is back, without a restart', async () => {
     const world = h.jarvis.sandbox!.world;
-    const reports: ReconcileReport[] = [];
-    const reconciler = new Reconciler({
-      rollouts: h.jarvis.rollouts,
-      store: h.jarvis.store,
-      intervalMs: 200,
-      now: () => h.jarvis.clock.now(),
-      onReport: (r) => void reports.push(r),
-    });
+    const { reconciler, reports } = reconcilerOf(200);
     reconciler.start();
     try {
       const deploy = h.jarvis.rollouts.deploy({
@@ -149,14 +148,7 @@ describe('adoption of orphaned rollouts and the reconcile loop', () => {
   });
 
   it('reports weights changed by hand once, never overwrites them, and says when they are back', async () => {
-    const reports: ReconcileReport[] = [];
-    const reconciler = new Reconciler({
-      rollouts: h.jarvis.rollouts,
-      store: h.jarvis.store,
-      intervalMs: 200,
-      now: () => h.jarvis.clock.now(),
-      onReport: (r) => void reports.push(r),
-    });
+    const { reconciler, reports } = reconcilerOf(200);
     expect(await reconciler.runOnce()).toEqual([]);
     const { route, ports } = platformOf(h.jarvis, 'dev', 'checkout');
     await ports.traffic.setWeights(route, { blue: 50, green: 50 }, { blue: 0, green: 100 });
