@@ -1,5 +1,5 @@
 import { serviceOf } from '../config.js';
-import { JarvisError } from '../errors.js';
+import { JarvisError, isJarvisError } from '../errors.js';
 import {
   otherColour,
   routeOf,
@@ -9,7 +9,7 @@ import {
 } from '../platform/types.js';
 import { lockKey, type Deployment, type ReleaseState } from '../store/store.js';
 import type { RolloutControl } from './control.js';
-import { Lease } from './lease.js';
+import { holderIsGone, Lease } from './lease.js';
 import type { EnvironmentPorts, RolloutDeps } from './ports.js';
 import { reconcileState, rebuildState } from './release-state.js';
 
@@ -57,18 +57,28 @@ export async function withLease<T>(
   who: string,
   work: (lease: Lease) => Promise<T>,
 ): Promise<T> {
-  const lease = await Lease.acquire(
-    x.deps.store,
-    x.deps.clock,
-    lockKey(env, service),
-    who,
-    x.deps.processId,
-    x.leaseMs,
-  );
+  const lease = await takeLease(x, lockKey(env, service), who);
   try {
     return await work(lease);
   } finally {
     await lease.release();
+  }
+}
+
+/**
+ * The lease on `key`: a free or lapsed one, or a live one whose holder is provably gone (a process killed
+ * on this host), taken over with a new fencing token. LOCKED when a live process holds it.
+ */
+async function takeLease(x: Internals, key: string, who: string): Promise<Lease> {
+  const { store, clock, processId } = x.deps;
+  try {
+    return await Lease.acquire(store, clock, key, who, processId, x.leaseMs);
+  } catch (err) {
+    const holder = isJarvisError(err) && err.code === 'LOCKED' ? err.details.facts?.holder : undefined;
+    if (typeof holder !== 'string' || !holderIsGone(holder)) throw err;
+    const lease = await Lease.takeOver(store, clock, key, holder, who, processId, x.leaseMs);
+    if (!lease) throw err;
+    return lease;
   }
 }
 

@@ -88,6 +88,26 @@ describe('adoption of orphaned rollouts and the reconcile loop', () => {
     expect(state.standby).toMatchObject({ version: '1.4.0', verdict: 'unknown' });
   });
 
+  it('a write right after the SIGKILL takes the dead holder lease, ends its rollout first, then runs', async () => {
+    await killedMidShift();
+
+    const next = await h.jarvis.rollouts.deploy({
+      env: 'dev',
+      service: 'checkout',
+      version: '1.5.0',
+      actor: 'bob',
+    });
+
+    expect(next.deployment).toMatchObject({ version: '1.5.0', status: 'SUCCESS', colour: 'blue' });
+    const history = await h.jarvis.store.listDeployments({ env: 'dev', limit: 10 });
+    expect(history.map((d) => [d.version, d.status])).toEqual([
+      ['1.5.0', 'SUCCESS'],
+      ['1.4.0', 'ABORTED'],
+      ['1.3.0', 'SUCCESS'],
+    ]);
+    expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+  });
+
   it('waits out the live lease of a holder it cannot see die, then adopts within one reconcile interval', async () => {
     await killedMidShift();
     const key = lockKey('dev', 'checkout');
