@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { EnvSettings } from '../config/env.js';
 import { JarvisError, messageOf } from '../errors.js';
+import { redact } from '../redact.js';
 
 /**
  * PagerDuty, the two halves Jarvis uses: webhooks v3 coming in (signature check and event shape) and the
@@ -183,7 +184,8 @@ export class PagerDutyClient implements IncidentNotes {
     if (!/^[A-Za-z0-9]+$/.test(incidentId)) {
       throw new JarvisError('INVALID_INPUT', `"${incidentId}" is not a PagerDuty incident id.`, { resource });
     }
-    const body = JSON.stringify({ note: { content: content.slice(0, MAX_NOTE_CHARS) } });
+    // The last net before a page: whatever the caller did, no credential goes into an incident.
+    const body = JSON.stringify({ note: { content: redact(content).slice(0, MAX_NOTE_CHARS) } });
     const res = await this.request('POST', `/incidents/${incidentId}/notes`, body, resource);
     const parsed = z
       .object({ note: z.object({ id: z.string() }).loose() })

@@ -10,6 +10,7 @@ import {
   type NewAuditEntry,
   type NewDeployment,
 } from './store.js';
+import { redact, redactDeep } from '../redact.js';
 
 /**
  * Argument checks shared by every Store implementation, so that each refuses the same inputs with the same
@@ -205,10 +206,11 @@ export function auditEntry(entry: NewAuditEntry): AuditParams {
     channel: text('channel', entry.channel),
     tool: text('tool', entry.tool),
     // An empty summary is legitimate (a call without parameters), but it must be a string.
-    inputSummary: summary(entry.inputSummary),
+    // Every writer's last net: no credential is kept in the audit log, whoever wrote the entry.
+    inputSummary: redact(summary(entry.inputSummary)),
     decision: text('decision', entry.decision),
     outcome: text('outcome', entry.outcome),
-    detail: entry.detail === undefined ? null : jsonObject('detail', entry.detail),
+    detail: entry.detail === undefined ? null : jsonObject('detail', redactDeep(entry.detail)),
   };
 }
 
