@@ -245,8 +245,15 @@ export const AgentSchema = z
     maxTokens: z.number().int().min(256).max(64_000).default(2048),
     /** Messages of history kept per conversation (thread, REPL session). */
     historyMessages: z.number().int().min(2).max(200).default(40),
-    /** Bytes of one tool result handed to the model; the rest is cut with a note. */
+    /**
+     * Ceiling in bytes of one tool result handed to the model; a larger result is summarised into valid
+     * JSON (lists shortened, most severe first; long texts cut), never cut mid-structure.
+     */
     toolResultBytes: z.number().int().min(1024).max(65_536).default(8192),
+    /** The configured model's context window in tokens (200 000 for the current Claude models). */
+    contextWindowTokens: z.number().int().min(8_000).max(2_000_000).default(200_000),
+    /** Share of the context window one tool result may take, up to the ceiling `toolResultBytes`. */
+    toolResultShare: z.number().min(0.001).max(0.5).default(0.02),
   })
   .strict();
 export type AgentSettings = z.infer<typeof AgentSchema>;
