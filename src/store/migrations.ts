@@ -177,6 +177,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rollout_commands_by_deployment ON rollout_commands (deployment_id, id);
     `,
   },
+  {
+    version: 7,
+    name: 'replay memory',
+    sql: `
+      -- Requests and events acted on once: Slack signatures and event ids, PagerDuty webhook and event
+      -- ids, each until its validity window is over.
+      CREATE TABLE replay_claims (
+        scope      TEXT    NOT NULL,
+        key        TEXT    NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+      );
+      CREATE INDEX replay_claims_by_expiry ON replay_claims (expires_at);
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -194,6 +194,14 @@ export function prepareStatements(db: Database) {
     ),
     forgetDeliveries: db.prepare<[number]>('DELETE FROM webhook_deliveries WHERE received_at < ?'),
 
+    forgetClaims: db.prepare<[number]>('DELETE FROM replay_claims WHERE expires_at <= ?'),
+    claimed: db
+      .prepare<[string, string], number>('SELECT COUNT(*) FROM replay_claims WHERE scope = ? AND key = ?')
+      .pluck(),
+    claim: db.prepare<[string, string, number]>(
+      'INSERT INTO replay_claims (scope, key, expires_at) VALUES (?, ?, ?)',
+    ),
+
     counts: db.prepare<[number, number], CountsRow>(
       `SELECT env,
               COUNT(*)                                        AS deployments,

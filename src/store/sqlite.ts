@@ -42,6 +42,7 @@ import {
   type UnfinishedRollout,
 } from './store.js';
 import type { ReleaseOutcome, ReleaseState, RolloutCommand, VersionVerdict } from './release.js';
+import type { ReplayKey } from './replay.js';
 import * as v from './validate.js';
 
 export { DEFAULT_DB_FILE, type SqliteStoreOptions } from './sqlite-open.js';
@@ -341,6 +342,20 @@ export class SqliteStore implements Store {
         .transaction(() => {
           s.forgetDeliveries.run(p.now - DELIVERY_RETENTION_MS);
           return s.claimDelivery.run(p.source, p.id, p.now).changes === 1;
+        })
+        .immediate();
+    });
+  }
+
+  claimOnce(keys: readonly ReplayKey[], expiresAt: number, now: number): Promise<boolean> {
+    return this.call((s) => {
+      const p = v.replayClaim(keys, expiresAt, now);
+      return this.db
+        .transaction(() => {
+          s.forgetClaims.run(p.now);
+          if (p.keys.some((k) => s.claimed.get(k.scope, k.key)! > 0)) return false;
+          for (const k of p.keys) s.claim.run(k.scope, k.key, p.expiresAt);
+          return true;
         })
         .immediate();
     });

@@ -237,3 +237,21 @@ export function delivery(
   if (checked.id.length > 256) throw invalid('id must be at most 256 characters');
   return checked;
 }
+
+/** A claim of replay memory: one to 16 distinct keys of at most 512 characters, and its times. */
+export function replayClaim(
+  keys: unknown,
+  expiresAt: unknown,
+  now: unknown,
+): { keys: Array<{ scope: string; key: string }>; expiresAt: number; now: number } {
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 16) {
+    throw invalid('keys must be a list of 1 to 16 { scope, key }');
+  }
+  const checked = keys.map((k: unknown) => {
+    const o = (k ?? {}) as { scope?: unknown; key?: unknown };
+    const item = { scope: text('scope', o.scope), key: text('key', o.key) };
+    if (item.key.length > 512) throw invalid('key must be at most 512 characters');
+    return item;
+  });
+  return { keys: checked, expiresAt: time('expiresAt', expiresAt), now: time('now', now) };
+}
