@@ -284,7 +284,7 @@ export const ConfigSchema = z
       .refine((e) => Object.keys(e).length > 0, 'list at least one environment'),
     promotionOrder: z.array(k8sName).optional(),
     /** PagerDuty-triggered diagnoses: which service of which environment an incident is about. */
-    pagerduty: PagerDutySchema.default({ services: {} }),
+    pagerduty: PagerDutySchema.default({ services: {}, maxEventAgeSeconds: 600 }),
   })
   .strict()
   .superRefine((cfg, ctx) => {
