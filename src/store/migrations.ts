@@ -192,6 +192,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX replay_claims_by_expiry ON replay_claims (expires_at);
     `,
   },
+  {
+    version: 8,
+    name: 'mfa failures by source and lockouts',
+    sql: `
+      -- Where a failed code was typed (a Slack team and channel, a terminal host): lockouts by source.
+      ALTER TABLE mfa_failures ADD COLUMN source TEXT;
+      CREATE INDEX mfa_failures_by_source ON mfa_failures (source, at);
+      -- Every lockout, kept: each one lasts longer than the one before within a day.
+      CREATE TABLE mfa_lockouts (
+        kind       TEXT    NOT NULL CHECK (kind IN ('user', 'source')),
+        subject    TEXT    NOT NULL,
+        started_at INTEGER NOT NULL,
+        until      INTEGER NOT NULL,
+        failures   INTEGER NOT NULL
+      );
+      CREATE INDEX mfa_lockouts_by_subject ON mfa_lockouts (kind, subject, started_at);
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -1,3 +1,4 @@
+import type { MfaLockout } from './mfa-limits.js';
 import type { Database } from 'better-sqlite3';
 import type {
   AuditRow,
@@ -194,6 +195,20 @@ export function prepareStatements(db: Database) {
     ),
     forgetDeliveries: db.prepare<[number]>('DELETE FROM webhook_deliveries WHERE received_at < ?'),
 
+    mfaFailureFrom: db.prepare<[string, string | null, number]>(
+      'INSERT INTO mfa_failures (username, source, at) VALUES (?, ?, ?)',
+    ),
+    mfaSourceFailures: db
+      .prepare<[string, number], number>('SELECT COUNT(*) FROM mfa_failures WHERE source = ? AND at >= ?')
+      .pluck(),
+    putLockout: db.prepare<MfaLockout>(
+      `INSERT INTO mfa_lockouts (kind, subject, started_at, until, failures)
+       VALUES (@kind, @subject, @startedAt, @until, @failures)`,
+    ),
+    lockouts: db.prepare<[string, string, number], LockoutRow>(
+      `SELECT * FROM mfa_lockouts WHERE kind = ? AND subject = ? AND started_at >= ?
+        ORDER BY started_at DESC, rowid DESC`,
+    ),
     forgetClaims: db.prepare<[number]>('DELETE FROM replay_claims WHERE expires_at <= ?'),
     claimed: db
       .prepare<[string, string], number>('SELECT COUNT(*) FROM replay_claims WHERE scope = ? AND key = ?')
@@ -220,3 +235,11 @@ export function prepareStatements(db: Database) {
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
+
+export interface LockoutRow {
+  kind: 'user' | 'source';
+  subject: string;
+  started_at: number;
+  until: number;
+  failures: number;
+}

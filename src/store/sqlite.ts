@@ -43,6 +43,7 @@ import {
 } from './store.js';
 import type { ReleaseOutcome, ReleaseState, RolloutCommand, VersionVerdict } from './release.js';
 import type { ReplayKey } from './replay.js';
+import type { MfaLockout, MfaSubjectKind } from './mfa-limits.js';
 import * as v from './validate.js';
 
 export { DEFAULT_DB_FILE, type SqliteStoreOptions } from './sqlite-open.js';
@@ -345,6 +346,44 @@ export class SqliteStore implements Store {
         })
         .immediate();
     });
+  }
+
+  recordMfaFailureFrom(user: string, source: string | undefined, now: number): Promise<void> {
+    return this.call((s) => {
+      s.mfaFailureFrom.run(v.text('user', user), v.optionalText('source', source), v.time('now', now));
+    });
+  }
+
+  mfaFailuresOf(kind: MfaSubjectKind, subject: string, since: number): Promise<number> {
+    return this.call((s) => {
+      const who = v.text('subject', subject);
+      const from = v.time('since', since);
+      return (kind === 'user' ? s.mfaFailures.get(who, from) : s.mfaSourceFailures.get(who, from)) ?? 0;
+    });
+  }
+
+  recordMfaLockout(lockout: MfaLockout): Promise<void> {
+    return this.call((s) => {
+      s.putLockout.run({
+        kind: lockout.kind === 'user' ? 'user' : 'source',
+        subject: v.text('subject', lockout.subject),
+        startedAt: v.time('startedAt', lockout.startedAt),
+        until: v.time('until', lockout.until),
+        failures: v.nonNegativeInt('failures', lockout.failures),
+      });
+    });
+  }
+
+  mfaLockoutsOf(kind: MfaSubjectKind, subject: string, since: number): Promise<MfaLockout[]> {
+    return this.call((s) =>
+      s.lockouts.all(kind, v.text('subject', subject), v.time('since', since)).map((r) => ({
+        kind: r.kind,
+        subject: r.subject,
+        startedAt: r.started_at,
+        until: r.until,
+        failures: r.failures,
+      })),
+    );
   }
 
   claimOnce(keys: readonly ReplayKey[], expiresAt: number, now: number): Promise<boolean> {
