@@ -258,6 +258,16 @@ export const AgentSchema = z
   .strict();
 export type AgentSettings = z.infer<typeof AgentSchema>;
 
+export const MfaSchema = z
+  .object({
+    /** TOTP time steps accepted before the current one: 1 lets a code read just before it rolled over pass. */
+    pastSteps: z.number().int().min(0).max(2).default(1),
+    /** Time steps accepted after the current one (a phone whose clock runs ahead); default none. */
+    futureSteps: z.number().int().min(0).max(1).default(0),
+  })
+  .strict();
+export type MfaSettings = z.infer<typeof MfaSchema>;
+
 export const ReconcilerSchema = z
   .object({
     /**
@@ -274,6 +284,7 @@ export const ConfigSchema = z
     access: AccessSchema.default({ defaultRole: 'viewer', users: {} }),
     agent: AgentSchema.default(AgentSchema.parse({})),
     reconciler: ReconcilerSchema.default({ intervalSeconds: 5 }),
+    mfa: MfaSchema.default({ pastSteps: 1, futureSteps: 0 }),
     metrics: MetricsSchema.default({ provider: 'sandbox' }),
     slack: SlackSchema.default(SlackSchema.parse({})),
     /** The service meant when a request names none ("deploy 1.3.0 to prd"). */

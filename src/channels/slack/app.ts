@@ -222,7 +222,12 @@ function listen(app: App, channel: SlackChannel): void {
   app.view(MFA_VIEW.callbackId, async ({ ack, body, view }) => {
     // The code is read here and handed to the verifier; it is never logged or stored.
     const code = view.state.values[MFA_VIEW.block]?.[MFA_VIEW.input]?.value ?? '';
-    const answer = await channel.submitCode({ id: view.private_metadata, user: body.user.id, code });
+    const answer = await channel.submitCode({
+      id: view.private_metadata,
+      user: body.user.id,
+      code,
+      team: body.team?.id ?? body.user.team_id,
+    });
     await ack(answer.ok ? undefined : { response_action: 'errors', errors: answer.errors });
   });
 }
