@@ -210,6 +210,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mfa_lockouts_by_subject ON mfa_lockouts (kind, subject, started_at);
     `,
   },
+  {
+    version: 9,
+    name: 'audit hash chain',
+    sql: `
+      -- Each row carries the hash of the row before it and its own (see audit-chain.ts): a row changed
+      -- or removed in the file breaks the chain. Rows written before this step stay without hashes.
+      ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+      ALTER TABLE audit_log ADD COLUMN hash TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -153,10 +153,19 @@ export function prepareStatements(db: Database) {
     releaseLock: db.prepare<[string, string]>('DELETE FROM locks WHERE key = ? AND holder = ?'),
     expireLocks: db.prepare<[number], LockRow>('DELETE FROM locks WHERE expires_at <= ? RETURNING *'),
 
-    appendAudit: db.prepare<AuditParams, AuditRow>(
-      `INSERT INTO audit_log (at, actor, channel, tool, input_summary, decision, outcome, detail)
-       VALUES (@at, @actor, @channel, @tool, @inputSummary, @decision, @outcome, @detail)
+    appendAudit: db.prepare<AuditParams & { id: number; prevHash: string | null; hash: string }, AuditRow>(
+      `INSERT INTO audit_log (id, at, actor, channel, tool, input_summary, decision, outcome, detail, prev_hash, hash)
+       VALUES (@id, @at, @actor, @channel, @tool, @inputSummary, @decision, @outcome, @detail, @prevHash, @hash)
        RETURNING *`,
+    ),
+    // The chain's tail, and the next id AUTOINCREMENT would give (ids are never reused, even after a row
+    // is removed from the file, so a removal shows as a gap).
+    lastAudit: db.prepare<[], { id: number; hash: string | null }>(
+      'SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1',
+    ),
+    auditSeq: db.prepare<[], number>("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").pluck(),
+    auditChain: db.prepare<[number, number], AuditRow>(
+      'SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?',
     ),
     listAudit: db.prepare<{ since: number | null; actor: string | null; limit: number }, AuditRow>(
       `SELECT * FROM audit_log

@@ -4,6 +4,7 @@ import {
   releaseRow,
   storeError,
   toAuditEntry,
+  toChainedAuditEntry,
   toCommand,
   toDeployment,
   toJournalEntry,
@@ -43,6 +44,7 @@ import {
 } from './store.js';
 import type { ReleaseOutcome, ReleaseState, RolloutCommand, VersionVerdict } from './release.js';
 import type { ReplayKey } from './replay.js';
+import { auditHash, type ChainedAuditEntry } from './audit-chain.js';
 import type { MfaLockout, MfaSubjectKind } from './mfa-limits.js';
 import * as v from './validate.js';
 
@@ -279,7 +281,26 @@ export class SqliteStore implements Store {
   }
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
-    return this.call((s) => toAuditEntry(s.appendAudit.get(v.auditEntry(entry))!));
+    return this.call((s) => {
+      const p = v.auditEntry(entry);
+      // IMMEDIATE: two processes appending at once must not both link to the same tail.
+      return this.db
+        .transaction(() => {
+          const tail = s.lastAudit.get();
+          const id = Math.max(s.auditSeq.get() ?? 0, tail?.id ?? 0) + 1;
+          const prevHash = tail?.hash ?? null;
+          const draft = toAuditEntry({ ...p, id, input_summary: p.inputSummary, detail: p.detail });
+          const hash = auditHash(draft, prevHash);
+          return toAuditEntry(s.appendAudit.get({ ...p, id, prevHash, hash })!);
+        })
+        .immediate();
+    });
+  }
+
+  auditChain(afterId: number, limit: number): Promise<ChainedAuditEntry[]> {
+    return this.call((s) =>
+      s.auditChain.all(v.nonNegativeInt('afterId', afterId), v.limit(limit)).map(toChainedAuditEntry),
+    );
   }
 
   listAudit(query: AuditQuery): Promise<AuditEntry[]> {
