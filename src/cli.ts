@@ -102,10 +102,22 @@ export function buildCli(): Command {
     .option('--actor <id>', 'only entries of this actor')
     .option('--limit <n>', 'most entries shown (1-10000)', '50')
     .option('--json', 'JSON lines instead of a table')
-    .action(async (opts: { since?: string; actor?: string; limit: string; json?: boolean }) => {
-      const { runAudit } = await import('./commands/audit.js');
-      await runAudit(opts);
-    });
+    .option('--verify', 'check the hash chain of the whole log and name the first row where it breaks')
+    .option('--export [file]', 'write the whole log with its hashes as JSON lines (to a file, or stdout)')
+    .action(
+      async (opts: {
+        since?: string;
+        actor?: string;
+        limit: string;
+        json?: boolean;
+        verify?: boolean;
+        export?: string | boolean;
+      }) => {
+        const { runAudit } = await import('./commands/audit.js');
+        const status = await runAudit(opts);
+        if (status !== 0) throw new ExitStatus(status);
+      },
+    );
 
   program
     .command('mfa')

@@ -115,6 +115,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       agent: options.agent,
       config: jarvis.config,
       deployments: jarvis.store,
+      replay: jarvis.store,
       metrics,
       sandbox: jarvis.mode === 'sandbox',
       logger,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bound, redact } from '../src/redact.js';
+import { bound, redact, redactDeep, SECRET_SHAPES } from '../src/redact.js';
+import { READABLE_LINES, SECRET_SAMPLES } from './helpers/secret-samples.js';
 
 describe('redaction', () => {
   const cases: Array<[string, string, string]> = [
@@ -102,5 +103,47 @@ describe('redaction', () => {
     expect(Buffer.byteLength(out)).toBeLessThanOrEqual(1000);
     expect(out).toMatch(/\[\.\.\. 20000 bytes in all; the last \d+ bytes were left out\]$/);
     expect(bound('short', 1000)).toBe('short');
+  });
+
+  describe('the table of shapes', () => {
+    it('has a name for every shape, each used once', () => {
+      const names = SECRET_SHAPES.map((s) => s.name);
+
+      expect(new Set(names).size).toBe(names.length);
+      expect(SECRET_SAMPLES.length).toBeGreaterThanOrEqual(60);
+    });
+
+    it.each(SECRET_SAMPLES)('removes $name', ({ line, secret }) => {
+      const out = redact(line);
+
+      expect(out).not.toContain(secret);
+      expect(out).toContain('[redacted');
+      expect(redact(out)).toBe(out);
+    });
+
+    it.each(READABLE_LINES)('leaves readable: %s', (line) => {
+      expect(redact(line)).toBe(line);
+    });
+  });
+
+  describe('redactDeep', () => {
+    it('redacts every string and the value of every key naming a secret, keeping the structure', () => {
+      const value = {
+        env: 'prd',
+        password: 'plain',
+        nested: [{ routing_key: 'R0123456789', line: 'export DB_PASSWORD=hunter2' }],
+        count: 3,
+      };
+
+      const out = redactDeep(value);
+
+      expect(out).toEqual({
+        env: 'prd',
+        password: '[redacted]',
+        nested: [{ routing_key: '[redacted]', line: 'export DB_PASSWORD=[redacted]' }],
+        count: 3,
+      });
+      expect(value.password).toBe('plain');
+    });
   });
 });

@@ -46,7 +46,13 @@ export function createAgent(jarvis: Jarvis, options: AgentOptions): AgentKit {
   const tools = toolRegistry(list);
   const specs = toolSpecs(list);
   const key = loadMfaKey(options.env, { sandbox: options.sandbox });
-  const mfa = key ? new MfaService({ store, key }) : undefined;
+  const mfa = key
+    ? new MfaService({
+        store,
+        key,
+        tolerance: { past: config.mfa.pastSteps, future: config.mfa.futureSteps },
+      })
+    : undefined;
   const offline = new OfflinePlanner({ config, tools });
   const planner =
     options.planner ??

@@ -3,10 +3,11 @@ import type { AgentSettings, LoadedConfig } from '../config.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Actor, Decision, MfaOutcome } from '../policies/types.js';
-import { bound, redact } from '../redact.js';
+import { redact, redactDeep } from '../redact.js';
 import type { Store } from '../store/store.js';
 import { toolError, type Tool, type ToolContext } from '../tools/tool.js';
 import type { ConversationMemory } from './memory.js';
+import { frameToolOutput, toolResultBudget } from './tool-output.js';
 import type { ContentBlock, Interaction, Message, Planner, ToolCall, ToolSpec, Usage } from './types.js';
 
 /** The gate as the loop uses it (PolicyGate implements it). */
@@ -74,7 +75,8 @@ export class Agent {
     signal?: AbortSignal,
   ): Promise<TurnResult> {
     const messages = this.deps.memory.get(thread);
-    messages.push({ role: 'user', content: [{ type: 'text', text }] });
+    // A person may paste a log with a credential in it: the model gets it redacted like any tool output.
+    messages.push({ role: 'user', content: [{ type: 'text', text: redact(text) }] });
     const result: TurnResult = { text: '', calls: [], usage: [], planner: this.deps.planner.name };
     let planner = this.deps.planner;
     const answer: string[] = [];
@@ -332,14 +334,15 @@ export class Agent {
     return undefined;
   }
 
-  /** A tool result for the model: redacted, bounded, and marked as untrusted data. */
+  /**
+   * A tool result for the model: redacted, bounded by its share of the model's context window (summarised
+   * into valid JSON when larger), escaped so it cannot close its frame, and marked as untrusted data.
+   */
   private result(call: ToolCall, output: unknown, isError: boolean): ContentBlock {
-    const json = typeof output === 'string' ? output : JSON.stringify(output);
-    const body = bound(redact(json), this.settings.toolResultBytes);
     return {
       type: 'tool_result',
       tool_use_id: call.id,
-      content: `<tool_output tool="${call.name}">\n${body}\n</tool_output>`,
+      content: frameToolOutput(call.name, output, toolResultBudget(this.settings)),
       ...(isError ? { is_error: true } : {}),
     };
   }
@@ -365,10 +368,10 @@ export class Agent {
         actor: actor.id,
         channel: actor.channel,
         tool,
-        inputSummary: summary,
+        inputSummary: redact(summary),
         decision: decided,
         outcome,
-        detail,
+        detail: detail && redactDeep(detail),
       });
     } catch (err) {
       this.deps.logger?.error({ err: messageOf(err), tool }, 'audit write failed');

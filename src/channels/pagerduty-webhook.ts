@@ -3,12 +3,14 @@ import type { Clock } from '../clock.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { parseWebhookEvent, verifyWebhookSignature, type PagerDutyEvent } from '../platform/pagerduty.js';
-import type { Store } from '../store/store.js';
+import { DELIVERY_RETENTION_MS, type Store } from '../store/store.js';
 
 /** Where `jarvis serve` mounts the handler. */
 export const PAGERDUTY_WEBHOOK_PATH = '/webhooks/pagerduty';
 /** Largest body accepted by default; PagerDuty's incident payloads are a few KiB. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
+/** Default oldest event acted on, by `occurred_at`. */
+export const MAX_EVENT_AGE_MS = 10 * 60_000;
 
 export interface PagerDutyWebhookDeps {
   /**
@@ -16,9 +18,19 @@ export interface PagerDutyWebhookDeps {
    * Several during a rotation. Empty: every delivery is refused with 401.
    */
   secrets: readonly string[];
-  /** Where delivery ids are claimed, so that a retry or a replay is acted on once, across restarts. */
-  store: Pick<Store, 'claimDelivery'>;
+  /**
+   * Where delivery ids and event ids are claimed, so that a retry or a replay is acted on once, across
+   * restarts and replicas.
+   */
+  store: Pick<Store, 'claimOnce'>;
   clock: Clock;
+  /**
+   * Events whose `occurred_at` is older than this (real milliseconds) are acknowledged with 200 and
+   * ignored. Default 10 minutes (config `pagerduty.maxEventAgeSeconds`).
+   */
+  maxEventAgeMs?: number;
+  /** Real wall time in ms (default `Date.now`): `occurred_at` is PagerDuty's, not the sandbox's clock. */
+  wallNow?: () => number;
   /**
    * Acts on a verified, first-seen event, in the background after the 202 has gone out: the
    * IncidentResponder's `handle`. A rejection is logged; PagerDuty is not asked to retry.
@@ -39,12 +51,16 @@ export type PagerDutyWebhook = ((req: IncomingMessage, res: ServerResponse) => v
  * `POST /webhooks/pagerduty` (PagerDuty webhooks v3), transport only: reads the raw body within
  * `maxBodyBytes` (413), checks every `v1=` value of `X-PagerDuty-Signature` against every secret in
  * constant time (401 when none matches or the header is missing), refuses a body that is not a v3 event
- * (400), claims `X-Webhook-Id` in the store (200 for a delivery already seen; 503 when the store cannot
- * say), then answers 202 at once and hands the event to `respond` in the background: PagerDuty wants an
+ * (400), acknowledges and ignores an event older than `maxEventAgeMs` by its `occurred_at` (200
+ * stale), claims `X-Webhook-Id` together with the signed event id in the store (200 duplicate when either
+ * was seen: a new `X-Webhook-Id`, which the signature does not cover, does not make a replay new; 503
+ * when the store cannot say), then answers 202 at once and hands the event to `respond` in the background: PagerDuty wants an
  * answer within a few seconds and a diagnosis can take longer.
  */
 export function createPagerDutyWebhook(deps: PagerDutyWebhookDeps): PagerDutyWebhook {
   const maxBytes = deps.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
+  const maxAgeMs = deps.maxEventAgeMs ?? MAX_EVENT_AGE_MS;
+  const wallNow = deps.wallNow ?? Date.now;
   const running = new Set<Promise<void>>();
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -93,16 +109,36 @@ export function createPagerDutyWebhook(deps: PagerDutyWebhookDeps): PagerDutyWeb
       return;
     }
     const deliveryId = header(req, 'x-webhook-id') ?? event.eventId;
+    const age = event.occurredAt === undefined ? undefined : wallNow() - event.occurredAt;
+    if (age !== undefined && age > maxAgeMs) {
+      deps.logger?.info(
+        { deliveryId, event: event.eventId, ageSeconds: Math.round(age / 1000) },
+        `pagerduty webhook: event older than ${Math.round(maxAgeMs / 1000)} s ignored`,
+      );
+      reply(res, 200, { status: 'stale' });
+      return;
+    }
     let first: boolean;
     try {
-      first = await deps.store.claimDelivery('pagerduty', deliveryId, deps.clock.now());
+      const now = deps.clock.now();
+      first = await deps.store.claimOnce(
+        [
+          { scope: 'pagerduty.webhook', key: deliveryId },
+          { scope: 'pagerduty.event', key: event.eventId },
+        ],
+        now + DELIVERY_RETENTION_MS,
+        now,
+      );
     } catch (err) {
       deps.logger?.error({ err: messageOf(err), deliveryId }, 'pagerduty webhook: cannot deduplicate');
       reply(res, 503, { error: 'cannot record the delivery; retry later' });
       return;
     }
     if (!first) {
-      deps.logger?.info({ deliveryId }, 'pagerduty webhook: duplicate delivery ignored');
+      deps.logger?.info(
+        { deliveryId, event: event.eventId },
+        'pagerduty webhook: duplicate delivery or event ignored',
+      );
       reply(res, 200, { status: 'duplicate' });
       return;
     }

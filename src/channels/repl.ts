@@ -1,8 +1,10 @@
+import { hostname } from 'node:os';
 import type { Readable } from 'node:stream';
 import pc from 'picocolors';
 import type { Agent, TurnResult } from '../agent/loop.js';
 import type { Interaction } from '../agent/types.js';
 import { messageOf } from '../errors.js';
+import { withMfaSource } from '../policies/mfa-source.js';
 import type { Actor, MfaOutcome, Requirements } from '../policies/types.js';
 import { formatEvent, type RolloutEvent } from '../rollout/events.js';
 import { LineInput } from './repl-io.js';
@@ -107,7 +109,8 @@ export class Repl {
       const code = await this.prompt(`TOTP code for ${this.opts.actor.id} (hidden): `, true);
       if (code === undefined)
         return { ok: false, reason: 'invalid', message: 'Cancelled; no code was given.' };
-      outcome = await verify(code.trim());
+      // Lockouts count per terminal host as well as per person.
+      outcome = await withMfaSource(`terminal:${hostname()}`, () => verify(code.trim()));
       if (outcome.ok) {
         this.print(this.colour.green('Code accepted.'));
         return outcome;

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { loadEnvSettings } from '../config/env.js';
 import { JarvisError } from '../errors.js';
+import { ChainVerifier, type AuditChainStore } from '../store/audit-chain.js';
 import { SqliteStore } from '../store/sqlite.js';
 import type { AuditEntry } from '../store/store.js';
 import { MAX_LIMIT } from '../store/validate.js';
@@ -16,6 +17,10 @@ export interface AuditOptions {
   limit?: string;
   /** JSON lines instead of a table. */
   json?: boolean;
+  /** Check the hash chain of the whole log and name the first row where it breaks. */
+  verify?: boolean;
+  /** Write the whole log, oldest first with its hashes, as JSON lines: to this file, or stdout (`true`). */
+  export?: string | boolean;
 }
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -23,40 +28,97 @@ const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000
 /**
  * `jarvis audit`: prints the audit log of `<JARVIS_DATA_DIR>/jarvis.db`, newest first, as a table or as
  * JSON lines (one entry per line, with `time` in ISO form next to `at`). A missing database is reported,
- * not created. Throws INVALID_INPUT for a malformed `since` or `limit`.
+ * not created. `--verify` checks the hash chain instead and `--export` writes the whole chained log (see
+ * {@link verifyAudit}, {@link exportAudit}). Resolves with the exit status: 1 when the chain is broken.
+ * Throws INVALID_INPUT for a malformed `since` or `limit`.
  */
 export async function runAudit(
   opts: AuditOptions,
   out: NodeJS.WritableStream = process.stdout,
   now: number = Date.now(),
-): Promise<void> {
+): Promise<number> {
   const since = opts.since === undefined ? undefined : parseSince(opts.since, now);
   const limit = parseLimit(opts.limit ?? '50');
   const env = loadEnvSettings();
   const file = join(env.JARVIS_DATA_DIR, 'jarvis.db');
   if (!existsSync(file)) {
-    if (!opts.json)
+    if (!opts.json && opts.export !== true)
       out.write(
         `No audit log yet: ${file} does not exist (set JARVIS_DATA_DIR to Jarvis's data directory).\n`,
       );
-    return;
+    return 0;
   }
   const store = new SqliteStore(file);
-  let entries: AuditEntry[];
   try {
-    entries = await store.listAudit({ since, actor: opts.actor, limit });
+    if (opts.verify) return await verifyAudit(store, out);
+    if (opts.export !== undefined && opts.export !== false) {
+      await exportAudit(store, opts.export === true ? out : opts.export, out);
+      return 0;
+    }
+    const entries = await store.listAudit({ since, actor: opts.actor, limit });
+    if (opts.json) {
+      for (const e of entries) out.write(`${JSON.stringify({ ...e, time: new Date(e.at).toISOString() })}\n`);
+      return 0;
+    }
+    out.write(entries.length === 0 ? 'No audit entries match.\n' : `${renderTable(entries)}\n`);
+    return 0;
   } finally {
     await store.close();
   }
-  if (opts.json) {
-    for (const e of entries) out.write(`${JSON.stringify({ ...e, time: new Date(e.at).toISOString() })}\n`);
-    return;
+}
+
+const PAGE = 1000;
+
+/**
+ * Checks the hash chain of the whole log, oldest row first, and says whether it holds or the first row
+ * where it breaks (what was done to the file from there on cannot be trusted). Resolves 0 or 1.
+ */
+export async function verifyAudit(store: AuditChainStore, out: NodeJS.WritableStream): Promise<number> {
+  const verifier = new ChainVerifier();
+  for (let after = 0; ;) {
+    const rows = await store.auditChain(after, PAGE);
+    if (rows.length === 0 || !verifier.add(rows)) break;
+    after = rows[rows.length - 1]!.id;
   }
-  if (entries.length === 0) {
-    out.write('No audit entries match.\n');
-    return;
+  const v = verifier.verdict();
+  const before = v.unchained > 0 ? ` (${v.unchained} written before the chain began, not covered)` : '';
+  if (v.ok) {
+    out.write(`Audit log intact: ${v.rows} rows checked${before}.\n`);
+    return 0;
   }
-  out.write(`${renderTable(entries)}\n`);
+  out.write(
+    `Audit log broken at row ${v.brokenAt}: ${v.reason}. Rows before it are intact; from row ${v.brokenAt} on, the log cannot be trusted.\n`,
+  );
+  return 1;
+}
+
+/**
+ * Writes every row, oldest first, as one JSON object a line (with `time`, `prevHash` and `hash`), to
+ * `target`: a file path (created or replaced; `out` then gets a one-line report) or a stream.
+ */
+export async function exportAudit(
+  store: AuditChainStore,
+  target: string | NodeJS.WritableStream,
+  out: NodeJS.WritableStream,
+): Promise<void> {
+  const lines: string[] = [];
+  let count = 0;
+  const sink = typeof target === 'string' ? undefined : target;
+  for (let after = 0; ;) {
+    const rows = await store.auditChain(after, PAGE);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const line = `${JSON.stringify({ ...row, time: new Date(row.at).toISOString() })}\n`;
+      if (sink) sink.write(line);
+      else lines.push(line);
+      count++;
+    }
+    after = rows[rows.length - 1]!.id;
+  }
+  if (typeof target === 'string') {
+    writeFileSync(target, lines.join(''));
+    out.write(`Exported ${count} audit rows to ${target}.\n`);
+  }
 }
 
 /**

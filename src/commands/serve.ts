@@ -117,6 +117,7 @@ function pagerDutyWebhook(
       store,
       clock,
       respond: (event) => responder.handle(event),
+      maxEventAgeMs: config.pagerduty.maxEventAgeSeconds * 1000,
       logger,
     });
     return { handler: webhook, idle: () => webhook.idle() };

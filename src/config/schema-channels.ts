@@ -42,6 +42,11 @@ export const PagerDutySchema = z
      * environment and service named; incidents of any other service are acknowledged and left alone.
      */
     services: z.record(z.string(), z.object({ env: k8sName, service: k8sName }).strict()).default({}),
+    /**
+     * Events that occurred (`occurred_at`) longer ago than this are acknowledged and ignored: a page
+     * is worth diagnosing while it is fresh, and an old signed delivery sent again is a replay.
+     */
+    maxEventAgeSeconds: z.number().int().min(10).max(86_400).default(600),
   })
   .strict();
 export type PagerDutySettings = z.infer<typeof PagerDutySchema>;

@@ -245,11 +245,28 @@ export const AgentSchema = z
     maxTokens: z.number().int().min(256).max(64_000).default(2048),
     /** Messages of history kept per conversation (thread, REPL session). */
     historyMessages: z.number().int().min(2).max(200).default(40),
-    /** Bytes of one tool result handed to the model; the rest is cut with a note. */
+    /**
+     * Ceiling in bytes of one tool result handed to the model; a larger result is summarised into valid
+     * JSON (lists shortened, most severe first; long texts cut), never cut mid-structure.
+     */
     toolResultBytes: z.number().int().min(1024).max(65_536).default(8192),
+    /** The configured model's context window in tokens (200 000 for the current Claude models). */
+    contextWindowTokens: z.number().int().min(8_000).max(2_000_000).default(200_000),
+    /** Share of the context window one tool result may take, up to the ceiling `toolResultBytes`. */
+    toolResultShare: z.number().min(0.001).max(0.5).default(0.02),
   })
   .strict();
 export type AgentSettings = z.infer<typeof AgentSchema>;
+
+export const MfaSchema = z
+  .object({
+    /** TOTP time steps accepted before the current one: 1 lets a code read just before it rolled over pass. */
+    pastSteps: z.number().int().min(0).max(2).default(1),
+    /** Time steps accepted after the current one (a phone whose clock runs ahead); default none. */
+    futureSteps: z.number().int().min(0).max(1).default(0),
+  })
+  .strict();
+export type MfaSettings = z.infer<typeof MfaSchema>;
 
 export const ReconcilerSchema = z
   .object({
@@ -267,6 +284,7 @@ export const ConfigSchema = z
     access: AccessSchema.default({ defaultRole: 'viewer', users: {} }),
     agent: AgentSchema.default(AgentSchema.parse({})),
     reconciler: ReconcilerSchema.default({ intervalSeconds: 5 }),
+    mfa: MfaSchema.default({ pastSteps: 1, futureSteps: 0 }),
     metrics: MetricsSchema.default({ provider: 'sandbox' }),
     slack: SlackSchema.default(SlackSchema.parse({})),
     /** The service meant when a request names none ("deploy 1.3.0 to prd"). */
@@ -277,7 +295,7 @@ export const ConfigSchema = z
       .refine((e) => Object.keys(e).length > 0, 'list at least one environment'),
     promotionOrder: z.array(k8sName).optional(),
     /** PagerDuty-triggered diagnoses: which service of which environment an incident is about. */
-    pagerduty: PagerDutySchema.default({ services: {} }),
+    pagerduty: PagerDutySchema.default({ services: {}, maxEventAgeSeconds: 600 }),
   })
   .strict()
   .superRefine((cfg, ctx) => {

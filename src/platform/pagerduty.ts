@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { EnvSettings } from '../config/env.js';
 import { JarvisError, messageOf } from '../errors.js';
+import { redact } from '../redact.js';
 
 /**
  * PagerDuty, the two halves Jarvis uses: webhooks v3 coming in (signature check and event shape) and the
@@ -81,23 +82,31 @@ const WebhookPayload = z.object({
     .loose(),
 });
 
+/** What every event carries: its id (covered by the signature) and when it occurred, when given. */
+interface EventBase {
+  eventId: string;
+  /** `occurred_at` in ms since the epoch; undefined when absent or not a time. */
+  occurredAt?: number;
+}
+
 /** A webhook event as Jarvis acts on it. */
-export type PagerDutyEvent =
-  | {
-      kind: 'incident.triggered';
-      eventId: string;
-      incidentId: string;
-      /** The incident number people use (`#1234`), when given. */
-      number?: number;
-      title: string;
-      url?: string;
-      urgency?: string;
-      /** The PagerDuty service the incident belongs to, by id. */
-      serviceId: string;
-      serviceName?: string;
-    }
-  | { kind: 'incident.annotated'; eventId: string; incidentId: string; noteId?: string; content: string }
-  | { kind: 'other'; eventId: string; eventType: string };
+export type PagerDutyEvent = EventBase &
+  (
+    | {
+        kind: 'incident.triggered';
+        incidentId: string;
+        /** The incident number people use (`#1234`), when given. */
+        number?: number;
+        title: string;
+        url?: string;
+        urgency?: string;
+        /** The PagerDuty service the incident belongs to, by id. */
+        serviceId: string;
+        serviceName?: string;
+      }
+    | { kind: 'incident.annotated'; incidentId: string; noteId?: string; content: string }
+    | { kind: 'other'; eventType: string }
+  );
 
 /**
  * The event of a webhook v3 body, or undefined when it is not one (invalid JSON, no `event`). An
@@ -112,11 +121,13 @@ export function parseWebhookEvent(rawBody: Buffer | string): PagerDutyEvent | un
   }
   const parsed = WebhookPayload.safeParse(json);
   if (!parsed.success) return undefined;
-  const { id, event_type: type, data } = parsed.data.event;
+  const { id, event_type: type, data, occurred_at: occurred } = parsed.data.event;
+  const at = occurred === undefined ? Number.NaN : Date.parse(occurred);
+  const base = { eventId: id, ...(Number.isNaN(at) ? {} : { occurredAt: at }) };
   if (type === 'incident.triggered' && data.id && data.service) {
     return {
       kind: 'incident.triggered',
-      eventId: id,
+      ...base,
       incidentId: data.id,
       title: data.title ?? '',
       serviceId: data.service.id,
@@ -129,13 +140,13 @@ export function parseWebhookEvent(rawBody: Buffer | string): PagerDutyEvent | un
   if (type === 'incident.annotated' && data.incident) {
     return {
       kind: 'incident.annotated',
-      eventId: id,
+      ...base,
       incidentId: data.incident.id,
       content: data.content ?? '',
       ...(data.id ? { noteId: data.id } : {}),
     };
   }
-  return { kind: 'other', eventId: id, eventType: type };
+  return { kind: 'other', ...base, eventType: type };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -183,7 +194,8 @@ export class PagerDutyClient implements IncidentNotes {
     if (!/^[A-Za-z0-9]+$/.test(incidentId)) {
       throw new JarvisError('INVALID_INPUT', `"${incidentId}" is not a PagerDuty incident id.`, { resource });
     }
-    const body = JSON.stringify({ note: { content: content.slice(0, MAX_NOTE_CHARS) } });
+    // The last net before a page: whatever the caller did, no credential goes into an incident.
+    const body = JSON.stringify({ note: { content: redact(content).slice(0, MAX_NOTE_CHARS) } });
     const res = await this.request('POST', `/incidents/${incidentId}/notes`, body, resource);
     const parsed = z
       .object({ note: z.object({ id: z.string() }).loose() })

@@ -1,6 +1,7 @@
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
 import { JarvisError } from '../errors.js';
-import type { MfaState, Store } from '../store/store.js';
+import type { MfaLockout, MfaSubjectKind, Store } from '../store/store.js';
+import { mfaSource } from './mfa-source.js';
 import { assertMfaKey, decryptSecret, encryptSecret } from './secret-box.js';
 import type { MfaOutcome } from './types.js';
 
@@ -9,10 +10,15 @@ export { loadMfaKey, MFA_KEY_HINT, SANDBOX_KEY_FILE } from './mfa-key.js';
 
 /** TOTP period in seconds (RFC 6238 and every authenticator app's default). */
 const PERIOD_SECONDS = 30;
-/** Failed codes within {@link LOCKOUT_WINDOW_MS} that lock a user out. */
+/** Failed codes of one user within {@link LOCKOUT_WINDOW_MS} that lock the user out. */
 export const MAX_FAILURES = 5;
-/** The sliding window in which failures count, and so how long a lockout lasts after the last of them. */
+/** Failed codes from one source (any users) within the window that lock the source out. */
+export const MAX_SOURCE_FAILURES = 10;
+/** The sliding window in which failures count, and the first lockout's length. */
 export const LOCKOUT_WINDOW_MS = 15 * 60_000;
+/** Each lockout within a day lasts twice the one before, up to this. */
+export const MAX_LOCKOUT_MS = 24 * 3600_000;
+const DAY_MS = 24 * 3600_000;
 const CODE = /^\d{6}$/;
 /** User ids as channels produce them: Slack ids, login names, e-mail addresses. */
 const USER = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
@@ -28,19 +34,27 @@ export interface MfaServiceDeps {
   now?: () => number;
   /** The name authenticator apps show next to the account (default `Jarvis`). */
   issuer?: string;
+  /**
+   * Time steps accepted either side of now: default the previous step only (`{ past: 1, future: 0 }`),
+   * for a code read just before it rolled over. Config `mfa.pastSteps` and `mfa.futureSteps`.
+   */
+  tolerance?: { past: number; future: number };
 }
 
 /**
- * TOTP multi-factor authentication (RFC 6238, 6 digits, 30 s). Codes are accepted within one step either
- * side of now and only once, replicas included; 5 failures within 15 minutes lock the user out until
- * the oldest of them is 15 minutes old. Seeds are kept encrypted (AES-256-GCM). No code and no seed is
- * ever logged, audited or put in a message.
+ * TOTP multi-factor authentication (RFC 6238, 6 digits, 30 s). Codes are accepted from the current step
+ * and (by default) the previous one, and only once, replicas included. 5 failures of one user, or 10
+ * from one source (a Slack channel, a terminal host: see withMfaSource), within 15 minutes lock that user
+ * or source out: for 15 minutes the first time in a day, twice as long each time after. A success does not
+ * erase the failures of the window; a lockout does start a fresh count. Each lockout is audited. Seeds are
+ * kept encrypted (AES-256-GCM). No code and no seed is ever logged, audited or put in a message.
  */
 export class MfaService {
   private readonly store: Store;
   private readonly key: Buffer;
   private readonly now: () => number;
   private readonly issuer: string;
+  private readonly tolerance: { past: number; future: number };
 
   /** Throws CONFIG_INVALID when `key` is not 32 bytes. */
   constructor(deps: MfaServiceDeps) {
@@ -49,6 +63,7 @@ export class MfaService {
     this.key = deps.key;
     this.now = deps.now ?? Date.now;
     this.issuer = deps.issuer ?? 'Jarvis';
+    this.tolerance = deps.tolerance ?? { past: 1, future: 0 };
   }
 
   /**
@@ -79,6 +94,7 @@ export class MfaService {
    */
   async verify(user: string, code: string, env: string): Promise<MfaOutcome> {
     const now = this.now();
+    const source = mfaSource();
     const state = await this.store.getMfa(user);
     if (!state) {
       return {
@@ -87,21 +103,21 @@ export class MfaService {
         message: `${user} is not enrolled for MFA. An operator runs "jarvis mfa enroll ${user}" and ${user} scans the QR code.`,
       };
     }
-    const until = await this.lockedUntil(user, state, now);
+    const until = await this.lockedUntil(user, source, now);
     if (until !== undefined) return lockedOutcome(until);
 
     // People type codes as they read them ("123 456"); spacing is not a different code.
     const token = code.replace(/\s+/g, '');
-    if (!CODE.test(token)) return this.fail(user, state, now, 'invalid', 'A code is 6 digits.');
+    if (!CODE.test(token)) return this.fail(user, source, now, 'invalid', 'A code is 6 digits.');
 
     const secret = decryptSecret(state.encryptedSecret, this.key, user);
     const matched = await this.matchStep(user, secret, token, now, state.lastTimeStep);
     if (matched === 'invalid') {
-      return this.fail(user, state, now, 'invalid', 'That code is wrong or expired.');
+      return this.fail(user, source, now, 'invalid', 'That code is wrong or expired.');
     }
     if (matched === 'replayed' || !(await this.store.recordMfaSuccess(user, matched, now))) {
       // recordMfaSuccess is the atomic guard: another replica may have accepted this very code just now.
-      return this.fail(user, state, now, 'replayed', 'That code was already used; wait for the next one.');
+      return this.fail(user, source, now, 'replayed', 'That code was already used; wait for the next one.');
     }
     await this.store.recordMfaVerification(user, env, now);
     return { ok: true };
@@ -117,10 +133,14 @@ export class MfaService {
   ): Promise<number | 'invalid' | 'replayed'> {
     const epoch = Math.floor(now / 1000);
     // otplib refuses an afterTimeStep beyond the window; a step that far ahead means every step in it is used.
-    const newest = Math.floor(epoch / PERIOD_SECONDS) + 1;
+    const newest = Math.floor(epoch / PERIOD_SECONDS) + this.tolerance.future;
     const after = lastStep === undefined ? undefined : Math.min(lastStep, newest);
     try {
-      const options = { secret, token, epoch, epochTolerance: PERIOD_SECONDS };
+      const epochTolerance: [number, number] = [
+        this.tolerance.past * PERIOD_SECONDS,
+        this.tolerance.future * PERIOD_SECONDS,
+      ];
+      const options = { secret, token, epoch, epochTolerance };
       const fresh = await verifyTotp(after === undefined ? options : { ...options, afterTimeStep: after });
       if ('timeStep' in fresh) return fresh.timeStep;
       if (after === undefined) return 'invalid';
@@ -135,54 +155,105 @@ export class MfaService {
     }
   }
 
-  /** Records a failed code and answers it, as `locked` when this failure reaches the limit. */
+  /**
+   * Records a failed code and answers it, as `locked` when this failure reaches the limit of the user or
+   * of the source, which then locks it out (and audits the lockout).
+   */
   private async fail(
     user: string,
-    state: MfaState,
+    source: string | undefined,
     now: number,
     reason: 'invalid' | 'replayed',
     what: string,
   ): Promise<MfaOutcome> {
-    await this.store.recordMfaFailure(user, now);
-    const failures = await this.store.recentMfaFailures(user, windowStart(state, now));
-    if (failures >= MAX_FAILURES) {
-      const until = await this.lockedUntil(user, state, now);
-      if (until !== undefined) return lockedOutcome(until);
+    await this.store.recordMfaFailureFrom(user, source, now);
+    const subjects: Array<[MfaSubjectKind, string, number]> = [['user', user, MAX_FAILURES]];
+    if (source !== undefined) subjects.push(['source', source, MAX_SOURCE_FAILURES]);
+    // The nearest lockout is the one the person is told about: theirs, or their channel's.
+    let left = Number.POSITIVE_INFINITY;
+    let next = LOCKOUT_WINDOW_MS;
+    let until: number | undefined;
+    for (const [kind, subject, limit] of subjects) {
+      const history = await this.store.mfaLockoutsOf(kind, subject, now - DAY_MS);
+      const failures = await this.store.mfaFailuresOf(kind, subject, countFrom(history, now));
+      const length = lockoutLength(history.length);
+      if (failures >= limit) {
+        const lockout = { kind, subject, startedAt: now, until: now + length, failures };
+        await this.store.recordMfaLockout(lockout);
+        await this.auditLockout(user, source, lockout, history.length + 1);
+        until = Math.max(until ?? 0, lockout.until);
+      } else if (limit - failures < left) {
+        left = limit - failures;
+        next = length;
+      }
     }
-    const left = MAX_FAILURES - failures;
+    if (until !== undefined) return lockedOutcome(until);
     return {
       ok: false,
       reason,
-      message: `${what} ${left} attempt${left === 1 ? '' : 's'} left before a 15-minute lockout.`,
+      message: `${what} ${left} attempt${left === 1 ? '' : 's'} left before a ${minutes(next)} lockout.`,
     };
   }
 
-  /**
-   * The first millisecond at which the user's lockout is over, or undefined when they are not locked out. The store only counts
-   * failures, so the time of the MAX_FAILURES-th most recent one is found by bisection on `since` (counts
-   * only fall as `since` grows); the lockout ends when it leaves the window. Only a locked user costs
-   * the ~20 extra reads.
-   */
-  private async lockedUntil(user: string, state: MfaState, now: number): Promise<number | undefined> {
-    const start = windowStart(state, now);
-    if ((await this.store.recentMfaFailures(user, start)) < MAX_FAILURES) return undefined;
-    // Invariant: count(lo) >= MAX_FAILURES; the answer is the largest such `since`. A failure dated after
-    // `now` (another replica's clock) is still found because `hi` reaches a full window ahead.
-    let lo = start;
-    let hi = now + LOCKOUT_WINDOW_MS;
-    while (lo < hi) {
-      const mid = lo + Math.ceil((hi - lo) / 2);
-      if ((await this.store.recentMfaFailures(user, mid)) >= MAX_FAILURES) lo = mid;
-      else hi = mid - 1;
+  /** The end of the longest lockout now in force on the user or the source; undefined when none is. */
+  private async lockedUntil(
+    user: string,
+    source: string | undefined,
+    now: number,
+  ): Promise<number | undefined> {
+    const subjects: Array<[MfaSubjectKind, string]> = [['user', user]];
+    if (source !== undefined) subjects.push(['source', source]);
+    let until: number | undefined;
+    for (const [kind, subject] of subjects) {
+      for (const l of await this.store.mfaLockoutsOf(kind, subject, now - MAX_LOCKOUT_MS)) {
+        if (l.until > now) until = Math.max(until ?? 0, l.until);
+      }
     }
-    // At `lo + window` that failure is still in the window (`since` is inclusive); a millisecond later not.
-    return lo + LOCKOUT_WINDOW_MS + 1;
+    return until;
+  }
+
+  private async auditLockout(
+    user: string,
+    source: string | undefined,
+    lockout: MfaLockout,
+    number: number,
+  ): Promise<void> {
+    await this.store.appendAudit({
+      at: lockout.startedAt,
+      actor: user,
+      channel: source?.split(':')[0] ?? 'unknown',
+      tool: 'mfa.lockout',
+      inputSummary: `MFA locked for ${lockout.kind} ${lockout.subject} until ${new Date(lockout.until).toISOString()} after ${lockout.failures} failed codes (lockout ${number} in 24 h)`,
+      decision: 'deny',
+      outcome: 'locked',
+      detail: {
+        kind: lockout.kind,
+        subject: lockout.subject,
+        until: lockout.until,
+        failures: lockout.failures,
+        lockoutsInDay: number,
+        ...(source !== undefined ? { source } : {}),
+      },
+    });
   }
 }
 
-/** Failures count from 15 minutes ago, or from the last success when that is more recent. */
-function windowStart(state: MfaState, now: number): number {
-  return Math.max(now - LOCKOUT_WINDOW_MS, state.lastSuccessAt ?? 0);
+/**
+ * Failures count over the last 15 minutes, and only since the last lockout ended: a lockout served
+ * starts a fresh count. A success does not (an attacker between two of the person's own codes).
+ */
+function countFrom(history: readonly MfaLockout[], now: number): number {
+  const lastEnd = history.reduce((max, l) => Math.max(max, l.until), 0);
+  return Math.max(now - LOCKOUT_WINDOW_MS, lastEnd);
+}
+
+/** The length of the next lockout after `earlier` lockouts within a day: 15 min, 30, 60... up to a day. */
+function lockoutLength(earlier: number): number {
+  return Math.min(MAX_LOCKOUT_MS, LOCKOUT_WINDOW_MS * 2 ** Math.min(earlier, 10));
+}
+
+function minutes(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}-hour` : `${Math.round(ms / 60_000)}-minute`;
 }
 
 function lockedOutcome(until: number): MfaOutcome {

@@ -177,6 +177,49 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rollout_commands_by_deployment ON rollout_commands (deployment_id, id);
     `,
   },
+  {
+    version: 7,
+    name: 'replay memory',
+    sql: `
+      -- Requests and events acted on once: Slack signatures and event ids, PagerDuty webhook and event
+      -- ids, each until its validity window is over.
+      CREATE TABLE replay_claims (
+        scope      TEXT    NOT NULL,
+        key        TEXT    NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+      );
+      CREATE INDEX replay_claims_by_expiry ON replay_claims (expires_at);
+    `,
+  },
+  {
+    version: 8,
+    name: 'mfa failures by source and lockouts',
+    sql: `
+      -- Where a failed code was typed (a Slack team and channel, a terminal host): lockouts by source.
+      ALTER TABLE mfa_failures ADD COLUMN source TEXT;
+      CREATE INDEX mfa_failures_by_source ON mfa_failures (source, at);
+      -- Every lockout, kept: each one lasts longer than the one before within a day.
+      CREATE TABLE mfa_lockouts (
+        kind       TEXT    NOT NULL CHECK (kind IN ('user', 'source')),
+        subject    TEXT    NOT NULL,
+        started_at INTEGER NOT NULL,
+        until      INTEGER NOT NULL,
+        failures   INTEGER NOT NULL
+      );
+      CREATE INDEX mfa_lockouts_by_subject ON mfa_lockouts (kind, subject, started_at);
+    `,
+  },
+  {
+    version: 9,
+    name: 'audit hash chain',
+    sql: `
+      -- Each row carries the hash of the row before it and its own (see audit-chain.ts): a row changed
+      -- or removed in the file breaks the chain. Rows written before this step stay without hashes.
+      ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+      ALTER TABLE audit_log ADD COLUMN hash TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { JarvisError } from '../errors.js';
 import type {
   AuditEntry,
+  ChainedAuditEntry,
   Colour,
   Deployment,
   DeploymentStatus,
@@ -226,6 +227,19 @@ export interface AuditRow {
   decision: string;
   outcome: string;
   detail: string | null;
+  /** Null on rows from before the chain (schema 8 and older), and as prev_hash of its first row. */
+  prev_hash?: string | null;
+  hash?: string | null;
+}
+
+/** The row with its chain links (absent on rows from before the chain). */
+export function toChainedAuditEntry(row: AuditRow): ChainedAuditEntry {
+  const entry: ChainedAuditEntry = toAuditEntry(row);
+  if (row.hash !== null && row.hash !== undefined) {
+    entry.prevHash = row.prev_hash ?? null;
+    entry.hash = row.hash;
+  }
+  return entry;
 }
 
 export function toAuditEntry(row: AuditRow): AuditEntry {

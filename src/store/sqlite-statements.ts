@@ -1,3 +1,4 @@
+import type { MfaLockout } from './mfa-limits.js';
 import type { Database } from 'better-sqlite3';
 import type {
   AuditRow,
@@ -152,10 +153,19 @@ export function prepareStatements(db: Database) {
     releaseLock: db.prepare<[string, string]>('DELETE FROM locks WHERE key = ? AND holder = ?'),
     expireLocks: db.prepare<[number], LockRow>('DELETE FROM locks WHERE expires_at <= ? RETURNING *'),
 
-    appendAudit: db.prepare<AuditParams, AuditRow>(
-      `INSERT INTO audit_log (at, actor, channel, tool, input_summary, decision, outcome, detail)
-       VALUES (@at, @actor, @channel, @tool, @inputSummary, @decision, @outcome, @detail)
+    appendAudit: db.prepare<AuditParams & { id: number; prevHash: string | null; hash: string }, AuditRow>(
+      `INSERT INTO audit_log (id, at, actor, channel, tool, input_summary, decision, outcome, detail, prev_hash, hash)
+       VALUES (@id, @at, @actor, @channel, @tool, @inputSummary, @decision, @outcome, @detail, @prevHash, @hash)
        RETURNING *`,
+    ),
+    // The chain's tail, and the next id AUTOINCREMENT would give (ids are never reused, even after a row
+    // is removed from the file, so a removal shows as a gap).
+    lastAudit: db.prepare<[], { id: number; hash: string | null }>(
+      'SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1',
+    ),
+    auditSeq: db.prepare<[], number>("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").pluck(),
+    auditChain: db.prepare<[number, number], AuditRow>(
+      'SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?',
     ),
     listAudit: db.prepare<{ since: number | null; actor: string | null; limit: number }, AuditRow>(
       `SELECT * FROM audit_log
@@ -194,6 +204,28 @@ export function prepareStatements(db: Database) {
     ),
     forgetDeliveries: db.prepare<[number]>('DELETE FROM webhook_deliveries WHERE received_at < ?'),
 
+    mfaFailureFrom: db.prepare<[string, string | null, number]>(
+      'INSERT INTO mfa_failures (username, source, at) VALUES (?, ?, ?)',
+    ),
+    mfaSourceFailures: db
+      .prepare<[string, number], number>('SELECT COUNT(*) FROM mfa_failures WHERE source = ? AND at >= ?')
+      .pluck(),
+    putLockout: db.prepare<MfaLockout>(
+      `INSERT INTO mfa_lockouts (kind, subject, started_at, until, failures)
+       VALUES (@kind, @subject, @startedAt, @until, @failures)`,
+    ),
+    lockouts: db.prepare<[string, string, number], LockoutRow>(
+      `SELECT * FROM mfa_lockouts WHERE kind = ? AND subject = ? AND started_at >= ?
+        ORDER BY started_at DESC, rowid DESC`,
+    ),
+    forgetClaims: db.prepare<[number]>('DELETE FROM replay_claims WHERE expires_at <= ?'),
+    claimed: db
+      .prepare<[string, string], number>('SELECT COUNT(*) FROM replay_claims WHERE scope = ? AND key = ?')
+      .pluck(),
+    claim: db.prepare<[string, string, number]>(
+      'INSERT INTO replay_claims (scope, key, expires_at) VALUES (?, ?, ?)',
+    ),
+
     counts: db.prepare<[number, number], CountsRow>(
       `SELECT env,
               COUNT(*)                                        AS deployments,
@@ -212,3 +244,11 @@ export function prepareStatements(db: Database) {
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
+
+export interface LockoutRow {
+  kind: 'user' | 'source';
+  subject: string;
+  started_at: number;
+  until: number;
+  failures: number;
+}

@@ -4,6 +4,7 @@ import {
   releaseRow,
   storeError,
   toAuditEntry,
+  toChainedAuditEntry,
   toCommand,
   toDeployment,
   toJournalEntry,
@@ -42,6 +43,9 @@ import {
   type UnfinishedRollout,
 } from './store.js';
 import type { ReleaseOutcome, ReleaseState, RolloutCommand, VersionVerdict } from './release.js';
+import type { ReplayKey } from './replay.js';
+import { auditHash, type ChainedAuditEntry } from './audit-chain.js';
+import type { MfaLockout, MfaSubjectKind } from './mfa-limits.js';
 import * as v from './validate.js';
 
 export { DEFAULT_DB_FILE, type SqliteStoreOptions } from './sqlite-open.js';
@@ -277,7 +281,26 @@ export class SqliteStore implements Store {
   }
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
-    return this.call((s) => toAuditEntry(s.appendAudit.get(v.auditEntry(entry))!));
+    return this.call((s) => {
+      const p = v.auditEntry(entry);
+      // IMMEDIATE: two processes appending at once must not both link to the same tail.
+      return this.db
+        .transaction(() => {
+          const tail = s.lastAudit.get();
+          const id = Math.max(s.auditSeq.get() ?? 0, tail?.id ?? 0) + 1;
+          const prevHash = tail?.hash ?? null;
+          const draft = toAuditEntry({ ...p, id, input_summary: p.inputSummary, detail: p.detail });
+          const hash = auditHash(draft, prevHash);
+          return toAuditEntry(s.appendAudit.get({ ...p, id, prevHash, hash })!);
+        })
+        .immediate();
+    });
+  }
+
+  auditChain(afterId: number, limit: number): Promise<ChainedAuditEntry[]> {
+    return this.call((s) =>
+      s.auditChain.all(v.nonNegativeInt('afterId', afterId), v.limit(limit)).map(toChainedAuditEntry),
+    );
   }
 
   listAudit(query: AuditQuery): Promise<AuditEntry[]> {
@@ -341,6 +364,58 @@ export class SqliteStore implements Store {
         .transaction(() => {
           s.forgetDeliveries.run(p.now - DELIVERY_RETENTION_MS);
           return s.claimDelivery.run(p.source, p.id, p.now).changes === 1;
+        })
+        .immediate();
+    });
+  }
+
+  recordMfaFailureFrom(user: string, source: string | undefined, now: number): Promise<void> {
+    return this.call((s) => {
+      s.mfaFailureFrom.run(v.text('user', user), v.optionalText('source', source), v.time('now', now));
+    });
+  }
+
+  mfaFailuresOf(kind: MfaSubjectKind, subject: string, since: number): Promise<number> {
+    return this.call((s) => {
+      const who = v.text('subject', subject);
+      const from = v.time('since', since);
+      return (kind === 'user' ? s.mfaFailures.get(who, from) : s.mfaSourceFailures.get(who, from)) ?? 0;
+    });
+  }
+
+  recordMfaLockout(lockout: MfaLockout): Promise<void> {
+    return this.call((s) => {
+      s.putLockout.run({
+        kind: lockout.kind === 'user' ? 'user' : 'source',
+        subject: v.text('subject', lockout.subject),
+        startedAt: v.time('startedAt', lockout.startedAt),
+        until: v.time('until', lockout.until),
+        failures: v.nonNegativeInt('failures', lockout.failures),
+      });
+    });
+  }
+
+  mfaLockoutsOf(kind: MfaSubjectKind, subject: string, since: number): Promise<MfaLockout[]> {
+    return this.call((s) =>
+      s.lockouts.all(kind, v.text('subject', subject), v.time('since', since)).map((r) => ({
+        kind: r.kind,
+        subject: r.subject,
+        startedAt: r.started_at,
+        until: r.until,
+        failures: r.failures,
+      })),
+    );
+  }
+
+  claimOnce(keys: readonly ReplayKey[], expiresAt: number, now: number): Promise<boolean> {
+    return this.call((s) => {
+      const p = v.replayClaim(keys, expiresAt, now);
+      return this.db
+        .transaction(() => {
+          s.forgetClaims.run(p.now);
+          if (p.keys.some((k) => s.claimed.get(k.scope, k.key)! > 0)) return false;
+          for (const k of p.keys) s.claim.run(k.scope, k.key, p.expiresAt);
+          return true;
         })
         .immediate();
     });

@@ -10,6 +10,7 @@ import {
   type NewAuditEntry,
   type NewDeployment,
 } from './store.js';
+import { redact, redactDeep } from '../redact.js';
 
 /**
  * Argument checks shared by every Store implementation, so that each refuses the same inputs with the same
@@ -205,10 +206,11 @@ export function auditEntry(entry: NewAuditEntry): AuditParams {
     channel: text('channel', entry.channel),
     tool: text('tool', entry.tool),
     // An empty summary is legitimate (a call without parameters), but it must be a string.
-    inputSummary: summary(entry.inputSummary),
+    // Every writer's last net: no credential is kept in the audit log, whoever wrote the entry.
+    inputSummary: redact(summary(entry.inputSummary)),
     decision: text('decision', entry.decision),
     outcome: text('outcome', entry.outcome),
-    detail: entry.detail === undefined ? null : jsonObject('detail', entry.detail),
+    detail: entry.detail === undefined ? null : jsonObject('detail', redactDeep(entry.detail)),
   };
 }
 
@@ -234,4 +236,22 @@ export function delivery(
   const checked = { source: text('source', source), id: text('id', id), now: time('now', now) };
   if (checked.id.length > 256) throw invalid('id must be at most 256 characters');
   return checked;
+}
+
+/** A claim of replay memory: one to 16 distinct keys of at most 512 characters, and its times. */
+export function replayClaim(
+  keys: unknown,
+  expiresAt: unknown,
+  now: unknown,
+): { keys: Array<{ scope: string; key: string }>; expiresAt: number; now: number } {
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 16) {
+    throw invalid('keys must be a list of 1 to 16 { scope, key }');
+  }
+  const checked = keys.map((k: unknown) => {
+    const o = (k ?? {}) as { scope?: unknown; key?: unknown };
+    const item = { scope: text('scope', o.scope), key: text('key', o.key) };
+    if (item.key.length > 512) throw invalid('key must be at most 512 characters');
+    return item;
+  });
+  return { keys: checked, expiresAt: time('expiresAt', expiresAt), now: time('now', now) };
 }

@@ -113,6 +113,51 @@ describe('PagerDuty webhook: a triggered incident', () => {
     expect(await again.json()).toEqual({ status: 'duplicate' });
     expect(pd.notes.filter((n) => n.incidentId === 'PINC002')).toHaveLength(1);
   });
+
+  it('processes a signed event re-sent under a new X-Webhook-Id once: the id is not signed', async () => {
+    // Arrange
+    const payload = triggered('PINC003', 'PCHKPRD');
+
+    // Act
+    const first = await deliver(url, payload, { secrets: ['new-secret'], webhookId: 'w-first' });
+    const replay = await deliver(url, payload, { secrets: ['new-secret'], webhookId: 'w-forged' });
+    await webhook.idle();
+
+    // Assert
+    expect([first.status, replay.status]).toEqual([202, 200]);
+    expect(await replay.json()).toEqual({ status: 'duplicate' });
+    expect(pd.notes.filter((n) => n.incidentId === 'PINC003')).toHaveLength(1);
+  });
+
+  it.each([
+    ['11 minutes', 11 * 60_000],
+    ['two days', 2 * 86_400_000],
+  ])('acknowledges an event that occurred %s ago and does nothing', async (_age, ms) => {
+    // Arrange
+    const incident = `PINCOLD${ms}`;
+    const payload = triggered(incident, 'PCHKPRD', undefined, { occurredAt: new Date(Date.now() - ms) });
+
+    // Act
+    const res = await deliver(url, payload, { secrets: ['new-secret'] });
+    await webhook.idle();
+
+    // Assert
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'stale' });
+    expect(pd.notes.filter((n) => n.incidentId === incident)).toHaveLength(0);
+  });
+
+  it('acts on an event that occurred 9 minutes ago', async () => {
+    const payload = triggered('PINC009', 'PCHKPRD', undefined, {
+      occurredAt: new Date(Date.now() - 9 * 60_000),
+    });
+
+    const res = await deliver(url, payload, { secrets: ['new-secret'] });
+    await webhook.idle();
+
+    expect(res.status).toBe(202);
+    expect(pd.notes.filter((n) => n.incidentId === 'PINC009')).toHaveLength(1);
+  });
 });
 
 describe('PagerDuty webhook: signatures', () => {

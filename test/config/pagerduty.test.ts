@@ -31,7 +31,7 @@ describe('pagerduty configuration', () => {
   it('defaults to no mapping when the section is absent', () => {
     const cfg = parseConfig(withPagerDuty(''), 'test.yaml');
 
-    expect(cfg.pagerduty).toEqual({ services: {} });
+    expect(cfg.pagerduty).toEqual({ services: {}, maxEventAgeSeconds: 600 });
   });
 
   it.each([

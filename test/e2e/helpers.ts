@@ -116,7 +116,10 @@ export async function startKit(opts: KitOptions = {}): Promise<Kit> {
 }
 
 /** The Claude planner of production, talking to `fake` over HTTP. */
-function plannerFor(fake: FakeAnthropic, jarvis: { config: Harness['jarvis']['config'] }): AnthropicPlanner {
+export function plannerFor(
+  fake: FakeAnthropic,
+  jarvis: { config: Harness['jarvis']['config'] },
+): AnthropicPlanner {
   return new AnthropicPlanner({
     client: new Anthropic({ apiKey: 'test-key', baseURL: fake.url, maxRetries: 0 }),
     model: 'claude-test',

@@ -149,8 +149,9 @@ describe('offline planner scenarios', () => {
       // Arrange
       await recordDeployment(kit.h.jarvis, { env: 'tst', version: '1.3.0', status: 'SUCCESS' });
       const secret = await enrol(kit, 'alice');
-      // Two writes, two codes: the second from the next TOTP step, since a code is accepted once.
-      const person = scriptedPerson({ confirm: true, codes: [[codeOf(secret)], [codeOf(secret, 1)]] });
+      // Two writes, two codes: the first from the previous TOTP step (still accepted), the second from the
+      // current one, since a code is accepted once and the step after now is not.
+      const person = scriptedPerson({ confirm: true, codes: [[codeOf(secret, -1)], [codeOf(secret)]] });
       await kit.agent.turn('t', ACTORS.alice, 'deploy 1.3.0 to prd', person);
 
       // Act

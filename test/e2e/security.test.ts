@@ -451,7 +451,7 @@ describe('security', () => {
       );
     });
 
-    it('bounds a huge tool result before it reaches the model, saying how much was left out', async () => {
+    it('summarises a huge tool result into valid JSON within its bound, saying what was left out', async () => {
       // Arrange
       kit = await startModelKit(
         [
@@ -468,12 +468,27 @@ describe('security', () => {
 
       // Assert
       const [history] = toolResultsOf(fakeOf(kit).requests[1]);
+      const content = history?.content ?? '';
       const limit = kit.h.jarvis.config.agent.toolResultBytes;
       expect(Buffer.byteLength(flood)).toBeGreaterThan(limit);
-      expect(Buffer.byteLength(history?.content ?? '')).toBeLessThanOrEqual(limit + 100);
-      expect(history?.content).toMatch(
-        /\[\.\.\. \d+ bytes in all; the last \d+ bytes were left out\]\n<\/tool_output>$/,
-      );
+      expect(content.startsWith('<tool_output tool="get_deployment_history">\n')).toBe(true);
+      expect(content.endsWith('\n</tool_output>')).toBe(true);
+      const body = content.slice(content.indexOf('\n') + 1, content.lastIndexOf('\n'));
+      expect(Buffer.byteLength(body)).toBeLessThanOrEqual(limit);
+      const summary = JSON.parse(body) as {
+        originalBytes: number;
+        cuts: Array<{ path: string; kept: number; of: number }>;
+        result: { deployments: Array<{ version: string; status: string; reason: string | null }> };
+      };
+      expect(summary.originalBytes).toBeGreaterThan(Buffer.byteLength(flood));
+      expect(summary.cuts[0]?.path).toBe('$.deployments[0].reason');
+      expect(summary.cuts[0]?.of).toBeGreaterThan(limit);
+      expect(summary.result.deployments.map((d) => [d.version, d.status])).toEqual([
+        ['1.2.1', 'FAILED'],
+        ['1.2.0', 'SUCCESS'],
+      ]);
+      expect(summary.result.deployments[0]?.reason).toMatch(/… \[\d+ more characters\]$/);
+      expect(body).not.toContain('hunter2');
     });
   });
 

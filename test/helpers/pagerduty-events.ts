@@ -1,13 +1,23 @@
 import { signWebhook } from '../../src/platform/pagerduty.js';
 
+/** When an event occurred: now by default (PagerDuty delivers within seconds), or as given. */
+export interface EventTiming {
+  occurredAt?: Date;
+}
+
 /** A webhook v3 `incident.triggered` payload, shaped as PagerDuty sends it. */
-export function triggered(incidentId: string, serviceId: string, title = 'checkout answers 5xx'): unknown {
+export function triggered(
+  incidentId: string,
+  serviceId: string,
+  title = 'checkout answers 5xx',
+  timing: EventTiming = {},
+): unknown {
   return {
     event: {
       id: `EV-${incidentId}`,
       event_type: 'incident.triggered',
       resource_type: 'incident',
-      occurred_at: '2026-01-05T09:00:00.000Z',
+      occurred_at: (timing.occurredAt ?? new Date()).toISOString(),
       agent: { id: 'PAGENT1', type: 'service_reference', summary: 'Datadog' },
       client: null,
       data: {
@@ -39,13 +49,18 @@ export function triggered(incidentId: string, serviceId: string, title = 'checko
 }
 
 /** A webhook v3 `incident.annotated` payload: a note added to an incident. */
-export function annotated(incidentId: string, noteId: string, content: string): unknown {
+export function annotated(
+  incidentId: string,
+  noteId: string,
+  content: string,
+  timing: EventTiming = {},
+): unknown {
   return {
     event: {
       id: `EV-${noteId}`,
       event_type: 'incident.annotated',
       resource_type: 'incident',
-      occurred_at: '2026-01-05T09:01:00.000Z',
+      occurred_at: (timing.occurredAt ?? new Date()).toISOString(),
       agent: { id: 'PUSER01', type: 'user_reference' },
       client: null,
       data: {

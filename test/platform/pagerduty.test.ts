@@ -11,7 +11,10 @@ import {
 import { startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty.js';
 import { triggered } from '../helpers/pagerduty-events.js';
 
-const body = Buffer.from(JSON.stringify(triggered('PINC001', 'PCHKPRD')));
+const OCCURRED = new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
+const body = Buffer.from(
+  JSON.stringify(triggered('PINC001', 'PCHKPRD', undefined, { occurredAt: OCCURRED })),
+);
 
 describe('PagerDuty webhook signatures', () => {
   const cases: Array<[string, string | undefined, string[], boolean]> = [
@@ -58,6 +61,7 @@ describe('PagerDuty webhook events', () => {
     expect(parseWebhookEvent(body)).toEqual({
       kind: 'incident.triggered',
       eventId: 'EV-PINC001',
+      occurredAt: OCCURRED.getTime(),
       incidentId: 'PINC001',
       number: 1234,
       title: 'checkout answers 5xx',

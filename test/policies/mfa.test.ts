@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { generate } from 'otplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decryptSecret, encryptSecret, LOCKOUT_WINDOW_MS, MfaService } from '../../src/policies/mfa.js';
+import { withMfaSource } from '../../src/policies/mfa-source.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { memoryStore, T0 } from './helpers.js';
 
@@ -172,8 +173,8 @@ describe('MfaService', () => {
 
     it('refuses a code of an earlier step once a later one was used', async () => {
       // Arrange
-      const later = await codeAt(secret, now, 1);
-      const earlier = await codeAt(secret, now, 0);
+      const later = await codeAt(secret, now, 0);
+      const earlier = await codeAt(secret, now, -1);
       await mfa.verify('alice', later, 'prd');
 
       // Act
@@ -211,11 +212,12 @@ describe('MfaService', () => {
     });
 
     it.each([
+      { steps: 0, ok: true },
       { steps: -1, ok: true },
-      { steps: 1, ok: true },
+      { steps: 1, ok: false },
       { steps: -2, ok: false },
       { steps: 2, ok: false },
-    ])('a code from $steps step(s) away: accepted $ok', async ({ steps, ok }) => {
+    ])('by default, a code from $steps step(s) away: accepted $ok', async ({ steps, ok }) => {
       // Arrange
       now = T0 + 10_000; // inside a step, not on its edge
       const code = await codeAt(secret, now, steps);
@@ -226,6 +228,27 @@ describe('MfaService', () => {
       // Assert
       expect(outcome.ok).toBe(ok);
     });
+
+    it.each([
+      { tolerance: { past: 0, future: 0 }, steps: -1, ok: false },
+      { tolerance: { past: 0, future: 0 }, steps: 0, ok: true },
+      { tolerance: { past: 1, future: 1 }, steps: 1, ok: true },
+      { tolerance: { past: 2, future: 0 }, steps: -2, ok: true },
+      { tolerance: { past: 2, future: 0 }, steps: 1, ok: false },
+    ])(
+      'with tolerance $tolerance, a code from $steps step(s) away: accepted $ok',
+      async ({ tolerance, steps, ok }) => {
+        // Arrange
+        now = T0 + 10_000;
+        const tolerant = new MfaService({ store, key, now: () => now, tolerance });
+
+        // Act
+        const outcome = await tolerant.verify('alice', await codeAt(secret, now, steps), 'prd');
+
+        // Assert
+        expect(outcome.ok).toBe(ok);
+      },
+    );
 
     it('answers not-enrolled for a user without a secret, recording nothing', async () => {
       // Act
@@ -273,15 +296,19 @@ describe('MfaService', () => {
         '2',
         '1',
       ]);
-      expect(outcomes[4]).toMatchObject({ ok: false, reason: 'locked', until: T0 + LOCKOUT_WINDOW_MS + 1 });
-      expect(locked).toMatchObject({ ok: false, reason: 'locked', until: T0 + LOCKOUT_WINDOW_MS + 1 });
+      expect(outcomes[4]).toMatchObject({
+        ok: false,
+        reason: 'locked',
+        until: T0 + 4 * MIN + LOCKOUT_WINDOW_MS,
+      });
+      expect(locked).toMatchObject({ ok: false, reason: 'locked', until: T0 + 4 * MIN + LOCKOUT_WINDOW_MS });
       expect(await store.lastMfaVerification('alice', 'prd')).toBeUndefined();
     });
 
-    it('is over once the oldest of the failures is 15 minutes old', async () => {
+    it('is over 15 minutes after it began', async () => {
       // Arrange
       await failAt([T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN, T0 + 4 * MIN]);
-      now = T0 + LOCKOUT_WINDOW_MS + 1;
+      now = T0 + 4 * MIN + LOCKOUT_WINDOW_MS;
       const valid = await codeAt(secret, now);
 
       // Act
@@ -305,18 +332,103 @@ describe('MfaService', () => {
       ]);
     });
 
-    it('counts failures from the last success on', async () => {
+    it('keeps the failures of the window after a success: one more failure locks', async () => {
       // Arrange
       await failAt([T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN]);
       now = T0 + 4 * MIN;
       const success = await mfa.verify('alice', await codeAt(secret, now), 'prd');
 
       // Act
-      const after = await failAt([T0 + 5 * MIN, T0 + 6 * MIN, T0 + 7 * MIN, T0 + 8 * MIN]);
+      const after = await failAt([T0 + 5 * MIN]);
 
       // Assert
       expect(success).toEqual({ ok: true });
-      expect(after.map((o) => !o.ok && o.reason)).toEqual(['invalid', 'invalid', 'invalid', 'invalid']);
+      expect(after).toEqual([expect.objectContaining({ ok: false, reason: 'locked' })]);
+    });
+
+    it('makes each lockout within a day twice as long as the one before', async () => {
+      // Arrange: a first lockout at T0 + 4 min, served.
+      await failAt([T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN, T0 + 4 * MIN]);
+      const start = T0 + 4 * MIN + LOCKOUT_WINDOW_MS;
+
+      // Act: five more failures after it, then five more after the second.
+      const second = await failAt([0, 1, 2, 3, 4].map((i) => start + i * MIN));
+      const third = await failAt(
+        [0, 1, 2, 3, 4].map((i) => start + 4 * MIN + 2 * LOCKOUT_WINDOW_MS + i * MIN),
+      );
+
+      // Assert
+      expect(second.slice(0, 4).map((o) => !o.ok && o.message.match(/before a (.+) lockout/)?.[1])).toEqual([
+        '30-minute',
+        '30-minute',
+        '30-minute',
+        '30-minute',
+      ]);
+      expect(second[4]).toMatchObject({ reason: 'locked', until: start + 4 * MIN + 2 * LOCKOUT_WINDOW_MS });
+      expect(third[4]).toMatchObject({
+        reason: 'locked',
+        until: start + 8 * MIN + 2 * LOCKOUT_WINDOW_MS + 4 * LOCKOUT_WINDOW_MS,
+      });
+    });
+
+    it('locks a source out after 10 failures from it, whoever typed them', async () => {
+      // Arrange
+      const users = ['bob', 'carol', 'dave', 'erin', 'frank'];
+      const seeds = new Map<string, string>();
+      for (const u of users)
+        seeds.set(u, new URL((await mfa.enroll(u)).uri).searchParams.get('secret') ?? '');
+      const outcomes = [];
+
+      // Act: two wrong codes each from the same Slack channel, then bob's valid code from there and
+      // from another channel.
+      for (const [i, u] of [...users, ...users].entries()) {
+        now = T0 + i * 1000;
+        outcomes.push(
+          await withMfaSource('slack:T0TEST/C0JARVISCI', async () =>
+            mfa.verify(u, await wrongCodeAt(seeds.get(u)!, now), 'prd'),
+          ),
+        );
+      }
+      const code = await codeAt(seeds.get('bob')!, now);
+      const fromThere = await withMfaSource('slack:T0TEST/C0JARVISCI', () => mfa.verify('bob', code, 'prd'));
+      const elsewhere = await withMfaSource('terminal:ops-box', () => mfa.verify('bob', code, 'prd'));
+
+      // Assert
+      expect(outcomes.slice(0, 9).map((o) => !o.ok && o.reason)).toEqual(Array(9).fill('invalid'));
+      expect(outcomes[9]).toMatchObject({
+        ok: false,
+        reason: 'locked',
+        until: T0 + 9000 + LOCKOUT_WINDOW_MS,
+      });
+      expect(fromThere).toMatchObject({ ok: false, reason: 'locked' });
+      expect(elsewhere).toEqual({ ok: true });
+    });
+
+    it('audits each lockout: who, from where, until when, after how many failures', async () => {
+      // Act
+      await withMfaSource('terminal:ops-box', () =>
+        failAt([T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN, T0 + 4 * MIN]),
+      );
+
+      // Assert
+      const audit = await store.listAudit({ limit: 10 });
+      expect(audit.map((a) => [a.actor, a.channel, a.tool, a.decision, a.outcome, a.detail])).toEqual([
+        [
+          'alice',
+          'terminal',
+          'mfa.lockout',
+          'deny',
+          'locked',
+          {
+            kind: 'user',
+            subject: 'alice',
+            until: T0 + 4 * MIN + LOCKOUT_WINDOW_MS,
+            failures: 5,
+            lockoutsInDay: 1,
+            source: 'terminal:ops-box',
+          },
+        ],
+      ]);
     });
 
     it('counts replayed codes as failures', async () => {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { canonicalJson, ChainVerifier } from '../../src/store/audit-chain.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteStore } from '../../src/store/sqlite.js';
 import type { NewAuditEntry } from '../../src/store/store.js';
@@ -127,6 +128,38 @@ describe('SqliteStore audit log', () => {
       'decision',
       'outcome',
       'detail',
+      'prev_hash',
+      'hash',
     ]);
+  });
+
+  it('links every row to the one before it by hash, and a changed row no longer matches', async () => {
+    // Arrange
+    for (const outcome of ['ok', 'denied', 'ok']) {
+      await store.appendAudit({ ...entry(), outcome, detail: { reason: 'why', n: 1 } });
+    }
+
+    // Act
+    const rows = await store.auditChain(0, 10);
+    const verifier = new ChainVerifier();
+    verifier.add(rows);
+    const tampered = new ChainVerifier();
+    tampered.add(rows.map((r) => (r.id === 2 ? { ...r, outcome: 'ok' } : r)));
+
+    // Assert
+    expect(rows.map((r) => r.id)).toEqual([1, 2, 3]);
+    expect(rows[0]?.prevHash).toBeNull();
+    expect(rows[1]?.prevHash).toBe(rows[0]?.hash);
+    expect(rows[2]?.prevHash).toBe(rows[1]?.hash);
+    expect(verifier.verdict()).toEqual({ ok: true, rows: 3, unchained: 0 });
+    expect(tampered.verdict()).toMatchObject({ ok: false, brokenAt: 2 });
+  });
+
+  it.each([
+    [{ b: 1, a: [{ d: 2, c: 'x' }] }, '{"a":[{"c":"x","d":2}],"b":1}'],
+    [{ z: null, y: undefined }, '{"z":null}'],
+    ['text', '"text"'],
+  ])('writes canonical JSON of %j', (value, text) => {
+    expect(canonicalJson(value)).toBe(text);
   });
 });

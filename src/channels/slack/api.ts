@@ -1,4 +1,5 @@
 import { webApi, type types } from '@slack/bolt';
+import { redact } from '../../redact.js';
 
 /** A Block Kit block, as Slack's own types define it. */
 export type Block = types.KnownBlock;
@@ -85,8 +86,8 @@ export class WebSlackApi implements SlackApi {
     // The argument type is a union of every way to post; this is the plain text-plus-blocks one.
     const args = {
       channel: message.channel,
-      text: message.text,
-      ...(message.blocks ? { blocks: message.blocks } : {}),
+      text: redact(message.text),
+      ...(message.blocks ? { blocks: redactBlocks(message.blocks) } : {}),
       ...(message.threadTs
         ? { thread_ts: message.threadTs, ...(message.broadcast ? { reply_broadcast: true } : {}) }
         : {}),
@@ -99,13 +100,23 @@ export class WebSlackApi implements SlackApi {
 
   async update(channel: string, ts: string, text: string, blocks?: Block[]): Promise<void> {
     await this.once('chat.update', () =>
-      this.client.chat.update({ channel, ts, text, ...(blocks ? { blocks } : {}) }),
+      this.client.chat.update({
+        channel,
+        ts,
+        text: redact(text),
+        ...(blocks ? { blocks: redactBlocks(blocks) } : {}),
+      }),
     );
   }
 
   async ephemeral(channel: string, user: string, text: string, threadTs?: string): Promise<void> {
     await this.retrying('chat.postEphemeral', () =>
-      this.client.chat.postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) }),
+      this.client.chat.postEphemeral({
+        channel,
+        user,
+        text: redact(text),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      }),
     );
   }
 
@@ -147,6 +158,22 @@ export class WebSlackApi implements SlackApi {
       }
     }
   }
+}
+
+/**
+ * Blocks with every text a person reads (`text` fields of text objects, and plain strings in them)
+ * redacted; ids and button values, which carry Jarvis's own data and are never shown, are kept as they are.
+ */
+function redactBlocks(blocks: Block[]): Block[] {
+  const walk = (value: unknown, key: string | undefined): unknown => {
+    if (typeof value === 'string') return key === 'text' ? redact(value) : value;
+    if (Array.isArray(value)) return value.map((v) => walk(v, key));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
+    }
+    return value;
+  };
+  return walk(blocks, undefined) as Block[];
 }
 
 function asRateLimited(method: string, err: unknown): SlackRateLimited | undefined {

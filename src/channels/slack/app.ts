@@ -9,6 +9,8 @@ import {
 import type { LoadedConfig } from '../../config.js';
 import { messageOf } from '../../errors.js';
 import { redact } from '../../redact.js';
+import type { ReplayKey } from '../../store/replay.js';
+import type { Store } from '../../store/store.js';
 import type { Logger } from '../../logger.js';
 import type { RequestHandler } from '../http-server.js';
 import { WebSlackApi } from './api.js';
@@ -36,6 +38,11 @@ export interface SlackAppOptions {
   agent: TurnRunner;
   config: LoadedConfig;
   deployments: SlackChannelDeps['deployments'];
+  /**
+   * The replay memory (the store): request signatures and event ids are claimed there for an hour, so a
+   * signed request re-sent after a restart is answered 200 and not acted on. Undefined: none (tests).
+   */
+  replay?: Pick<Store, 'claimOnce'> | undefined;
   metrics?: ChannelMetrics | undefined;
   /** Jarvis runs on the sandbox: the channel marks every answer as simulated. */
   sandbox: boolean;
@@ -91,6 +98,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
       logger: log,
       // Every listener acks at once; this only answers requests no listener took.
       unhandledRequestTimeoutMillis: 2500,
+      ...(options.replay ? { claim: claimer(options.replay) } : {}),
     });
     receiver = http;
   }
@@ -214,7 +222,12 @@ function listen(app: App, channel: SlackChannel): void {
   app.view(MFA_VIEW.callbackId, async ({ ack, body, view }) => {
     // The code is read here and handed to the verifier; it is never logged or stored.
     const code = view.state.values[MFA_VIEW.block]?.[MFA_VIEW.input]?.value ?? '';
-    const answer = await channel.submitCode({ id: view.private_metadata, user: body.user.id, code });
+    const answer = await channel.submitCode({
+      id: view.private_metadata,
+      user: body.user.id,
+      code,
+      team: body.team?.id ?? body.user.team_id,
+    });
     await ack(answer.ok ? undefined : { response_action: 'errors', errors: answer.errors });
   });
 }
@@ -252,6 +265,17 @@ function boltLogger(logger: Logger | undefined): BoltLogger {
 function withoutPayload(text: string): string {
   const at = text.search(/[{[]/);
   return redact(at === -1 ? text : `${text.slice(0, at).trimEnd()} [payload left out]`);
+}
+
+/** How long a verified request's signature and event id are remembered: Slack's 5-minute window for
+ * signatures, and its retries of an event (within minutes), with room to spare. Real time: Slack's. */
+const REPLAY_MEMORY_MS = 3_600_000;
+
+function claimer(store: Pick<Store, 'claimOnce'>): (keys: ReplayKey[]) => Promise<boolean> {
+  return (keys) => {
+    const now = Date.now();
+    return store.claimOnce(keys, now + REPLAY_MEMORY_MS, now);
+  };
 }
 
 function withSlash(url: string): string {

@@ -159,7 +159,12 @@ export class SlackChannel {
   }
 
   /** A code submitted in the MFA modal (see Decisions.submitCode). */
-  submitCode(submission: { id: string; user: string; code: string }): Promise<SubmitAnswer> {
+  submitCode(submission: {
+    id: string;
+    user: string;
+    code: string;
+    team?: string | undefined;
+  }): Promise<SubmitAnswer> {
     return this.decisions.submitCode(submission);
   }
 

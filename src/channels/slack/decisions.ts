@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { messageOf } from '../../errors.js';
+import { withMfaSource } from '../../policies/mfa-source.js';
 import type { Logger } from '../../logger.js';
 import type { MfaOutcome, Requirements } from '../../policies/types.js';
 import type { SlackApi } from './api.js';
@@ -223,7 +224,13 @@ export class Decisions {
   }
 
   /** Checks a code submitted in the MFA modal. The code is handed to the verifier only. */
-  async submitCode(submission: { id: string; user: string; code: string }): Promise<SubmitAnswer> {
+  async submitCode(submission: {
+    id: string;
+    user: string;
+    code: string;
+    /** The Slack team (workspace) the modal was submitted from, when Slack says. */
+    team?: string | undefined;
+  }): Promise<SubmitAnswer> {
     const entry = this.pending.get(submission.id);
     const errors = (message: string): SubmitAnswer => ({ ok: false, errors: { code: message } });
     if (!entry || entry.kind !== 'mfa') {
@@ -234,7 +241,9 @@ export class Decisions {
     let outcome: MfaOutcome;
     entry.checking = true;
     try {
-      outcome = await entry.verify(submission.code);
+      // Lockouts count per Slack team and channel as well as per person.
+      const source = `slack:${submission.team ?? 'unknown'}/${entry.where.channel}`;
+      outcome = await withMfaSource(source, () => entry.verify(submission.code));
     } catch (err) {
       this.deps.logger?.error({ err: messageOf(err) }, 'MFA check failed');
       return errors('The code could not be checked just now. Try again in a moment.');

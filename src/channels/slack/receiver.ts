@@ -8,6 +8,7 @@ import {
   type ReceiverEvent,
 } from '@slack/bolt';
 import { messageOf } from '../../errors.js';
+import type { ReplayKey } from '../../store/replay.js';
 
 export interface EventsReceiverOptions {
   signingSecret: string;
@@ -16,6 +17,12 @@ export interface EventsReceiverOptions {
   bodyLimit?: number;
   /** An interaction no listener acknowledged within this time gets Bolt's "not acknowledged" answer. */
   unhandledRequestTimeoutMillis?: number;
+  /**
+   * Claims a verified request's signature and, for an Events API callback, its event id in the replay
+   * memory (the store's `claimOnce`): true the first time. A request claimed before (a replay, or
+   * Slack retrying an event already taken) is answered 200 and goes no further. Undefined: no memory.
+   */
+  claim?: (keys: ReplayKey[]) => Promise<boolean>;
 }
 
 /**
@@ -53,6 +60,28 @@ export class EventsReceiver implements Receiver {
     void this.process(req, res);
   };
 
+  /** Whether this verified request is new to the replay memory, or `unavailable` when it cannot say. */
+  private async claimed(
+    req: IncomingMessage,
+    body: Record<string, unknown>,
+  ): Promise<boolean | 'unavailable'> {
+    const claim = this.options.claim;
+    if (!claim) return true;
+    const signature = req.headers['x-slack-signature'];
+    const keys: ReplayKey[] = [];
+    if (typeof signature === 'string') keys.push({ scope: 'slack.signature', key: signature });
+    if (body.type === 'event_callback' && typeof body.event_id === 'string') {
+      keys.push({ scope: 'slack.event', key: body.event_id });
+    }
+    if (keys.length === 0) return true;
+    try {
+      return await claim(keys);
+    } catch (err) {
+      this.options.logger.error(`Slack replay memory unavailable: ${messageOf(err)}`);
+      return 'unavailable';
+    }
+  }
+
   private async process(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { logger } = this.options;
     const app = this.app;
@@ -83,6 +112,13 @@ export class EventsReceiver implements Receiver {
     }
     if (body.ssl_check === '1') return httpFunc.buildSSLCheckResponse(res);
     if (body.type === 'url_verification') return httpFunc.buildUrlVerificationResponse(res, body);
+    const fresh = await this.claimed(req, body);
+    if (fresh !== true) {
+      // Slack wants a 200 for a retry it need not repeat (a replay learns nothing from it either); a
+      // memory that cannot answer gets a 503, which Slack retries later.
+      httpFunc.buildNoBodyResponse(res, fresh === false ? 200 : 503);
+      return;
+    }
 
     const retryNum = httpFunc.extractRetryNumFromHTTPRequest(req);
     const retryReason = httpFunc.extractRetryReasonFromHTTPRequest(req);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { generate } from 'otplib';
 import { parse, stringify } from 'yaml';
 import { createAgent, type AgentKit } from '../../../src/agent/factory.js';
+import type { Planner } from '../../../src/agent/types.js';
 import { startJarvis, type Jarvis } from '../../../src/app.js';
 import { SANDBOX_CONFIG_PATH } from '../../../src/config.js';
 import { loadEnvSettings } from '../../../src/config/env.js';
@@ -74,6 +75,8 @@ export interface HarnessOptions {
    * channel renders answers against AWS, the backend still being the sandbox.
    */
   mode?: Jarvis['mode'];
+  /** The planner the agent uses; default the offline grammar (the sandbox has no API key). */
+  planner?: (jarvis: Jarvis) => Planner;
 }
 
 let tsCounter = 0;
@@ -124,7 +127,12 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     storePath: join(dir, 'jarvis.db'),
     logger,
   });
-  const kit = createAgent(jarvis, { env, sandbox: true, logger });
+  const kit = createAgent(jarvis, {
+    env,
+    sandbox: true,
+    logger,
+    ...(options.planner ? { planner: options.planner(jarvis) } : {}),
+  });
   const secrets = new Map<string, string>();
   for (const user of [ALICE, BOB]) {
     const { uri } = await kit.mfa!.enroll(user);
