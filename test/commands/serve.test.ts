@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
+import { checkMetrics } from '../helpers/promtool.js';
 import { deliver, triggered } from '../helpers/pagerduty-events.js';
 import { messageEvent, postSigned } from '../helpers/slack-requests.js';
 
@@ -53,7 +54,7 @@ describe('jarvis serve (a real process)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('serves Slack events and /metrics on one port, and stops cleanly on SIGTERM', async () => {
+  it('serves Slack events and /metrics (passing promtool check metrics) on one port, and stops cleanly on SIGTERM', async () => {
     // Arrange
     const proc = serve({
       JARVIS_DATA_DIR: dir,
@@ -69,6 +70,8 @@ describe('jarvis serve (a real process)', () => {
 
     // Act
     const metrics = await fetch(`${url}/metrics`);
+    const scrape = await metrics.text();
+    const checked = checkMetrics(scrape);
     const event = await postSigned(
       `${url}/slack/events`,
       SECRET,
@@ -89,7 +92,13 @@ describe('jarvis serve (a real process)', () => {
     expect(proc.output()).toContain(`Slack: HTTP, request URL ${url}/slack/events`);
     expect(proc.output()).toContain('Off: PagerDuty webhook');
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('jarvis_process_resident_memory_bytes');
+    expect(scrape).toContain('process_resident_memory_bytes');
+    expect(scrape).not.toContain('jarvis_process_');
+    expect(scrape).toContain(
+      'deployment_rollback_total{environment="prd",service="checkout",trigger="automatic"} 0',
+    );
+    expect(checked.output).toBe('');
+    expect(checked.status).toBe(0);
     expect(event.status).toBe(200);
     expect(reply.token).toBe('xoxb-serve-test');
     expect(code).toBe(0);
