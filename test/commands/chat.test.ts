@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_CONFIG_PATH } from '../../src/config.js';
+import { startFakeAnthropic } from '../helpers/fake-anthropic.js';
 
 const BIN = resolvePath('bin/jarvis.js');
 
@@ -85,6 +86,33 @@ describe('jarvis ask', () => {
     expect(run.stdout).toContain('Status of dev:');
     expect(run.stdout).toContain('checkout: Blue 100% | Green 0%');
     expect(run.status).toBe(0);
+  });
+
+  it.each([
+    ['a stream cut mid-answer', { error: 'cut' }, 'Checking\n\n(The language model is unavailable: '],
+    ['an API that never answers', { error: 'hang' }, '(The language model is unavailable: '],
+  ] as const)('after %s, prints the offline planner’s answer and exits 0', async (_what, failure, start) => {
+    // Arrange
+    const fake = await startFakeAnthropic([failure]);
+    try {
+      // Act
+      const run = await ask(dir, ['--sandbox', 'status of dev'], {
+        env: {
+          ANTHROPIC_API_KEY: 'test-key',
+          ANTHROPIC_BASE_URL: fake.url,
+          ANTHROPIC_FIRST_BYTE_TIMEOUT_MS: '500',
+        },
+      });
+
+      // Assert
+      const answer = run.stdout.split('\n').slice(1).join('\n');
+      expect(answer.startsWith(start)).toBe(true);
+      expect(answer).toMatch(/Answering with the offline planner\.\)\n\nStatus of dev:/);
+      expect(answer).toContain('checkout: Blue 100% | Green 0%');
+      expect(run.status).toBe(0);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('runs on the sandbox with JARVIS_SANDBOX=1 and says so first', async () => {
