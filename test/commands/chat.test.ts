@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -184,5 +192,37 @@ describe('jarvis ask', () => {
     const run = await ask(dir, ['--sandbox', 'deploy 1.3.0 to dev'], { stdin: 'yes\n' });
     expect(run.stdout).toContain('Deployment of checkout 1.3.0 to dev succeeded');
     expect(run.status).toBe(0);
+  });
+
+  it.each([
+    ['turns the sandbox on from .env', undefined, 0, /^\[sandbox\] /],
+    ['lets the environment win over .env', '0', 2, /^$/],
+  ])('%s', async (_what, inEnvironment, status, firstLine) => {
+    // Arrange: a working directory with a .env and no configuration.
+    const cwd = join(dir, 'dotenv');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, '.env'), '# settings\nJARVIS_SANDBOX=1\n');
+
+    // Act
+    const run = await ask(dir, ['status of dev'], { cwd, env: { JARVIS_SANDBOX: inEnvironment } });
+
+    // Assert
+    expect(run.stdout.split('\n')[0]).toMatch(firstLine);
+    expect(run.status).toBe(status);
+  });
+});
+
+describe('jarvis --version', () => {
+  it('prints the version of the package and exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jarvis-version-'));
+    try {
+      const run = await jarvis(dir, ['--version']);
+      const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+      expect(run.stdout).toBe(`${pkg.version}\n`);
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
