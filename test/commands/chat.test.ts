@@ -123,6 +123,35 @@ describe('jarvis ask', () => {
     }
   });
 
+  it('keeps library warnings out of the conversation: a deprecated model is noted in the log file', async () => {
+    // Arrange
+    const fake = await startFakeAnthropic([{ content: [{ type: 'text', text: 'Dev is fine.' }] }]);
+    try {
+      // Act
+      const run = await ask(dir, ['--sandbox', 'status of dev'], {
+        env: {
+          ANTHROPIC_API_KEY: 'test-key',
+          ANTHROPIC_BASE_URL: fake.url,
+          ANTHROPIC_MODEL: 'claude-sonnet-4-5',
+        },
+      });
+
+      // Assert
+      expect(run.stdout).toContain('Dev is fine.');
+      expect(run.stdout + run.stderr).not.toContain('deprecated');
+      const log = readFileSync(join(dir, 'data', 'jarvis.log'), 'utf8');
+      const warned = log
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: number; msg: string })
+        .filter((l) => l.level === 40 && l.msg.includes("The model 'claude-sonnet-4-5' is deprecated"));
+      expect(warned).toHaveLength(1);
+      expect(run.status).toBe(0);
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('runs on the sandbox with JARVIS_SANDBOX=1 and says so first', async () => {
     const run = await ask(dir, ['status of dev'], { env: { JARVIS_SANDBOX: '1' } });
     expect(run.stdout.split('\n')[0]).toMatch(/^\[sandbox\] /);
