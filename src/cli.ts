@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, SANDBOX_CONFIG_PATH } from './config.js';
@@ -16,6 +17,7 @@ const SANDBOX_FLAG =
 export function buildCli(): Command {
   const program = new Command('jarvis')
     .description('ChatOps agent for blue/green releases on AWS (ALB + EKS)')
+    .version(version(), '-V, --version', 'print the version of Jarvis')
     .showHelpAfterError()
     .exitOverride();
 
@@ -139,6 +141,28 @@ export function buildCli(): Command {
   return program;
 }
 
+/** The version in package.json (one level above both src/ and dist/). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * Loads `.env` from the working directory when there is one, with Node's own parser: variables already
+ * set in the environment win over the file. A file that cannot be read is a ConfigError.
+ */
+export function loadDotEnv(path = '.env'): boolean {
+  if (!existsSync(path)) return false;
+  try {
+    process.loadEnvFile(path);
+  } catch (err) {
+    throw new ConfigError([`${path}: ${messageOf(err)}. Fix the file or remove it.`], path);
+  }
+  return true;
+}
+
 /** A command's own non-zero exit status, with nothing more to print. */
 class ExitStatus extends Error {
   constructor(readonly status: number) {
@@ -162,6 +186,7 @@ function parsePositive(value: string): number {
 /** Runs the CLI and turns failures into a message and an exit status (2: configuration, 1: anything else). */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
+    loadDotEnv();
     await buildCli().parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {

@@ -2,6 +2,7 @@
 // A figure with a goal is compared with a baseline measured in this same run where the goal is a ratio.
 import { benchAgentTurn, benchGrammar, benchPromptSize } from './agent.js';
 import { benchDiagnostics } from './diagnostics.js';
+import { benchHungApi } from './llm.js';
 import { benchAbort, benchDrift, benchFailover } from './release.js';
 import { benchBreachToAbort, benchJournal, benchRollback } from './rollout.js';
 import { benchSlack } from './slack.js';
@@ -20,6 +21,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['agent', () => benchAgentTurn()],
   ['grammar', () => benchGrammar()],
   ['prompt', () => benchPromptSize()],
+  ['llm', () => benchHungApi()],
   ['diagnostics', () => benchDiagnostics()],
 ];
 

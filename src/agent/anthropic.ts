@@ -17,6 +17,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages';
 import type { EnvSettings } from '../config/env.js';
 import { JarvisError, messageOf } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { redact } from '../redact.js';
 import type {
   ContentBlock,
@@ -31,8 +32,15 @@ import type {
 
 const EPHEMERAL = { type: 'ephemeral' } as const;
 
-/** How long one request may take before the SDK gives up on it (it retries timeouts). */
-const REQUEST_TIMEOUT_MS = 60_000;
+/** How long a person waits for the model at most, before the offline planner answers instead. */
+export interface AnthropicLimits {
+  /** From sending the request (retries included) to the first streamed event of the answer. */
+  firstByteMs: number;
+  /** From sending the request to the end of the streamed answer of one round. */
+  answerMs: number;
+}
+
+export const DEFAULT_LIMITS: AnthropicLimits = { firstByteMs: 15_000, answerMs: 60_000 };
 
 export interface AnthropicPlannerDeps {
   client: Anthropic;
@@ -41,18 +49,28 @@ export interface AnthropicPlannerDeps {
   maxTokens: number;
   /** The system prompt ({@link systemPrompt}); sent as one cached block. */
   system: string;
+  /** Default {@link DEFAULT_LIMITS}. */
+  limits?: AnthropicLimits | undefined;
+  /** Each request's id (Anthropic's `request-id`), outcome and usage are logged here. */
+  logger?: Logger | undefined;
+}
+
+/** The planner's limits from the environment (ANTHROPIC_FIRST_BYTE_TIMEOUT_MS, ANTHROPIC_ANSWER_TIMEOUT_MS). */
+export function limitsOf(env: EnvSettings): AnthropicLimits {
+  return { firstByteMs: env.ANTHROPIC_FIRST_BYTE_TIMEOUT_MS, answerMs: env.ANTHROPIC_ANSWER_TIMEOUT_MS };
 }
 
 /**
  * The Anthropic client Jarvis uses: the key and base URL from the environment, two retries with the SDK's
- * backoff (429, 5xx, 529, connection errors), and a per-request timeout. Building it performs no request.
+ * backoff (429, 5xx, 529, connection errors), and a per-request timeout of the answer bound (the planner
+ * also bounds the time to the first byte, retries included). Building it performs no request.
  */
-export function createAnthropicClient(env: EnvSettings, timeoutMs = REQUEST_TIMEOUT_MS): Anthropic {
+export function createAnthropicClient(env: EnvSettings): Anthropic {
   return new Anthropic({
     apiKey: env.ANTHROPIC_API_KEY ?? null,
     baseURL: env.ANTHROPIC_BASE_URL ?? null,
     maxRetries: 2,
-    timeout: timeoutMs,
+    timeout: env.ANTHROPIC_ANSWER_TIMEOUT_MS,
   });
 }
 
@@ -63,9 +81,10 @@ export function createAnthropicClient(env: EnvSettings, timeoutMs = REQUEST_TIME
  *
  * `plan()` resolves with whatever the model stopped on, including `max_tokens` and `refusal`; it rejects
  * only when the API could not answer, with a JarvisError: UNAVAILABLE (connection, timeout, 429, 5xx, 529,
- * a stream cut short: worth falling back to the offline planner), UPSTREAM (the API refused the request:
+ * a stream cut short, nothing streamed within `limits.firstByteMs`, the answer unfinished after
+ * `limits.answerMs`: worth falling back to the offline planner), UPSTREAM (the API refused the request:
  * bad key, bad request) or ABORTED (the signal fired). Messages name the HTTP status and error type,
- * never the API key.
+ * never the API key; `details.facts.requestId` holds Anthropic's request id when the API sent one.
  */
 export class AnthropicPlanner implements Planner {
   readonly name = 'anthropic';
@@ -82,16 +101,69 @@ export class AnthropicPlanner implements Planner {
       ...(tools.length > 0 ? { tools } : {}),
       messages: request.messages.map(toApiMessage),
     };
+    const limits = this.deps.limits ?? DEFAULT_LIMITS;
+    const started = Date.now();
+    // Our own bounds abort the request as a person's cancel would; `expired` tells them apart.
+    const bounds = new AbortController();
+    let expired: string | undefined;
+    const expire = (why: string) => () => {
+      expired = why;
+      bounds.abort();
+    };
+    const firstByte = setTimeout(
+      expire(`sent nothing for ${seconds(limits.firstByteMs)}`),
+      limits.firstByteMs,
+    );
+    const whole = setTimeout(
+      expire(`did not finish its answer within ${seconds(limits.answerMs)}`),
+      limits.answerMs,
+    );
+    const signal = request.signal ? AbortSignal.any([request.signal, bounds.signal]) : bounds.signal;
+    let requestId: string | null | undefined;
     let message: ApiMessage;
     try {
-      const stream = client.messages.stream(params, request.signal ? { signal: request.signal } : undefined);
+      const stream = client.messages.stream(params, { signal });
+      stream.on('connect', () => (requestId = stream.request_id));
+      stream.on('streamEvent', () => clearTimeout(firstByte));
       const onText = request.onText;
       if (onText) stream.on('text', (delta) => onText(delta));
       message = await stream.finalMessage();
+      requestId = stream.request_id ?? requestId;
     } catch (err) {
-      throw this.failure(err);
+      const id = requestId ?? (err instanceof APIError ? err.requestID : undefined) ?? undefined;
+      const failure =
+        expired && !request.signal?.aborted
+          ? new JarvisError(
+              'UNAVAILABLE',
+              `The Anthropic API ${expired}.`,
+              { upstream: 'timeout' },
+              { cause: err },
+            )
+          : this.failure(err);
+      if (id) failure.details.facts = { ...failure.details.facts, requestId: id };
+      this.deps.logger?.warn(
+        { requestId: id ?? null, model, ms: Date.now() - started, err: failure.message },
+        'anthropic request failed',
+      );
+      throw failure;
+    } finally {
+      clearTimeout(firstByte);
+      clearTimeout(whole);
     }
-    return toTurn(message);
+    const turn = toTurn(message);
+    this.deps.logger?.info(
+      {
+        requestId: requestId ?? null,
+        model,
+        stop: turn.stop,
+        ms: Date.now() - started,
+        inputTokens: turn.usage?.inputTokens,
+        cachedTokens: turn.usage?.cachedTokens,
+        outputTokens: turn.usage?.outputTokens,
+      },
+      'anthropic answer',
+    );
+    return turn;
   }
 
   /** An SDK failure as a coded error whose message is safe to show and log. */
@@ -156,6 +228,11 @@ export class AnthropicPlanner implements Planner {
       { cause: err },
     );
   }
+}
+
+/** `15000` → `15 s`. */
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 /** Tools in the API's shape, the last one marked as the end of the cached prefix (system + tools). */

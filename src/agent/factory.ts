@@ -5,7 +5,7 @@ import { PolicyGate } from '../policies/gate.js';
 import { loadMfaKey, MfaService } from '../policies/mfa.js';
 import { RELEASE_TOOLS, toolRegistry } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
-import { AnthropicPlanner, createAnthropicClient } from './anthropic.js';
+import { AnthropicPlanner, createAnthropicClient, limitsOf } from './anthropic.js';
 import { Agent } from './loop.js';
 import { ConversationMemory } from './memory.js';
 import { OfflinePlanner } from './offline.js';
@@ -62,6 +62,8 @@ export function createAgent(jarvis: Jarvis, options: AgentOptions): AgentKit {
           model: options.env.ANTHROPIC_MODEL,
           maxTokens: config.agent.maxTokens,
           system: systemPrompt(config),
+          limits: limitsOf(options.env),
+          logger: options.logger,
         })
       : offline);
   const agent = new Agent({

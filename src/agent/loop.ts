@@ -6,6 +6,7 @@ import type { Actor, Decision, MfaOutcome } from '../policies/types.js';
 import { redact, redactDeep } from '../redact.js';
 import type { Store } from '../store/store.js';
 import { toolError, type Tool, type ToolContext } from '../tools/tool.js';
+import { AnswerText, sentence } from './answer.js';
 import type { ConversationMemory } from './memory.js';
 import { frameToolOutput, toolResultBudget } from './tool-output.js';
 import type { ContentBlock, Interaction, Message, Planner, ToolCall, ToolSpec, Usage } from './types.js';
@@ -79,14 +80,15 @@ export class Agent {
     messages.push({ role: 'user', content: [{ type: 'text', text: redact(text) }] });
     const result: TurnResult = { text: '', calls: [], usage: [], planner: this.deps.planner.name };
     let planner = this.deps.planner;
-    const answer: string[] = [];
+    const answer = new AnswerText(io.text ? (delta) => io.text?.(delta) : undefined);
     for (let round = 0; round < this.settings.maxIterations; round++) {
+      answer.nextRound();
       let turn;
       try {
         turn = await planner.plan({
           messages,
           tools: this.deps.specs,
-          ...(io.text ? { onText: (delta: string) => io.text?.(delta) } : {}),
+          ...(io.text ? { onText: answer.delta } : {}),
           ...(signal ? { signal } : {}),
         });
       } catch (err) {
@@ -98,8 +100,8 @@ export class Agent {
         );
         planner = this.deps.fallback;
         result.planner = planner.name;
-        answer.push(
-          `(The language model is unavailable: ${result.fallbackReason}. Answering with the offline planner.)`,
+        answer.notice(
+          `(The language model is unavailable: ${sentence(result.fallbackReason)} Answering with the offline planner.)`,
         );
         turn = await planner.plan({
           messages: forFallback(messages),
@@ -113,7 +115,7 @@ export class Agent {
       for (const call of turn.toolCalls)
         content.push({ type: 'tool_use', id: call.id, name: call.name, input: call.input });
       if (content.length > 0) messages.push({ role: 'assistant', content });
-      if (turn.text) answer.push(turn.text);
+      answer.add(turn.text);
       if (turn.toolCalls.length === 0) break;
       const results: ContentBlock[] = [];
       // One call at a time: writes never overlap, and a confirmation is asked for one action at a time.
@@ -124,13 +126,13 @@ export class Agent {
       }
       messages.push({ role: 'user', content: results });
       if (round === this.settings.maxIterations - 1) {
-        answer.push(
+        answer.notice(
           `(Stopped after ${this.settings.maxIterations} rounds of tool calls without a final answer.)`,
         );
       }
     }
     this.deps.memory.trim(messages);
-    result.text = answer.join('\n\n');
+    result.text = answer.text();
     return result;
   }
 

@@ -6,6 +6,7 @@ import { startJarvis, type Jarvis } from '../app.js';
 import { Repl } from '../channels/repl.js';
 import { loadEnvSettings, type EnvSettings } from '../config/env.js';
 import { createLogger } from '../logger.js';
+import { logWarnings } from '../warnings.js';
 import { SANDBOX_NOTICE } from '../mode.js';
 import { roleOf } from '../policies/rbac.js';
 import type { Actor } from '../policies/types.js';
@@ -66,6 +67,8 @@ async function open(opts: ChatOptions, env: EnvSettings, { quiet = false } = {})
   // would land in the middle of it. Set the variable to false to see it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const logger = createLogger(env.LOG_LEVEL, join(env.JARVIS_DATA_DIR, 'jarvis.log'));
+  // Other libraries' warnings (a deprecated model, say) go to the log file, not into the conversation.
+  const restoreWarnings = logWarnings(logger);
   // The sandbox runs a minute a second unless JARVIS_TIME_SCALE says otherwise.
   const timeScale = process.env.JARVIS_TIME_SCALE ? env.JARVIS_TIME_SCALE : undefined;
   const jarvis = await startJarvis({ env, sandbox: opts.sandbox, logger, timeScale });
@@ -95,6 +98,7 @@ async function open(opts: ChatOptions, env: EnvSettings, { quiet = false } = {})
     close: async () => {
       repl.close();
       await jarvis.close();
+      restoreWarnings();
     },
   };
 }

@@ -7,6 +7,7 @@ import { createPagerDutyWebhook } from '../channels/pagerduty-webhook.js';
 import { loadEnvSettings, type EnvSettings } from '../config/env.js';
 import { ConfigError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
+import { logWarnings } from '../warnings.js';
 import { pagerDutyClientFromEnv, webhookSecrets } from '../platform/pagerduty.js';
 import type { ReconcileReport } from '../rollout/reconciler.js';
 import { slackCredentials, startService, type PagerDutyFactory, type Service } from '../service.js';
@@ -47,6 +48,8 @@ export async function runService(kind: 'serve' | 'slack', opts: ServeOptions): P
     );
   }
   const logger = createLogger(env.LOG_LEVEL);
+  // stderr is the log stream: libraries' plain-text warnings go into it as JSON lines.
+  const restoreWarnings = logWarnings(logger);
   // The sandbox runs a minute a second unless JARVIS_TIME_SCALE says otherwise.
   const timeScale = process.env.JARVIS_TIME_SCALE ? env.JARVIS_TIME_SCALE : undefined;
   const jarvis = await startJarvis({ env, sandbox: opts.sandbox, logger, timeScale });
@@ -83,6 +86,7 @@ export async function runService(kind: 'serve' | 'slack', opts: ServeOptions): P
   } finally {
     await service?.close();
     await jarvis.close();
+    restoreWarnings();
   }
 }
 

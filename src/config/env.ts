@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
+/** The default `ANTHROPIC_MODEL`. */
+export const DEFAULT_MODEL = 'claude-sonnet-5-5';
+
 const optionalSecret = z.string().min(1).optional();
 const blankIsUnset = (value: unknown): unknown => (value === '' ? undefined : value);
 
@@ -35,7 +38,15 @@ const EnvSchema = z.object({
   AWS_ENDPOINT_URL_EKS: z.preprocess(blankIsUnset, z.url().optional()),
   ANTHROPIC_API_KEY: z.preprocess(blankIsUnset, optionalSecret),
   ANTHROPIC_BASE_URL: z.preprocess(blankIsUnset, z.url().optional()),
-  ANTHROPIC_MODEL: z.preprocess(blankIsUnset, z.string().default('claude-sonnet-4-5')),
+  /** A current model of the installed SDK's list (not one it warns is deprecated). */
+  ANTHROPIC_MODEL: z.preprocess(blankIsUnset, z.string().default(DEFAULT_MODEL)),
+  /** The offline planner answers when the API has streamed nothing after this long (retries included). */
+  ANTHROPIC_FIRST_BYTE_TIMEOUT_MS: z.preprocess(
+    blankIsUnset,
+    z.coerce.number().int().positive().default(15_000),
+  ),
+  /** ... or has not finished one answer after this long. */
+  ANTHROPIC_ANSWER_TIMEOUT_MS: z.preprocess(blankIsUnset, z.coerce.number().int().positive().default(60_000)),
   SLACK_BOT_TOKEN: z.preprocess(
     blankIsUnset,
     z.string().startsWith('xoxb-', 'must start with xoxb-').optional(),

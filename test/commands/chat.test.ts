@@ -1,9 +1,18 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_CONFIG_PATH } from '../../src/config.js';
+import { startFakeAnthropic } from '../helpers/fake-anthropic.js';
 
 const BIN = resolvePath('bin/jarvis.js');
 
@@ -87,6 +96,62 @@ describe('jarvis ask', () => {
     expect(run.status).toBe(0);
   });
 
+  it.each([
+    ['a stream cut mid-answer', { error: 'cut' }, 'Checking\n\n(The language model is unavailable: '],
+    ['an API that never answers', { error: 'hang' }, '(The language model is unavailable: '],
+  ] as const)('after %s, prints the offline planner’s answer and exits 0', async (_what, failure, start) => {
+    // Arrange
+    const fake = await startFakeAnthropic([failure]);
+    try {
+      // Act
+      const run = await ask(dir, ['--sandbox', 'status of dev'], {
+        env: {
+          ANTHROPIC_API_KEY: 'test-key',
+          ANTHROPIC_BASE_URL: fake.url,
+          ANTHROPIC_FIRST_BYTE_TIMEOUT_MS: '500',
+        },
+      });
+
+      // Assert
+      const answer = run.stdout.split('\n').slice(1).join('\n');
+      expect(answer.startsWith(start)).toBe(true);
+      expect(answer).toMatch(/Answering with the offline planner\.\)\n\nStatus of dev:/);
+      expect(answer).toContain('checkout: Blue 100% | Green 0%');
+      expect(run.status).toBe(0);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('keeps library warnings out of the conversation: a deprecated model is noted in the log file', async () => {
+    // Arrange
+    const fake = await startFakeAnthropic([{ content: [{ type: 'text', text: 'Dev is fine.' }] }]);
+    try {
+      // Act
+      const run = await ask(dir, ['--sandbox', 'status of dev'], {
+        env: {
+          ANTHROPIC_API_KEY: 'test-key',
+          ANTHROPIC_BASE_URL: fake.url,
+          ANTHROPIC_MODEL: 'claude-sonnet-4-5',
+        },
+      });
+
+      // Assert
+      expect(run.stdout).toContain('Dev is fine.');
+      expect(run.stdout + run.stderr).not.toContain('deprecated');
+      const log = readFileSync(join(dir, 'data', 'jarvis.log'), 'utf8');
+      const warned = log
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: number; msg: string })
+        .filter((l) => l.level === 40 && l.msg.includes("The model 'claude-sonnet-4-5' is deprecated"));
+      expect(warned).toHaveLength(1);
+      expect(run.status).toBe(0);
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('runs on the sandbox with JARVIS_SANDBOX=1 and says so first', async () => {
     const run = await ask(dir, ['status of dev'], { env: { JARVIS_SANDBOX: '1' } });
     expect(run.stdout.split('\n')[0]).toMatch(/^\[sandbox\] /);
@@ -156,5 +221,37 @@ describe('jarvis ask', () => {
     const run = await ask(dir, ['--sandbox', 'deploy 1.3.0 to dev'], { stdin: 'yes\n' });
     expect(run.stdout).toContain('Deployment of checkout 1.3.0 to dev succeeded');
     expect(run.status).toBe(0);
+  });
+
+  it.each([
+    ['turns the sandbox on from .env', undefined, 0, /^\[sandbox\] /],
+    ['lets the environment win over .env', '0', 2, /^$/],
+  ])('%s', async (_what, inEnvironment, status, firstLine) => {
+    // Arrange: a working directory with a .env and no configuration.
+    const cwd = join(dir, 'dotenv');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, '.env'), '# settings\nJARVIS_SANDBOX=1\n');
+
+    // Act
+    const run = await ask(dir, ['status of dev'], { cwd, env: { JARVIS_SANDBOX: inEnvironment } });
+
+    // Assert
+    expect(run.stdout.split('\n')[0]).toMatch(firstLine);
+    expect(run.status).toBe(status);
+  });
+});
+
+describe('jarvis --version', () => {
+  it('prints the version of the package and exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jarvis-version-'));
+    try {
+      const run = await jarvis(dir, ['--version']);
+      const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+      expect(run.stdout).toBe(`${pkg.version}\n`);
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

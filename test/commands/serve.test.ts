@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
+import { checkMetrics } from '../helpers/promtool.js';
 import { deliver, triggered } from '../helpers/pagerduty-events.js';
 import { messageEvent, postSigned } from '../helpers/slack-requests.js';
 
@@ -13,6 +14,8 @@ const SECRET = 'serve-test-secret';
 function serve(env: Record<string, string>): {
   child: ChildProcess;
   output: () => string;
+  /** What it wrote on stderr: its log stream. */
+  logs: () => string;
   ready: Promise<string>;
 } {
   const child = spawn(
@@ -24,8 +27,9 @@ function serve(env: Record<string, string>): {
     },
   );
   let out = '';
+  let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', () => undefined);
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner; output: ${out}`)), 25_000);
     child.stdout.on('data', () => {
@@ -37,7 +41,7 @@ function serve(env: Record<string, string>): {
     });
     child.on('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
   });
-  return { child, output: () => out, ready };
+  return { child, output: () => out, logs: () => err, ready };
 }
 
 describe('jarvis serve (a real process)', () => {
@@ -53,7 +57,7 @@ describe('jarvis serve (a real process)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('serves Slack events and /metrics on one port, and stops cleanly on SIGTERM', async () => {
+  it('serves Slack events and /metrics (passing promtool check metrics) on one port, and stops cleanly on SIGTERM', async () => {
     // Arrange
     const proc = serve({
       JARVIS_DATA_DIR: dir,
@@ -69,6 +73,8 @@ describe('jarvis serve (a real process)', () => {
 
     // Act
     const metrics = await fetch(`${url}/metrics`);
+    const scrape = await metrics.text();
+    const checked = checkMetrics(scrape);
     const event = await postSigned(
       `${url}/slack/events`,
       SECRET,
@@ -89,7 +95,13 @@ describe('jarvis serve (a real process)', () => {
     expect(proc.output()).toContain(`Slack: HTTP, request URL ${url}/slack/events`);
     expect(proc.output()).toContain('Off: PagerDuty webhook');
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('jarvis_process_resident_memory_bytes');
+    expect(scrape).toContain('process_resident_memory_bytes');
+    expect(scrape).not.toContain('jarvis_process_');
+    expect(scrape).toContain(
+      'deployment_rollback_total{environment="prd",service="checkout",trigger="automatic"} 0',
+    );
+    expect(checked.output).toBe('');
+    expect(checked.status).toBe(0);
     expect(event.status).toBe(200);
     expect(reply.token).toBe('xoxb-serve-test');
     expect(code).toBe(0);
@@ -129,5 +141,56 @@ describe('jarvis serve (a real process)', () => {
     expect(proc.output()).toContain('Note: PagerDuty incident notes are off');
     expect(announcement.response?.channel).toBe('C0JARVISCI');
     expect(String(announcement.params.text)).toContain('checkout in prd');
+  });
+
+  it('writes only JSON lines on its log stream, the AWS SDK’s Node version notice among them', async () => {
+    // Arrange: the notice is on (this Node is older than the SDK's next minimum).
+    const proc = serve({
+      JARVIS_DATA_DIR: dir,
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      SLACK_BOT_TOKEN: 'xoxb-serve-test',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.url,
+      JARVIS_SANDBOX: '1',
+    });
+    const url = await proc.ready;
+
+    // Act: a request that reads the ALB, so the AWS SDK clients are made.
+    await postSigned(
+      `${url}/slack/events`,
+      SECRET,
+      messageEvent({
+        channel: 'C0JARVISCI',
+        user: 'U0SOMEONE',
+        text: 'status of dev',
+        ts: '1900000000.000002',
+      }),
+    );
+    await slack.waitFor(
+      (c) => c.method === 'chat.postMessage' && c.params.thread_ts === '1900000000.000002',
+      20_000,
+    );
+    proc.child.kill('SIGTERM');
+    await new Promise((resolve) => proc.child.once('exit', resolve));
+
+    // Assert
+    const lines = proc
+      .logs()
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    const parsed = lines.map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return l;
+      }
+    });
+    expect(parsed.filter((l) => typeof l === 'string')).toEqual([]);
+    expect(Number(process.versions.node.split('.')[0])).toBeLessThan(22);
+    const warnings = parsed.filter(
+      (l) => typeof l !== 'string' && l.level === 40 && String(l.msg).includes('NodeVersionSupportWarning'),
+    );
+    expect(warnings).toHaveLength(1);
   });
 });

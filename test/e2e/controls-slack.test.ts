@@ -112,7 +112,7 @@ describe('reconciler reports in Slack and /metrics', () => {
     });
     expect(release.deployment.status).toBe('SUCCESS');
     const before = await (await fetch(`${h.service.url}/metrics`)).text();
-    expect(before).toContain('deployment_drift_total{env="dev",service="checkout"} 0');
+    expect(before).toContain('deployment_drift_total{environment="dev",service="checkout"} 0');
     const { alb } = h.jarvis.platform.forEnv('dev');
     const route = h.jarvis.rollouts.route('dev', 'checkout');
     await alb.setWeights(route, { blue: 30, green: 70 }, { blue: 0, green: 100 });
@@ -127,6 +127,6 @@ describe('reconciler reports in Slack and /metrics', () => {
       /:warning: \*Reconciler\*: checkout in dev: the ALB holds blue 30 \/ green 70/,
     );
     const after = await (await fetch(`${h.service.url}/metrics`)).text();
-    expect(after).toContain('deployment_drift_total{env="dev",service="checkout"} 1');
+    expect(after).toContain('deployment_drift_total{environment="dev",service="checkout"} 1');
   });
 });

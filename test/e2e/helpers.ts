@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { generate } from 'otplib';
-import { AnthropicPlanner } from '../../src/agent/anthropic.js';
+import { AnthropicPlanner, type AnthropicLimits } from '../../src/agent/anthropic.js';
 import { createAgent, type AgentKit } from '../../src/agent/factory.js';
 import type { CallRecord } from '../../src/agent/loop.js';
 import { systemPrompt } from '../../src/agent/prompt.js';
@@ -105,6 +105,8 @@ export interface Kit extends AgentKit {
 /** `knownGood`: environments whose seeded state is recorded as released and verified (see recordKnownGood). */
 export interface KitOptions {
   knownGood?: readonly string[];
+  /** How long the Claude planner waits for the API (default the planner's own). */
+  limits?: AnthropicLimits;
 }
 
 export async function startKit(opts: KitOptions = {}): Promise<Kit> {
@@ -119,12 +121,14 @@ export async function startKit(opts: KitOptions = {}): Promise<Kit> {
 export function plannerFor(
   fake: FakeAnthropic,
   jarvis: { config: Harness['jarvis']['config'] },
+  limits?: AnthropicLimits,
 ): AnthropicPlanner {
   return new AnthropicPlanner({
     client: new Anthropic({ apiKey: 'test-key', baseURL: fake.url, maxRetries: 0 }),
     model: 'claude-test',
     maxTokens: 1024,
     system: systemPrompt(jarvis.config),
+    limits,
   });
 }
 
@@ -140,7 +144,7 @@ export async function startModelKit(
   const h = await startHarness(TIME_SCALE);
   for (const env of opts.knownGood ?? []) await recordKnownGood(h.jarvis, env);
   const env = loadEnvSettings({ JARVIS_DATA_DIR: h.dir, LOG_LEVEL: 'silent' });
-  const planner = plannerFor(fake, h.jarvis);
+  const planner = plannerFor(fake, h.jarvis, opts.limits);
   const kit = createAgent(h.jarvis, { env, sandbox: true, planner });
   return {
     ...kit,

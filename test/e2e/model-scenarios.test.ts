@@ -242,4 +242,106 @@ describe('Anthropic planner scenarios', () => {
       },
     );
   });
+
+  describe('what the person sees', () => {
+    /** A person whose channel streams: every delta it was sent, in order. */
+    const streamingPerson = () => {
+      const deltas: string[] = [];
+      const person = { ...scriptedPerson(), text: (delta: string) => void deltas.push(delta) };
+      return { person, streamed: () => deltas.join('') };
+    };
+
+    it('streams each round’s text as a paragraph of its own', async () => {
+      // Arrange
+      kit = await startModelKit([
+        {
+          content: [
+            { type: 'text', text: 'Calling get_status.' },
+            { type: 'tool_use', name: 'get_status', input: { env: 'dev' } },
+          ],
+        },
+        {
+          content: [
+            { type: 'text', text: 'Calling diagnose_service.' },
+            { type: 'tool_use', name: 'diagnose_service', input: { env: 'dev', service: 'checkout' } },
+          ],
+        },
+        { content: [{ type: 'text', text: 'Dev is healthy.' }] },
+      ]);
+      const { person, streamed } = streamingPerson();
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'how is dev', person);
+
+      // Assert
+      const expected = 'Calling get_status.\n\nCalling diagnose_service.\n\nDev is healthy.';
+      expect(streamed()).toBe(expected);
+      expect(turn.text).toBe(expected);
+    });
+
+    it('after a stream cut mid-answer, streams the notice and the offline planner’s answer too', async () => {
+      // Arrange
+      kit = await startModelKit([{ error: 'cut' }]);
+      const { person, streamed } = streamingPerson();
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'status of prd', person);
+
+      // Assert
+      const [partial, notice, ...answer] = streamed().split('\n\n');
+      expect(partial).toBe('Checking');
+      expect(notice).toMatch(
+        /^\(The language model is unavailable: .*[^.]\. Answering with the offline planner\.\)$/,
+      );
+      expect(answer.join('\n\n')).toMatch(/^Status of prd:/);
+      expect(turn.planner).toBe('offline');
+      expect(turn.text).toBe([notice, ...answer].join('\n\n'));
+    });
+
+    it('answers with the offline planner when the API sends nothing in time', async () => {
+      // Arrange
+      kit = await startModelKit([{ error: 'hang' }], { limits: { firstByteMs: 300, answerMs: 5000 } });
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'status of prd', scriptedPerson());
+
+      // Assert
+      expect(turn.planner).toBe('offline');
+      expect(turn.text).toMatch(
+        /^\(The language model is unavailable: The Anthropic API sent nothing for 0\.3 s\. Answering with the offline planner\.\)\n\nStatus of prd:/,
+      );
+    });
+
+    it.each([
+      ['overloaded', 'The Anthropic API failed (HTTP 529 overloaded_error): Overloaded. Answering'],
+      ['drop', 'The Anthropic API cannot be reached (connection error). Answering'],
+    ] as const)('punctuates the %s notice as one sentence', async (error, text) => {
+      kit = await startModelKit([{ error }]);
+
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'status of prd', scriptedPerson());
+
+      expect(turn.text).toContain(text);
+      expect(turn.text).not.toContain('..');
+    });
+
+    it('tells the person, streamed too, when the rounds ran out', async () => {
+      // Arrange: a model that never stops calling tools.
+      const rounds = 8;
+      kit = await startModelKit(
+        Array.from({ length: rounds }, () => ({
+          content: [{ type: 'tool_use' as const, name: 'get_status', input: { env: 'dev' } }],
+        })),
+      );
+      const { person, streamed } = streamingPerson();
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'status of dev', person);
+
+      // Assert
+      const notice = `(Stopped after ${rounds} rounds of tool calls without a final answer.)`;
+      expect(turn.calls).toHaveLength(rounds);
+      expect(streamed()).toBe(notice);
+      expect(turn.text).toBe(notice);
+    });
+  });
 });

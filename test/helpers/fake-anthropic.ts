@@ -48,9 +48,11 @@ export interface FakeMessage {
  *   `auth`: HTTP 401 authentication_error (all with `retry-after-ms: 1`, so SDK retries are quick).
  * - `drop`: the connection is closed without an answer.
  * - `cut`: a streamed answer starts, then the connection is closed before `message_stop`.
+ * - `hang`: the request is taken and never answered (until the fake closes).
+ * - `stall`: a streamed answer starts (headers, `message_start`, a first text delta), then nothing more.
  */
 export interface FakeFailure {
-  error: 'overloaded' | 'server' | 'rate_limit' | 'auth' | 'drop' | 'cut';
+  error: 'overloaded' | 'server' | 'rate_limit' | 'auth' | 'drop' | 'cut' | 'hang' | 'stall';
   delayMs?: number;
 }
 
@@ -106,7 +108,7 @@ export async function startFakeAnthropic(
       const turn = typeof next === 'function' ? next(request) : next;
       if (!turn) return sendError(res, 400, 'invalid_request_error', 'fake-anthropic: script exhausted');
       if (turn.delayMs) await new Promise((r) => setTimeout(r, turn.delayMs));
-      if ('error' in turn) return fail(req, res, turn.error, request);
+      if ('error' in turn) return fail(req, res, turn.error, request, requests.length);
       const message = buildMessage(
         turn,
         String(request.body.model),
@@ -140,13 +142,15 @@ function fail(
   res: ServerResponse,
   error: FakeFailure['error'],
   request: RecordedRequest,
+  n: number,
 ): void {
   if (error === 'drop') {
     req.socket.destroy();
     return;
   }
-  if (error === 'cut') {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
+  if (error === 'hang') return;
+  if (error === 'cut' || error === 'stall') {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': `req_fake_${error}_${n}` });
     const start = buildMessage({ content: [] }, String(request.body.model), 0, () => '');
     res.write(sse('message_start', { type: 'message_start', message: start }));
     res.write(
@@ -164,15 +168,19 @@ function fail(
       }),
     );
     // Let the bytes leave before the socket goes, so the SDK sees a stream that stops mid-answer.
-    setTimeout(() => res.socket?.destroy(), 20);
+    if (error === 'cut') setTimeout(() => res.socket?.destroy(), 20);
     return;
   }
   const [status, type, message] = FAILURES[error];
-  sendError(res, status, type, message);
+  sendError(res, status, type, message, `req_fake_error_${n}`);
 }
 
-function sendError(res: ServerResponse, status: number, type: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'retry-after-ms': '1' });
+function sendError(res: ServerResponse, status: number, type: string, message: string, id?: string): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'retry-after-ms': '1',
+    ...(id ? { 'request-id': id } : {}),
+  });
   res.end(JSON.stringify({ type: 'error', error: { type, message } }));
 }
 

@@ -147,9 +147,9 @@ describe('a prd release from a Slack thread', () => {
     const text = await res.text();
 
     expect(res.headers.get('content-type')).toContain('text/plain');
-    expect(text).toContain('deployment_status{env="prd",service="checkout",status="SUCCESS"} 1');
+    expect(text).toContain('deployment_status{environment="prd",service="checkout",status="succeeded"} 1');
     expect(text).toMatch(
-      /deployment_duration_seconds_count\{env="prd",service="checkout",status="SUCCESS"\} 1/,
+      /deployment_duration_seconds_count\{environment="prd",service="checkout",status="succeeded"\} 1/,
     );
     expect(text).toContain('jarvis_tool_calls_total{tool="deploy_service",outcome="ok"} 1');
   });

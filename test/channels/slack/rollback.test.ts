@@ -67,7 +67,11 @@ describe('rollbacks are told in jarvis-ci', () => {
   it('counts both rollbacks in /metrics', async () => {
     const text = await (await fetch(`${h.service.url}/metrics`)).text();
 
-    expect(text).toContain('deployment_rollback_total{env="dev",service="checkout",trigger="automatic"} 1');
-    expect(text).toContain('deployment_rollback_total{env="dev",service="checkout",trigger="manual"} 1');
+    expect(text).toContain(
+      'deployment_rollback_total{environment="dev",service="checkout",trigger="automatic"} 1',
+    );
+    expect(text).toContain(
+      'deployment_rollback_total{environment="dev",service="checkout",trigger="manual"} 1',
+    );
   });
 });
