@@ -2,42 +2,20 @@
 // SIGKILL of the process running a rollout to verified stable, and drift to its report.
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createAgent } from '../../src/agent/factory.js';
-import { startJarvis, type Jarvis } from '../../src/app.js';
+import type { Jarvis } from '../../src/app.js';
 import { loadEnvSettings } from '../../src/config/env.js';
 import { Reconciler, type ReconcileReport } from '../../src/rollout/reconciler.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
 import { lockKey } from '../../src/store/store.js';
 import { rawRead, rawWrite } from './raw-alb.js';
+import { start as startBench } from './rollout.js';
 import { median, type Figure } from './stats.js';
 
 const CHILD = new URL('../../test/rollout/fixtures/deploy-child.ts', import.meta.url).pathname;
 
-async function start(
-  timeScale: number,
-): Promise<{ jarvis: Jarvis; dir: string; storePath: string; done: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'jarvis-bench-release-'));
-  const storePath = join(dir, 'jarvis.db');
-  const jarvis = await startJarvis({
-    env: loadEnvSettings({ JARVIS_DATA_DIR: dir, LOG_LEVEL: 'silent' }),
-    sandbox: true,
-    timeScale,
-    storePath,
-  });
-  return {
-    jarvis,
-    dir,
-    storePath,
-    done: async () => {
-      await jarvis.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+const start = (timeScale: number) => startBench(undefined, timeScale);
 
 function weightsOf(jarvis: Jarvis): { blue: number; green: number } {
   const world = jarvis.sandbox!.world;
@@ -84,14 +62,20 @@ export async function benchAbort(rounds = 30): Promise<Figure[]> {
           if (e.kind === 'analysis' && e.step === 25 && !press) {
             press = (async () => {
               // The floor first, in the same state (a rollout baking at 25%): the calls a verified abort
-              // cannot do without, made raw, writing the weights as they are so the rollout goes on.
+              // cannot do without (read, read, write, read back), made raw.
               const t1 = performance.now();
               const groups = await rawRead(elb, route);
               await rawRead(elb, route);
+              // A real change, as the abort's is (one point back toward stable): the sandbox does the
+              // same work for it. The abort right after puts everything on stable anyway.
+              const top = Math.max(...groups.map((g) => g.Weight ?? 0));
               await rawWrite(
                 elb,
                 route,
-                groups.map((g) => ({ TargetGroupArn: g.TargetGroupArn!, Weight: g.Weight! })),
+                groups.map((g) => ({
+                  TargetGroupArn: g.TargetGroupArn!,
+                  Weight: g.Weight === top ? g.Weight + 1 : (g.Weight ?? 0) - 1,
+                })),
               );
               await rawRead(elb, route);
               const floor = performance.now() - t1;

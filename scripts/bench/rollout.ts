@@ -21,8 +21,9 @@ import { median, type Figure } from './stats.js';
 export async function start(
   configText?: string,
   timeScale = 1,
-): Promise<{ jarvis: Jarvis; done: () => Promise<void> }> {
+): Promise<{ jarvis: Jarvis; dir: string; storePath: string; done: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'jarvis-bench-'));
+  const storePath = join(dir, 'jarvis.db');
   let configPath: string | undefined;
   if (configText) {
     configPath = join(dir, 'config.yaml');
@@ -37,10 +38,12 @@ export async function start(
     }),
     sandbox: true,
     timeScale,
-    storePath: join(dir, 'jarvis.db'),
+    storePath,
   });
   return {
     jarvis,
+    dir,
+    storePath,
     done: async () => {
       await jarvis.close();
       rmSync(dir, { recursive: true, force: true });
