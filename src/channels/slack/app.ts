@@ -20,6 +20,7 @@ import type { Click } from './decisions.js';
 import { AckFirst } from './ack-first.js';
 import { SlackRequestGuard } from './guard.js';
 import { EventsReceiver } from './receiver.js';
+import { socketReplayGuard } from './socket-replay.js';
 import { ACTIONS, MFA_VIEW, type ButtonAction } from './views.js';
 
 /** The Slack app's secrets and endpoint, from the environment (SLACK_*). */
@@ -40,7 +41,8 @@ export interface SlackAppOptions {
   deployments: SlackChannelDeps['deployments'];
   /**
    * The replay memory (the store): request signatures and event ids are claimed there for an hour, so a
-   * signed request re-sent after a restart is answered 200 and not acted on. Undefined: none (tests).
+   * signed request re-sent after a restart is answered 200 and not acted on; in Socket Mode, event ids.
+   * Undefined: none (tests).
    */
   replay?: Pick<Store, 'claimOnce'> | undefined;
   metrics?: ChannelMetrics | undefined;
@@ -123,6 +125,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     sandbox: options.sandbox,
     logger,
   });
+  if (socket && options.replay) app.use(socketReplayGuard(claimer(options.replay), logger));
   listen(app, channel);
   app.error((error) => {
     logger?.warn({ err: error.message, code: error.code }, 'slack listener error');

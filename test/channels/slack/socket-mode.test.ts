@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buttonOf, type SlackCall } from '../../helpers/fake-slack.js';
-import { ALICE, APP_TOKEN, BOB, startSlackHarness, type SlackHarness } from './harness.js';
+import { messageEvent } from '../../helpers/slack-requests.js';
+import { ALICE, APP_TOKEN, BOB, CI, nextTs, startSlackHarness, type SlackHarness } from './harness.js';
 
 describe('Slack in Socket Mode (SLACK_APP_TOKEN, no public URL)', () => {
   let h: SlackHarness;
@@ -33,6 +34,33 @@ describe('Slack in Socket Mode (SLACK_APP_TOKEN, no public URL)', () => {
     // Assert
     expect(String(answer.params.text)).toMatch(/checkout/);
     expect(answer.token).toBe('xoxb-test-token');
+  });
+
+  it('answers an event Slack sends again (a late acknowledgement) once, from the replay memory in the store', async () => {
+    // Arrange: an event answered, then the same envelope's event again.
+    const ts = nextTs();
+    const event = messageEvent({ channel: CI, user: ALICE, text: 'status of dev', ts });
+    const answeredIn = (thread: string) =>
+      h.slack.callsOf('chat.postMessage').filter((c) => c.params.thread_ts === thread);
+    await h.send(event);
+    await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.params.thread_ts === ts);
+
+    // Act: the retry, then a fresh request behind it.
+    const retry = await h.send({ ...event, retry_attempt: 1, retry_reason: 'timeout' });
+    const later = await h.say(ALICE, 'status of dev');
+    await h.slack.waitFor((c) => c.method === 'chat.postMessage' && c.params.thread_ts === later);
+
+    // Assert: the retry was acknowledged and not answered; the claim is in the store.
+    expect(retry.status).toBe(200);
+    expect(answeredIn(ts)).toHaveLength(1);
+    const now = Date.now();
+    expect(
+      await h.jarvis.store.claimOnce(
+        [{ scope: 'slack.event', key: String(event.event_id) }],
+        now + 1000,
+        now,
+      ),
+    ).toBe(false);
   });
 
   it("asks for confirmation with buttons, and refuses another person's press over the socket", async () => {
