@@ -72,7 +72,7 @@ export function sandboxOnlySettings(
   }
   if (config.metrics.provider === 'sandbox') {
     problems.push(
-      'metrics.provider: "sandbox" (as set, or by default when there is no metrics section) reads the simulated figures of the sandbox and is refused against AWS. Set metrics.provider: prometheus with metrics.prometheus.url (the base URL of your Prometheus HTTP API), or ' +
+      'metrics.provider: "sandbox" reads the simulated figures of the sandbox and is refused against AWS. Set metrics.provider: cloudwatch (the default when there is no metrics section: the ALB\'s CloudWatch metrics), or prometheus with metrics.prometheus.url (the base URL of your Prometheus HTTP API), or ' +
         `${ASK_FOR_SANDBOX}.`,
     );
   }
@@ -147,6 +147,7 @@ export async function openTarget(
         endpoints: {
           elbv2: env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 ?? external,
           eks: env.AWS_ENDPOINT_URL_EKS ?? external,
+          cloudwatch: env.AWS_ENDPOINT_URL_CLOUDWATCH ?? external,
         },
         sandboxUrl: external,
       },
@@ -160,7 +161,7 @@ export async function openTarget(
     sandbox,
     platform: {
       credentials: SANDBOX_CREDENTIALS,
-      endpoints: { elbv2: sandbox.awsEndpoint, eks: sandbox.awsEndpoint },
+      endpoints: { elbv2: sandbox.awsEndpoint, eks: sandbox.awsEndpoint, cloudwatch: sandbox.awsEndpoint },
       sandboxUrl: sandbox.awsEndpoint,
     },
   };

@@ -110,6 +110,7 @@ describe('startJarvis outside sandbox mode', () => {
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', SANDBOX_CREDENTIALS.secretAccessKey);
     vi.stubEnv('AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', sandbox.awsEndpoint);
     vi.stubEnv('AWS_ENDPOINT_URL_EKS', sandbox.awsEndpoint);
+    vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH', sandbox.awsEndpoint);
   }
 
   function start(vars: Record<string, string>): Promise<Jarvis> {
@@ -140,7 +141,33 @@ describe('startJarvis outside sandbox mode', () => {
     }
   });
 
-  const refusals: Array<[string, Record<string, string>, 'prometheus' | 'default', boolean, RegExp]> = [
+  it('reads the ALB’s CloudWatch metrics when the configuration has no metrics section', async () => {
+    // Arrange
+    withSandboxAsAws();
+    const jarvis = await start({ JARVIS_CONFIG: configFile(dir, undefined) });
+    try {
+      const route = routeOf(jarvis.config, 'prd', 'checkout');
+
+      // Act: the window ending two minutes ago, before the sandbox had any traffic.
+      const read = jarvis.platform.metrics.window({
+        env: 'prd',
+        service: 'checkout',
+        colour: 'blue',
+        targetGroupArn: route.targetGroups.blue,
+        windowSeconds: 60,
+      });
+
+      // Assert: CloudWatch answered, and what it has not published is no verdict.
+      expect(jarvis.platform.metrics.name).toBe('cloudwatch');
+      await expect(read).rejects.toThrow(
+        /^No verdict yet: CloudWatch has not published RequestCount of load balancer app\/shop-prd\//,
+      );
+    } finally {
+      await jarvis.close();
+    }
+  });
+
+  const refusals: Array<[string, Record<string, string>, 'prometheus' | 'sandbox', boolean, RegExp]> = [
     [
       'a time scale',
       { JARVIS_TIME_SCALE: '60' },
@@ -163,11 +190,11 @@ describe('startJarvis outside sandbox mode', () => {
       /^JARVIS_SANDBOX_URL: set to http:\/\/127\.0\.0\.1:4566, but sandbox mode is off.*JARVIS_SANDBOX=1/,
     ],
     [
-      'metrics.provider sandbox, the default',
+      'metrics.provider sandbox',
       {},
-      'default',
+      'sandbox',
       true,
-      /^metrics\.provider: "sandbox" \(as set, or by default when there is no metrics section\) .*refused against AWS\. Set metrics\.provider: prometheus with metrics\.prometheus\.url/,
+      /^metrics\.provider: "sandbox" reads the simulated figures .*refused against AWS\. Set metrics\.provider: cloudwatch \(the default when there is no metrics section.*\), or prometheus with metrics\.prometheus\.url/,
     ],
     [
       'no credentials',
@@ -182,7 +209,7 @@ describe('startJarvis outside sandbox mode', () => {
     async (_name, vars, metrics, credentials, message) => {
       // Arrange
       if (credentials) withSandboxAsAws();
-      const config = configFile(dir, metrics === 'prometheus' ? PROMETHEUS : undefined);
+      const config = configFile(dir, metrics === 'prometheus' ? PROMETHEUS : { provider: 'sandbox' });
 
       // Act
       const problems = await problemsOf(start({ JARVIS_CONFIG: config, ...vars }));
@@ -219,7 +246,7 @@ describe('startJarvis outside sandbox mode', () => {
 
   it('reports every problem at once', async () => {
     const problems = await problemsOf(
-      start({ JARVIS_CONFIG: configFile(dir, undefined), JARVIS_TIME_SCALE: '60' }),
+      start({ JARVIS_CONFIG: configFile(dir, { provider: 'sandbox' }), JARVIS_TIME_SCALE: '60' }),
     );
 
     expect(problems.map((p) => p.split(':')[0])).toEqual([

@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   /** The SDK's own endpoint overrides; in sandbox mode they point at a separately started sandbox. */
   AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: z.preprocess(blankIsUnset, z.url().optional()),
   AWS_ENDPOINT_URL_EKS: z.preprocess(blankIsUnset, z.url().optional()),
+  AWS_ENDPOINT_URL_CLOUDWATCH: z.preprocess(blankIsUnset, z.url().optional()),
   ANTHROPIC_API_KEY: z.preprocess(blankIsUnset, optionalSecret),
   ANTHROPIC_BASE_URL: z.preprocess(blankIsUnset, z.url().optional()),
   /** A current model of the installed SDK's list (not one it warns is deprecated). */

@@ -181,8 +181,28 @@ const DEFAULT_SELECTOR = 'env="{{env}}",service="{{service}}",colour="{{colour}}
 
 export const MetricsSchema = z
   .object({
-    /** `sandbox`: the sandbox's control API; `prometheus`: a Prometheus-compatible HTTP API. */
-    provider: z.enum(['sandbox', 'prometheus']).default('sandbox'),
+    /**
+     * `cloudwatch`: the ALB's CloudWatch metrics (the default against AWS); `prometheus`: a
+     * Prometheus-compatible HTTP API; `sandbox`: the sandbox's simulated traffic (the default on the
+     * sandbox, refused against AWS).
+     */
+    provider: z.enum(['sandbox', 'prometheus', 'cloudwatch']).optional(),
+    cloudwatch: z
+      .object({
+        /** Period of the datapoints: 60 (ALB's standard resolution), or 1, 5, 10, 30 where published. */
+        periodSeconds: z
+          .number()
+          .int()
+          .refine(
+            (p) => [1, 5, 10, 30].includes(p) || (p > 0 && p % 60 === 0),
+            'must be 1, 5, 10, 30 or a multiple of 60',
+          )
+          .default(60),
+        /** How long after a period ends CloudWatch has published it; windows end that long ago. */
+        publicationDelaySeconds: z.number().int().min(0).max(900).default(120),
+      })
+      .strict()
+      .optional(),
     prometheus: z
       .object({
         url: z.url(),
@@ -285,7 +305,7 @@ export const ConfigSchema = z
     agent: AgentSchema.default(AgentSchema.parse({})),
     reconciler: ReconcilerSchema.default({ intervalSeconds: 5 }),
     mfa: MfaSchema.default({ pastSteps: 1, futureSteps: 0 }),
-    metrics: MetricsSchema.default({ provider: 'sandbox' }),
+    metrics: MetricsSchema.default({}),
     slack: SlackSchema.default(SlackSchema.parse({})),
     /** The service meant when a request names none ("deploy 1.3.0 to prd"). */
     defaultService: k8sName.optional(),

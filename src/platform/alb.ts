@@ -2,6 +2,7 @@ import {
   DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ModifyListenerCommand,
   ModifyRuleCommand,
@@ -118,6 +119,29 @@ export class AlbAdapter {
       );
     }
     return { changed: true, weights: after };
+  }
+
+  /** The ARN of the load balancer a target group serves (its first). NOT_FOUND for an unknown or unused group. */
+  async loadBalancerOf(targetGroupArn: string): Promise<string> {
+    const what = target(
+      'DescribeTargetGroups',
+      targetGroupArn,
+      'Check the blue/green targetGroupArn in jarvis.config.yaml.',
+    );
+    const out = await callAws(what, () =>
+      this.client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })),
+    );
+    const arn = out.TargetGroups?.[0]?.LoadBalancerArns?.[0];
+    if (!arn) {
+      throw new JarvisError(
+        'NOT_FOUND',
+        `Target group ${targetGroupArn} is not attached to a load balancer.`,
+        {
+          resource: targetGroupArn,
+        },
+      );
+    }
+    return arn;
   }
 
   /** The targets of a target group and their health, with AWS's reason codes. NOT_FOUND for an unknown group. */

@@ -2,7 +2,7 @@ import { JarvisError, messageOf, type ErrorCode } from '../errors.js';
 
 /** What a failed AWS call was about, for messages: `ELBv2`, `DescribeRules`, a rule ARN. */
 export interface AwsCallTarget {
-  service: 'ELBv2' | 'EKS';
+  service: 'ELBv2' | 'EKS' | 'CloudWatch';
   operation: string;
   resource: string;
   /** What to try when the resource does not exist; a generic hint about configuration otherwise. */

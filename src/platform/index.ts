@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -7,8 +8,9 @@ import { JarvisError } from '../errors.js';
 import { AlbAdapter } from './alb.js';
 import { EksAdapter } from './eks.js';
 import { KubeAdapter, pooledKubeClients, type KubeClientSource, type PooledKubeClients } from './kube.js';
+import { CloudWatchMetrics } from './metrics/cloudwatch.js';
 import { PrometheusMetrics } from './metrics/prometheus.js';
-import type { MetricsProvider } from './metrics/provider.js';
+import type { ColourQuery, MetricsProvider } from './metrics/provider.js';
 import { SandboxMetrics } from './metrics/sandbox.js';
 
 export interface PlatformOptions {
@@ -17,8 +19,9 @@ export interface PlatformOptions {
   /** Static credentials (the sandbox's); undefined: the SDK's default provider chain. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   /** Endpoint overrides (the sandbox's); undefined: the SDK's own resolution, AWS_ENDPOINT_URL_* included. */
-  endpoints?: { elbv2?: string | undefined; eks?: string | undefined } | undefined;
-  /** Base URL of the sandbox's control API, for `metrics.provider: sandbox`. */
+  endpoints?:
+    { elbv2?: string | undefined; eks?: string | undefined; cloudwatch?: string | undefined } | undefined;
+  /** Base URL of the sandbox's control API, for `metrics.provider: sandbox` (its default there). */
   sandboxUrl?: string | undefined;
   /** SDK attempts per call, retries of throttling and 5xx included. Default 5. */
   maxAttempts?: number;
@@ -40,10 +43,33 @@ export class Platform {
   private readonly byEnv = new Map<string, EnvironmentPlatform>();
   private readonly elbv2 = new Map<string, ElasticLoadBalancingV2Client>();
   private readonly eksClients = new Map<string, EKSClient>();
+  private readonly cloudwatchClients = new Map<string, CloudWatchClient>();
   private readonly kubePools: KubeClientPool[] = [];
 
   constructor(private readonly options: PlatformOptions) {
-    this.metrics = metricsProvider(options);
+    this.metrics = metricsProvider(options, this);
+  }
+
+  get config(): LoadedConfig {
+    return this.options.config;
+  }
+
+  /** The CloudWatch client of `env`'s region. */
+  cloudwatch(env: string): CloudWatchClient {
+    const { region } = environmentOf(this.options.config, env);
+    return cached(
+      this.cloudwatchClients,
+      region,
+      () => new CloudWatchClient({ ...this.common(region), ...endpoint(this.options.endpoints?.cloudwatch) }),
+    );
+  }
+
+  private common(region: string) {
+    return {
+      region,
+      maxAttempts: this.options.maxAttempts ?? 5,
+      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+    };
   }
 
   /** The adapters of `env`; NOT_FOUND for an unknown environment. */
@@ -51,11 +77,7 @@ export class Platform {
     const existing = this.byEnv.get(env);
     if (existing) return existing;
     const { region, cluster } = environmentOf(this.options.config, env);
-    const common = {
-      region,
-      maxAttempts: this.options.maxAttempts ?? 5,
-      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
-    };
+    const common = this.common(region);
     const elbv2 = cached(
       this.elbv2,
       region,
@@ -83,7 +105,12 @@ export class Platform {
 
   /** Closes the SDK clients' sockets and the Kubernetes connection pools. */
   async destroy(): Promise<void> {
-    for (const client of [...this.elbv2.values(), ...this.eksClients.values()]) client.destroy();
+    for (const client of [
+      ...this.elbv2.values(),
+      ...this.eksClients.values(),
+      ...this.cloudwatchClients.values(),
+    ])
+      client.destroy();
     await Promise.all(this.kubePools.map((p) => p.close()));
   }
 }
@@ -124,9 +151,21 @@ export function kubeClientPool(eks: EksAdapter, cluster: string): KubeClientPool
   };
 }
 
-function metricsProvider(options: PlatformOptions): MetricsProvider {
+function metricsProvider(options: PlatformOptions, platform: Platform): MetricsProvider {
   const settings = options.config.metrics;
-  if (settings.provider === 'prometheus' && settings.prometheus) {
+  // Unset: the sandbox's figures on the sandbox, the ALB's CloudWatch metrics against AWS.
+  const provider = settings.provider ?? (options.sandboxUrl ? 'sandbox' : 'cloudwatch');
+  if (provider === 'cloudwatch') {
+    const cloudwatch = settings.cloudwatch ?? { periodSeconds: 60, publicationDelaySeconds: 120 };
+    return new CloudWatchMetrics({
+      client: (env) => platform.cloudwatch(env),
+      loadBalancerOf: (q) => loadBalancerOf(platform, q),
+      clock: options.clock,
+      periodSeconds: cloudwatch.periodSeconds,
+      publicationDelaySeconds: cloudwatch.publicationDelaySeconds,
+    });
+  }
+  if (provider === 'prometheus' && settings.prometheus) {
     return new PrometheusMetrics(
       settings.prometheus.url,
       settings.prometheus.queries,
@@ -140,6 +179,22 @@ function metricsProvider(options: PlatformOptions): MetricsProvider {
     );
   }
   return new SandboxMetrics(options.sandboxUrl);
+}
+
+/** The load balancer of a query's target group, as ELBv2 describes it (read once per target group). */
+const loadBalancers = new WeakMap<Platform, Map<string, Promise<string>>>();
+function loadBalancerOf(platform: Platform, q: ColourQuery): Promise<string> {
+  const known = loadBalancers.get(platform) ?? new Map<string, Promise<string>>();
+  loadBalancers.set(platform, known);
+  return cached(known, q.targetGroupArn, () => {
+    // A service Jarvis writes directly names its listener or rule, whose ARN holds the load balancer's.
+    const service = environmentOf(platform.config, q.env).services[q.service];
+    const configured = service?.ruleArn ?? service?.listenerArn;
+    if (configured) return Promise.resolve(configured);
+    const asked = platform.forEnv(q.env).alb.loadBalancerOf(q.targetGroupArn);
+    asked.catch(() => known.delete(q.targetGroupArn));
+    return asked;
+  });
 }
 
 function endpoint(url: string | undefined): { endpoint?: string } {

@@ -117,8 +117,12 @@ export async function bake(
   let passedMs = 0;
   let failures = 0;
   let quiet = 0;
+  // A source that publishes late (CloudWatch) reads windows that end that long ago: the first one must
+  // start after the weights changed.
+  let waitMs = intervalMs + (deps.metrics.publicationDelaySeconds ?? 0) * 1000;
   do {
-    await deps.clock.sleep(intervalMs, signal);
+    await deps.clock.sleep(waitMs, signal);
+    waitMs = intervalMs;
     const [now, stable] = await Promise.all([
       measure(run, deps, fresh, settings.intervalSeconds),
       measure(run, deps, otherColour(fresh), settings.intervalSeconds),

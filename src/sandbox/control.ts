@@ -10,10 +10,11 @@ import { versionOfPods, type World } from './world.js';
  *   GET    /metrics                                   per-colour requests, errors and latency (text format 0.0.4)
  *   GET    /sandbox/state                             routes, weights, versions and pod readiness
  *   GET    /sandbox/window?env&service&colour&seconds one colour's figures over a window (JSON)
- *   PUT    /sandbox/faults/{elbv2|eks|kube}           inject faults: { throttle, serverErrors, latencyMs, down }
+ *   PUT    /sandbox/faults/{elbv2|eks|kube|cloudwatch} inject faults: { throttle, serverErrors, latencyMs, down }
  *   DELETE /sandbox/faults                            clear every fault
  *   PUT    /sandbox/versions/{tag}                    override a version's behaviour
  *   PUT    /sandbox/traffic                           { rps }: requests per second per route
+ *   PUT    /sandbox/cloudwatch                        { publicationLagSeconds }: CloudWatch's lag (simulated s)
  */
 export function handleControl(world: World, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://sandbox');
@@ -78,7 +79,7 @@ function route(world: World, method: string, url: URL, raw: string): Reply {
       return { status: 404, body: { error: `no service ${q.env}/${q.service}` } };
     return { status: 200, body: world.traffic.window(q.env, q.service, q.colour, q.seconds * 1000) };
   }
-  const fault = /^\/sandbox\/faults\/(elbv2|eks|kube)$/.exec(path);
+  const fault = /^\/sandbox\/faults\/(elbv2|eks|kube|cloudwatch)$/.exec(path);
   if (method === 'PUT' && fault) {
     world.faults.set(fault[1] as SandboxApi, FaultBody.parse(json(raw)));
     return { status: 204, body: undefined };
@@ -98,6 +99,13 @@ function route(world: World, method: string, url: URL, raw: string): Reply {
       .object({ rps: z.number().min(0).max(100_000) })
       .strict()
       .parse(json(raw)).rps;
+    return { status: 204, body: undefined };
+  }
+  if (method === 'PUT' && path === '/sandbox/cloudwatch') {
+    world.cloudwatch.publicationLagSeconds = z
+      .object({ publicationLagSeconds: z.number().min(0).max(3600) })
+      .strict()
+      .parse(json(raw)).publicationLagSeconds;
     return { status: 204, body: undefined };
   }
   return { status: 404, body: { error: `no control endpoint ${method} ${path}` } };

@@ -95,6 +95,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       JARVIS_SANDBOX_URL: awsEndpoint,
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: awsEndpoint,
       AWS_ENDPOINT_URL_EKS: awsEndpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: awsEndpoint,
       AWS_REGION: region,
       // The AWS CLI v1 reads only this one.
       AWS_DEFAULT_REGION: region,

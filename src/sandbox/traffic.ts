@@ -18,8 +18,23 @@ interface Bucket {
   toMs: number;
   requests: number;
   errors: number;
+  /** Of `errors`, those the load balancer answered itself (503: no healthy target behind the colour). */
+  elbErrors: number;
   /** Request-weighted sum of p99s, divided out when a window is read. */
   p99Sum: number;
+}
+
+/** One period of one colour, as CloudWatch aggregates it: sums and the request-weighted p99. */
+export interface PeriodFigures {
+  /** Simulated epoch milliseconds at which the period starts. */
+  startMs: number;
+  requests: number;
+  /** 5xx answered by the colour's targets. */
+  targetErrors: number;
+  /** 5xx answered by the load balancer itself for this colour's share. */
+  elbErrors: number;
+  /** Undefined when the period had no requests. */
+  p99Ms: number | undefined;
 }
 
 interface Totals {
@@ -99,16 +114,27 @@ export class Traffic {
         const end = Math.min(toMs, t * 1000);
         const seconds = (end - start) / 1000;
         const requests = weight === 0 ? 0 : this.jitter(((this.rps * weight) / total) * seconds, 0.05);
-        const errors = Math.min(requests, this.jitter(requests * errorRate, 0.2));
+        // With no ready pod the load balancer answers every request of the share itself (503).
+        const errors = ready > 0 ? Math.min(requests, this.jitter(requests * errorRate, 0.2)) : requests;
+        const elbErrors = ready > 0 ? 0 : errors;
         const pieceP99 = p99 === 0 ? 0 : this.jitter(p99, 0.05);
         const last = buckets.at(-1);
         if (last?.t === t) {
           last.toMs = end;
           last.requests += requests;
           last.errors += errors;
+          last.elbErrors += elbErrors;
           last.p99Sum += pieceP99 * requests;
         } else {
-          buckets.push({ t, fromMs: start, toMs: end, requests, errors, p99Sum: pieceP99 * requests });
+          buckets.push({
+            t,
+            fromMs: start,
+            toMs: end,
+            requests,
+            errors,
+            elbErrors,
+            p99Sum: pieceP99 * requests,
+          });
         }
         this.count(route, colour, version, requests, errors, pieceP99);
         start = end;
@@ -178,6 +204,46 @@ export class Traffic {
       errorRate: requests > 0 ? errors / requests : 0,
       p99Ms: requests > 0 ? p99Sum / requests : 0,
     };
+  }
+
+  /**
+   * Per-period figures of one colour over [fromMs, toMs) of simulated time, periods aligned to the epoch
+   * as CloudWatch aligns them, oldest first; periods without requests are left out. Only whole seconds
+   * inside the range count.
+   */
+  periods(
+    env: string,
+    service: string,
+    colour: ColourName,
+    fromMs: number,
+    toMs: number,
+    periodMs: number,
+  ): PeriodFigures[] {
+    this.settle();
+    const byStart = new Map<
+      number,
+      { requests: number; errors: number; elbErrors: number; p99Sum: number }
+    >();
+    for (const b of this.history.get(`${env}/${service}/${colour}`) ?? []) {
+      const secondStart = (b.t - 1) * 1000;
+      if (secondStart < fromMs || b.t * 1000 > toMs || b.requests === 0) continue;
+      const startMs = Math.floor(secondStart / periodMs) * periodMs;
+      const sums = byStart.get(startMs) ?? { requests: 0, errors: 0, elbErrors: 0, p99Sum: 0 };
+      sums.requests += b.requests;
+      sums.errors += b.errors;
+      sums.elbErrors += b.elbErrors;
+      sums.p99Sum += b.p99Sum;
+      byStart.set(startMs, sums);
+    }
+    return [...byStart.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([startMs, s]) => ({
+        startMs,
+        requests: Math.round(s.requests),
+        targetErrors: Math.round(s.errors - s.elbErrors),
+        elbErrors: Math.round(s.elbErrors),
+        p99Ms: s.requests > 0 ? s.p99Sum / s.requests : undefined,
+      }));
   }
 
   /** Cumulative counters, for the Prometheus exposition. */

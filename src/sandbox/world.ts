@@ -86,6 +86,8 @@ export class World {
   readonly versionOverrides = new Map<string, VersionProfile>();
   readonly kube: KubeSimulation;
   readonly traffic: Traffic;
+  /** CloudWatch's publication lag, in simulated seconds: periods ending later than now minus it are not served yet. */
+  readonly cloudwatch = { publicationLagSeconds: 0 };
   /** ModifyListener and ModifyRule calls served, so tests can count the writes a rollback makes. */
   writes = 0;
   /** Last time each ingress-managed route was reconciled from its Ingress. */

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
@@ -49,6 +50,15 @@ export function elbv2Client(
 /** A real EKS client pointed at the sandbox. */
 export function eksClient(endpoint: string, maxAttempts = 3): EKSClient {
   return new EKSClient(options(endpoint, maxAttempts));
+}
+
+/** A real CloudWatch client pointed at the sandbox. */
+export function cloudwatchClient(
+  endpoint: string,
+  maxAttempts = 3,
+  credentials = SANDBOX_CREDENTIALS,
+): CloudWatchClient {
+  return new CloudWatchClient(options(endpoint, maxAttempts, credentials));
 }
 
 /** The JarvisError a promise rejects with; fails the test when it resolves or rejects otherwise. */

@@ -17,6 +17,11 @@ export interface ColourFigures {
   errorRate: number;
   /** p99 latency in milliseconds; undefined when there were no requests to measure. */
   p99Ms: number | undefined;
+  /**
+   * 5xx the load balancer answered itself over the window (all of its target groups), where the source
+   * tells them apart (CloudWatch's HTTPCode_ELB_5XX_Count); not part of `errors`.
+   */
+  loadBalancerErrors?: number;
 }
 
 /**
@@ -25,5 +30,11 @@ export interface ColourFigures {
  */
 export interface MetricsProvider {
   readonly name: string;
+  /**
+   * Seconds after which the source's figures of a moment are final (CloudWatch's publication lag); a
+   * window read now ends that long ago, so the analysis waits as long after a weight change before its
+   * first window. Undefined: none.
+   */
+  readonly publicationDelaySeconds?: number;
   window(query: ColourQuery): Promise<ColourFigures>;
 }

@@ -5,6 +5,12 @@ import type { FaultAction, SandboxApi } from '../faults.js';
 import { SANDBOX_CREDENTIALS } from '../index.js';
 import type { World } from '../world.js';
 import { checkSigV4, type AuthVerdict } from './auth.js';
+import {
+  CLOUDWATCH_TARGET_PREFIX,
+  cloudWatchError,
+  runCloudWatch,
+  type CloudWatchReply,
+} from './cloudwatch.js';
 import { runEks, eksError, type EksReply } from './eks.js';
 import { runElbv2 } from './elbv2.js';
 import { AwsApiError } from './errors.js';
@@ -15,14 +21,21 @@ import { queryError, queryResponse } from './xml.js';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * The sandbox's AWS endpoint: ELBv2 (AWS Query protocol, `POST /` or `GET /?Action=`) and EKS
- * DescribeCluster (REST-JSON, `GET /clusters/{name}`), both SigV4-authenticated with
- * SANDBOX_CREDENTIALS, both subject to the faults injected for 'elbv2' and 'eks'. Errors carry the codes
+ * The sandbox's AWS endpoint: ELBv2 (AWS Query protocol, `POST /` or `GET /?Action=`), EKS
+ * DescribeCluster (REST-JSON, `GET /clusters/{name}`) and CloudWatch GetMetricData (AWS JSON 1.0, `POST /`
+ * with `X-Amz-Target: GraniteServiceVersion20100801.GetMetricData`), all SigV4-authenticated with
+ * SANDBOX_CREDENTIALS, each subject to the faults injected for it. Errors carry the codes
  * and shapes AWS uses so that the SDKs raise the exceptions they would raise against AWS.
  */
 export function handleAws(world: World, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://sandbox');
-  const api: SandboxApi = url.pathname === '/' ? 'elbv2' : 'eks';
+  const target = req.headers['x-amz-target'];
+  const api: SandboxApi =
+    typeof target === 'string' && target.startsWith(CLOUDWATCH_TARGET_PREFIX)
+      ? 'cloudwatch'
+      : url.pathname === '/'
+        ? 'elbv2'
+        : 'eks';
   serve(world, api, url, req, res).catch((err: unknown) => {
     // Only a bug in the sandbox lands here; answer as AWS does for its own failures.
     if (res.headersSent) {
@@ -31,6 +44,8 @@ export function handleAws(world: World, req: IncomingMessage, res: ServerRespons
     }
     const message = err instanceof Error ? err.message : String(err);
     if (api === 'elbv2') sendXml(res, 500, queryError('Receiver', 'InternalFailure', message, randomUUID()));
+    else if (api === 'cloudwatch')
+      sendCloudWatch(res, cloudWatchError(500, 'InternalServiceFault', 'InternalServiceError', message));
     else sendJson(res, eksError(500, 'ServerException', message));
   });
 }
@@ -53,6 +68,7 @@ async function serve(
   }
   const auth = checkSigV4(req.headers, url.searchParams, SANDBOX_CREDENTIALS.accessKeyId);
   if (api === 'elbv2') serveElbv2(world, url, req.method ?? 'GET', body, auth, fault, res);
+  else if (api === 'cloudwatch') sendCloudWatch(res, cloudWatchReply(world, req, body, auth, fault));
   else sendJson(res, eksReply(world, url, req.method ?? 'GET', auth, fault));
 }
 
@@ -107,6 +123,35 @@ function eksReply(
   return runEks(world, method, url.pathname);
 }
 
+function cloudWatchReply(
+  world: World,
+  req: IncomingMessage,
+  body: string,
+  auth: AuthVerdict,
+  fault: FaultAction | undefined,
+): CloudWatchReply {
+  if (!auth.ok) {
+    const shape =
+      auth.code === 'InvalidClientTokenId' ? 'UnrecognizedClientException' : `${auth.code}Exception`;
+    return cloudWatchError(403, shape, auth.code, auth.message);
+  }
+  if (fault?.kind === 'throttle')
+    return cloudWatchError(400, 'ThrottlingException', 'Throttling', 'Rate exceeded');
+  if (fault?.kind === 'server-error') {
+    return cloudWatchError(500, 'InternalServiceFault', 'InternalServiceError', 'Internal service error.');
+  }
+  if (req.method !== 'POST') {
+    return cloudWatchError(
+      400,
+      'InvalidAction',
+      'InvalidAction',
+      `Method ${req.method ?? ''} is not supported.`,
+    );
+  }
+  const target = req.headers['x-amz-target'];
+  return runCloudWatch(world, typeof target === 'string' ? target : undefined, body);
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -141,6 +186,17 @@ function sendJson(res: ServerResponse, reply: EksReply): void {
     'content-length': Buffer.byteLength(text),
     'x-amzn-requestid': randomUUID(),
     ...(reply.errorType ? { 'x-amzn-errortype': reply.errorType } : {}),
+  });
+  res.end(text);
+}
+
+function sendCloudWatch(res: ServerResponse, reply: CloudWatchReply): void {
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+    ...(reply.queryError ? { 'x-amzn-query-error': reply.queryError } : {}),
   });
   res.end(text);
 }
