@@ -169,6 +169,8 @@ promotionOrder: [dev, stg]
       { encoding: 'utf8', env: { ...process.env, JARVIS_SANDBOX: '', JARVIS_TIME_SCALE: '' } },
     );
     expect(forAws.status).toBe(2);
-    expect(forAws.stderr).toMatch(/- metrics\.provider: "sandbox" .* Set metrics\.provider: cloudwatch .*, or prometheus/);
+    expect(forAws.stderr).toMatch(
+      /- metrics\.provider: "sandbox" .* Set metrics\.provider: cloudwatch .*, or prometheus/,
+    );
   });
 });
