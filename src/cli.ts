@@ -39,7 +39,11 @@ export function buildCli(): Command {
     .description('check jarvis.config.yaml and the environment, and list every problem')
     .option('-c, --config <path>', 'configuration file (default: $JARVIS_CONFIG or jarvis.config.yaml)')
     .option('--sandbox', 'check it for the sandbox instead of AWS (default: JARVIS_SANDBOX, else AWS)')
-    .action((opts: { config?: string; sandbox?: boolean }) => {
+    .option(
+      '--check',
+      'also call Slack, ELBv2, EKS, the metrics source and PagerDuty, read-only, and report each',
+    )
+    .action(async (opts: { config?: string; sandbox?: boolean; check?: boolean }) => {
       const env = loadEnvSettings();
       const mode = resolveMode(opts.sandbox, env);
       const fallback = mode === 'sandbox' ? (env.JARVIS_CONFIG ?? SANDBOX_CONFIG_PATH) : undefined;
@@ -52,6 +56,15 @@ export function buildCli(): Command {
       );
       const where = mode === 'sandbox' ? 'for the sandbox' : 'for AWS (credentials are checked at start-up)';
       console.log(`${cfg.source}: valid ${where}. Environments in promotion order: ${services.join(' → ')}`);
+      if (!opts.check) return;
+      const { checkDependencies, formatChecks } = await import('./commands/config-check.js');
+      const results = await checkDependencies(mode, { ...env, JARVIS_CONFIG: cfg.source });
+      for (const line of formatChecks(results)) console.log(line);
+      const failed = results.filter((r) => r.ok === false).length;
+      if (failed > 0) {
+        console.error(`${failed} of ${results.length} checks failed.`);
+        throw new ExitStatus(1);
+      }
     });
 
   program

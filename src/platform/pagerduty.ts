@@ -209,7 +209,39 @@ export class PagerDutyClient implements IncidentNotes {
     return { id: parsed.data.note.id };
   }
 
-  private async request(method: string, path: string, body: string, resource: string): Promise<Response> {
+  /**
+   * Checks the token and the From user without writing anything: the user whose email is `from` must
+   * exist (PagerDuty refuses notes from anyone else). Resolves with what was found.
+   */
+  async checkToken(): Promise<string> {
+    const resource = 'pagerduty:users';
+    const query = new URLSearchParams({ query: this.options.from, limit: '25' });
+    const res = await this.request('GET', `/users?${query.toString()}`, undefined, resource);
+    const parsed = z
+      .object({ users: z.array(z.object({ id: z.string(), email: z.string() }).loose()) })
+      .safeParse(await res.json().catch(() => undefined));
+    if (!parsed.success) {
+      throw new JarvisError('UPSTREAM', 'PagerDuty answered GET /users without a list of users.', {
+        resource,
+      });
+    }
+    const user = parsed.data.users.find((u) => u.email.toLowerCase() === this.options.from.toLowerCase());
+    if (!user) {
+      throw new JarvisError(
+        'NOT_FOUND',
+        `The token was accepted, but no PagerDuty user has the email ${this.options.from}: set PAGERDUTY_FROM_EMAIL to a user's email.`,
+        { resource },
+      );
+    }
+    return `token accepted; notes will be written as ${user.email} (${user.id})`;
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    body: string | undefined,
+    resource: string,
+  ): Promise<Response> {
     const attempts = Math.max(1, this.options.attempts ?? 3);
     let delay = this.options.retryBaseMs ?? 500;
     for (let attempt = 1; ; attempt++) {
@@ -221,9 +253,9 @@ export class PagerDutyClient implements IncidentNotes {
             Authorization: `Token token=${this.options.token}`,
             From: this.options.from,
             Accept: 'application/vnd.pagerduty+json;version=2',
-            'Content-Type': 'application/json',
+            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
           },
-          body,
+          ...(body === undefined ? {} : { body }),
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
         });
       } catch (err) {

@@ -44,6 +44,20 @@ export async function startFakePagerDuty(
         send(failures.status, { error: { message: 'Injected failure', code: 2001 } });
         return;
       }
+      if (req.method === 'GET' && (req.url ?? '').startsWith('/users?')) {
+        if (req.headers.authorization !== `Token token=${token}`) {
+          send(401, { error: { message: 'Unauthorized', code: 2006 } });
+          return;
+        }
+        const query = new URL(req.url ?? '', 'http://pagerduty').searchParams.get('query') ?? '';
+        send(200, {
+          users: query === from ? [{ id: 'PUSER01', type: 'user', email: from, name: 'Jarvis' }] : [],
+          limit: 25,
+          offset: 0,
+          more: false,
+        });
+        return;
+      }
       const match = /^\/incidents\/([A-Z0-9]+)\/notes$/.exec(req.url ?? '');
       if (req.method !== 'POST' || !match) {
         send(404, { error: { message: 'Not Found', code: 2100 } });
