@@ -82,6 +82,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const answer = (call: SlackCall): Record<string, unknown> => {
     const p = call.params;
     switch (call.method) {
+      case 'reactions.add':
+        return { ok: true };
       case 'auth.test':
         return {
           ok: true,

@@ -52,6 +52,8 @@ export interface SlackApi {
   ephemeral(channel: string, user: string, text: string, threadTs?: string): Promise<void>;
   /** Opens a modal for the person who pressed a button; `triggerId` is valid for 3 s. */
   openView(triggerId: string, view: ModalView): Promise<void>;
+  /** Adds the emoji reaction `name` to a message (an acknowledgement); one already there is fine. */
+  react(channel: string, ts: string, name: string): Promise<void>;
   /** The conversation's name and kind; undefined when Slack does not say (no access). */
   conversation(channel: string): Promise<ConversationInfo | undefined>;
 }
@@ -122,6 +124,14 @@ export class WebSlackApi implements SlackApi {
 
   async openView(triggerId: string, view: ModalView): Promise<void> {
     await this.once('views.open', () => this.client.views.open({ trigger_id: triggerId, view }));
+  }
+
+  async react(channel: string, ts: string, name: string): Promise<void> {
+    try {
+      await this.once('reactions.add', () => this.client.reactions.add({ channel, timestamp: ts, name }));
+    } catch (err) {
+      if ((err as { data?: { error?: string } }).data?.error !== 'already_reacted') throw err;
+    }
   }
 
   conversation(channel: string): Promise<ConversationInfo | undefined> {

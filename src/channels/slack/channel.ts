@@ -121,6 +121,7 @@ export class SlackChannel {
 
     const where: Where = { channel: message.channel, threadTs: message.threadTs ?? message.ts };
     const thread = `slack:${where.channel}:${where.threadTs}`;
+    void this.acknowledge(message);
     const queue = this.threads.get(thread) ?? { tail: Promise.resolve(), queued: 0 };
     if (queue.queued >= MAX_QUEUED) {
       void this.reply(
@@ -272,6 +273,21 @@ export class SlackChannel {
     }
   }
 
+  /**
+   * Marks a request Jarvis takes with :eyes: at once, before the turn starts (it may wait behind others
+   * in its thread, or for the model): the person sees it was heard.
+   */
+  private async acknowledge(message: InboundMessage): Promise<void> {
+    try {
+      if (await this.listensIn(message)) await this.deps.api.react(message.channel, message.ts, ACK_REACTION);
+    } catch (err) {
+      this.deps.logger?.warn(
+        { err: messageOf(err), channel: message.channel },
+        'could not acknowledge a request',
+      );
+    }
+  }
+
   private async listensIn(message: InboundMessage): Promise<boolean> {
     const dms = this.deps.config.slack.directMessages;
     if (message.channelType === 'im') return dms;
@@ -289,6 +305,9 @@ export class SlackChannel {
     return (await this.deps.api.conversation(channel))?.name === target;
   }
 }
+
+/** The reaction that acknowledges a request. */
+export const ACK_REACTION = 'eyes';
 
 function bare(channel: string): string {
   return channel.startsWith('#') ? channel.slice(1) : channel;

@@ -24,6 +24,20 @@ describe('where and to whom Jarvis answers', () => {
     expect(repliesIn(ts)[0]!.params.channel).toBe(CI);
   });
 
+  it('acknowledges a request it takes with :eyes: at once, before the answer, and chatter elsewhere with nothing', async () => {
+    // Act
+    const chatter = await h.say(ALICE, 'status of dev', { channel: OTHER });
+    const ts = await h.say(ALICE, 'status of dev');
+    const reaction = await h.slack.waitFor((c) => c.method === 'reactions.add' && c.params.timestamp === ts);
+    await h.service.slack!.channel.idle();
+
+    // Assert
+    const calls = h.slack.calls;
+    expect(reaction.params).toMatchObject({ channel: CI, name: 'eyes' });
+    expect(calls.indexOf(reaction)).toBeLessThan(calls.indexOf(repliesIn(ts)[0]!));
+    expect(h.slack.callsOf('reactions.add').filter((c) => c.params.timestamp === chatter)).toHaveLength(0);
+  });
+
   it('answers a direct message in its thread', async () => {
     const ts = await h.say(ALICE, 'status of dev', { channel: 'D0ALICEDM', channelType: 'im' });
     await h.service.slack!.channel.idle();
