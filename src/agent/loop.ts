@@ -44,6 +44,8 @@ export interface CallRecord {
   input: unknown;
   decision: Decision['kind'] | 'invalid' | 'unknown';
   outcome: 'ok' | 'error' | 'denied' | 'declined' | 'mfa-failed' | 'invalid';
+  /** The tool ran (`ok`) but what it was asked for did not happen: a rollout that failed or rolled back. */
+  failed?: true;
 }
 
 export interface TurnResult {
@@ -262,7 +264,8 @@ export class Agent {
     try {
       const output = await tool.run(ctx, input);
       await this.audit(actor, tool.name, summary, decision, 'ok', outcomeDetail(output));
-      return { block: this.result(call, output, false), record, output };
+      const failed = tool.succeeded?.(output) === false ? { failed: true as const } : {};
+      return { block: this.result(call, output, false), record: { ...record, ...failed }, output };
     } catch (err) {
       return this.failed(call, input, err, actor, tool.name, summary, decision, record, 'error');
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describeRollback, type RollbackPlan } from '../rollout/rollback.js';
 import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
-import { describeRollout, renderRollout } from './render.js';
+import { describeRollout, renderRollout, rolloutSucceeded } from './render.js';
 
 export const rollbackTool = defineTool({
   name: 'rollback_service',
@@ -51,4 +51,5 @@ export const rollbackTool = defineTool({
     return describeRollout(result);
   },
   render: renderRollout,
+  succeeded: rolloutSucceeded,
 });
