@@ -44,7 +44,7 @@ export class OfflinePlanner implements Planner {
   private readonly names: Names;
 
   constructor(private readonly deps: OfflinePlannerDeps) {
-    const groups = (deps.config as { groups?: Record<string, unknown> }).groups ?? {};
+    const groups = deps.config.groups;
     this.names = {
       envs: deps.config.order,
       services: [...new Set(Object.values(deps.config.environments).flatMap((e) => Object.keys(e.services)))],
