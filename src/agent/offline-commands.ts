@@ -139,7 +139,7 @@ export const healthy = read('diagnose_service', 'diagnose', [
 const TROUBLESHOOT = [
   ...['deployment', 'deploy', 'release', 'rollout', 'failed', 'fails', 'failing', 'broke', 'broken'],
   ...['how', 'do', 'can', 'should', 'i', 'we', 'troubleshoot', 'debug', 'it', 'this', 'my', 'our', '-'],
-  ...['what', 'went', 'wrong', 'why', 'did', 'is'],
+  ...['what', 'went', 'wrong', 'why', 'did', 'is', "what's", 'with', 'happened', 'going'],
 ];
 
 /** The seed's "Deployment failed - how do I troubleshoot?": a diagnosis, of the environment named. */

@@ -75,6 +75,7 @@ describe('offline grammar: nothing but what was typed is acted on', () => {
       { env: 'dev', reason: 'checkout is down' },
     ],
     ['status of dev, please', 'get_status', { env: 'dev' }],
+    ['what is wrong with prd?', 'diagnose_service', { env: 'prd' }],
     ['what is live in prd', 'get_status', { env: 'prd' }],
   ])('"%s" → %s %o', (text, name, input) => {
     const parsed = planner.parse(text);
@@ -151,6 +152,28 @@ describe('offline grammar: nothing but what was typed is acted on', () => {
       tools: [],
     });
     expect(turn).toEqual({ text: line, toolCalls: [], stop: 'end_turn', refused: true });
+  });
+
+  it.each([
+    'deploy 1.3.0 to dev',
+    'rollback catalog in dev',
+    'undo the last deploy in dev',
+    'promote 1.3.0 from tst to prd',
+    'status of dev',
+    'is prd healthy',
+    'diagnose prd',
+    'unfreeze prd',
+    'emergency rollback all services in prd',
+    'show deployment history for prd',
+    'show deployment metrics for last 7 days',
+  ])('acts on nothing when a word it does not know is added anywhere to "%s"', (command) => {
+    const words = command.split(' ');
+    for (const extra of ['payments', 'qa', 'prd2', '&&', '|', 'rm', '-rf', '$(id)', '`id`', 'x;']) {
+      for (let at = 1; at <= words.length; at++) {
+        const text = [...words.slice(0, at), extra, ...words.slice(at)].join(' ');
+        expect(planner.parse(text), text).not.toHaveProperty('call');
+      }
+    }
   });
 
   it('keeps the whole help for a request it cannot place at all, and marks "help" as an answer', async () => {
