@@ -123,6 +123,10 @@ describe('offline grammar: nothing but what was typed is acted on', () => {
       /^I troubleshoot a failed deployment by diagnosing it:.*Which environment\?/,
     ],
     ['rollback dev please now immediately', /There is no service "immediately"/],
+    ['abort prd &&', /^I do not understand "&&" in "abort prd &&"; nothing was done\.$/],
+    ['stop dev | tee', /^I do not understand "\|"/],
+    ['cancel', /^Which rollout\? Say "cancel <env> \[service\]"/],
+    ['pause prd and deploy 1.3.0', /^There is no service "and"|acts on the rollout running in prd/],
   ])('refuses "%s"', (text, expected) => {
     expect(refusal(planner.parse(text))).toMatch(expected);
   });
@@ -131,6 +135,8 @@ describe('offline grammar: nothing but what was typed is acted on', () => {
     ['staus of dev', 'Did you mean `status of dev`?'],
     ['deplyo 1.3.1 to dev', 'Did you mean `deploy 1.3.1 to dev`?'],
     ['rollbak prd', 'Did you mean `rollback prd`?'],
+    ['abrot prd', 'Did you mean `abort prd`?'],
+    ['unfreze prd', 'Did you mean `unfreeze prd`?'],
     ['diagnoes prd', 'Did you mean `diagnose prd`?'],
     ['histroy of prd', 'Did you mean `history of prd`?'],
     [
