@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Repl } from '../../src/channels/repl.js';
 import { loadConfig, SANDBOX_CONFIG_PATH } from '../../src/config.js';
@@ -11,6 +15,7 @@ import {
   callsOf,
   codeOf,
   enrol,
+  recordKnownGood,
   scriptedPerson,
   startKit,
   tableRows,
@@ -175,6 +180,82 @@ describe('emergency rollback', () => {
       ['checkout', 'aborted', '1.3.0'],
       ['catalog', 'skipped', ''],
     ]);
+  });
+});
+
+/**
+ * The sandbox's configuration with a second service in prd (catalog, behind its own listener rule and
+ * target groups) and a group naming both: what a production with several services looks like.
+ */
+function twoServicesInPrd(dir: string): string {
+  const config = parse(readFileSync(SANDBOX_CONFIG_PATH, 'utf8')) as {
+    environments: Record<string, { services: Record<string, unknown> }>;
+    groups?: Record<string, string[]>;
+  };
+  const prd = config.environments.prd!;
+  const catalog = JSON.stringify(prd.services.checkout)
+    .replaceAll('checkout', 'catalog')
+    .replaceAll('2000000000000003', '2000000000000004')
+    .replaceAll('1000000000000021', '1000000000000023')
+    .replaceAll('1000000000000022', '1000000000000024');
+  prd.services.catalog = JSON.parse(catalog) as unknown;
+  config.groups = { backend: ['checkout', 'catalog'] };
+  const path = join(dir, 'two-services.yaml');
+  writeFileSync(path, stringify(config));
+  return path;
+}
+
+describe('emergency rollback of several services in prd', () => {
+  let kit: Kit | undefined;
+  let dir: string | undefined;
+
+  afterEach(async () => {
+    await kit?.close();
+    kit = undefined;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('"emergency rollback backend in prd": one confirmation and one TOTP code, then one verified write per service', async () => {
+    // Arrange: both services released and verified (blue 1.2.0 live, green 1.1.0 known good on standby).
+    dir = mkdtempSync(join(tmpdir(), 'jarvis-emergency-'));
+    kit = await startKit({ configPath: twoServicesInPrd(dir) });
+    await recordKnownGood(kit.h.jarvis, 'prd', 'checkout');
+    await recordKnownGood(kit.h.jarvis, 'prd', 'catalog');
+    const secret = await enrol(kit, 'alice');
+    const person = scriptedPerson({ confirm: true, codes: [[codeOf(secret)]] });
+
+    // Act
+    const turn = await kit.agent.turn('t', ACTORS.alice, 'emergency rollback backend in prd', person);
+
+    // Assert
+    expect(turn.calls[0]?.input).toEqual({ env: 'prd', group: 'backend' });
+    expect(callsOf(turn.calls)).toEqual([['emergency_rollback', 'ask', 'ok']]);
+    expect(person.confirmations).toHaveLength(1);
+    expect(person.confirmations[0]?.summary).toMatch(
+      /^Emergency: roll back every service in prd to its known-good version \(2 of 2 services, one at a time\):\n {2}• checkout: roll back checkout in prd: Blue \(active\) 1\.2\.0 .*Green 1\.1\.0.*\n {2}• catalog: roll back catalog in prd: Blue \(active\) 1\.2\.0 .*Green 1\.1\.0/,
+    );
+    expect(person.mfaPrompts).toHaveLength(1);
+    expect(person.mfaPrompts[0]?.outcomes).toEqual([{ ok: true }]);
+    expect(kit.h.weights('prd', 'checkout')).toEqual({ blue: 0, green: 100 });
+    expect(kit.h.weights('prd', 'catalog')).toEqual({ blue: 0, green: 100 });
+    expect(tableRows(turn.text).map((r) => r.slice(0, 3))).toEqual([
+      ['service', 'outcome', 'version'],
+      ['checkout', 'rolled-back', '1.1.0'],
+      ['catalog', 'rolled-back', '1.1.0'],
+    ]);
+    const rollbacks = (await kit.h.jarvis.store.listDeployments({ env: 'prd', limit: 10 })).filter(
+      (d) => d.strategy === 'rollback',
+    );
+    expect(rollbacks.map((d) => [d.service, d.version, d.status]).sort()).toEqual([
+      ['catalog', '1.1.0', 'SUCCESS'],
+      ['checkout', '1.1.0', 'SUCCESS'],
+    ]);
+    const audit = (await auditLog(kit.h.jarvis.store)).filter((a) => a.tool === 'emergency_rollback');
+    expect(audit.map((a) => [a.decision, a.outcome])).toEqual([
+      ['ask:confirm+mfa', 'approved'],
+      ['ask:confirm+mfa', 'ok'],
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(person.typedCodes()[0]);
   });
 });
 
