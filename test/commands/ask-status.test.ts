@@ -121,6 +121,33 @@ describe('jarvis ask: exit statuses', () => {
         /ANTHROPIC_API_KEY was rejected \(HTTP 401 authentication_error: invalid x-api-key\)\. Set a valid key, or unset it to use the offline planner\./,
     },
     {
+      what: 'a request the Anthropic API refuses (an unknown model)',
+      args: ['status of dev'],
+      env: () => {
+        fake.push({ error: 'not_found' });
+        return {
+          ANTHROPIC_API_KEY: 'test-key',
+          ANTHROPIC_BASE_URL: fake.url,
+          ANTHROPIC_MODEL: 'claude-nope',
+        };
+      },
+      status: 1,
+      shows:
+        /The Anthropic API refused the request \(HTTP 404 not_found_error: model: claude-nope\)\. Check ANTHROPIC_MODEL \(now claude-nope\)/,
+    },
+    {
+      what: 'an overloaded Anthropic API (the offline planner answers)',
+      args: ['status of dev'],
+      env: () => {
+        // The client tries three times (maxRetries 2) before the loop falls back.
+        fake.push({ error: 'overloaded' }, { error: 'overloaded' }, { error: 'overloaded' });
+        return { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url };
+      },
+      status: 0,
+      shows:
+        /\(The language model is unavailable: .*overloaded.*Answering with the offline planner\.\)\n\nStatus of dev:/s,
+    },
+    {
       what: 'a bad configuration file',
       args: ['status of dev'],
       env: () => ({ JARVIS_CONFIG: join(dir, 'bad.yaml') }),
