@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig, SANDBOX_CONFIG_PATH } from './config.js';
 import { loadEnvSettings } from './config/env.js';
 import { ConfigError, isJarvisError, messageOf } from './errors.js';
@@ -79,7 +79,9 @@ export function buildCli(): Command {
 
   program
     .command('ask')
-    .description('answer one request and exit (status 1 when a tool call failed or was refused)')
+    .description(
+      'answer one request and exit: status 0 done; 1 refused, declined, failed or not understood; 2 bad configuration or usage',
+    )
     .argument('<request...>', 'what to do, e.g. "status of prd"')
     .option('-u, --user <id>', 'who you are (default: your login name)')
     .option('--sandbox', SANDBOX_FLAG)
@@ -196,7 +198,10 @@ function parsePositive(value: string): number {
   return n;
 }
 
-/** Runs the CLI and turns failures into a message and an exit status (2: configuration, 1: anything else). */
+/**
+ * Runs the CLI and turns failures into a message and an exit status: 2 for a bad configuration or usage
+ * (an unknown flag, a missing argument), 1 for anything else.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     loadDotEnv();
@@ -208,8 +213,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(err.message);
       return 2;
     }
-    if (err && typeof err === 'object' && 'exitCode' in err && typeof err.exitCode === 'number') {
-      return err.exitCode; // commander already printed help or the usage error
+    if (err instanceof CommanderError) {
+      // Commander already printed the help, the version or the usage error; a usage error is status 2.
+      return err.exitCode === 0 ? 0 : 2;
     }
     console.error(isJarvisError(err) ? `${err.code}: ${err.message}` : messageOf(err));
     return 1;

@@ -82,8 +82,9 @@ export function createAnthropicClient(env: EnvSettings): Anthropic {
  * `plan()` resolves with whatever the model stopped on, including `max_tokens` and `refusal`; it rejects
  * only when the API could not answer, with a JarvisError: UNAVAILABLE (connection, timeout, 429, 5xx, 529,
  * a stream cut short, nothing streamed within `limits.firstByteMs`, the answer unfinished after
- * `limits.answerMs`: worth falling back to the offline planner), UPSTREAM (the API refused the request:
- * bad key, bad request) or ABORTED (the signal fired). Messages name the HTTP status and error type,
+ * `limits.answerMs`: worth falling back to the offline planner), FORBIDDEN (the key was rejected: 401,
+ * 403), UPSTREAM (the request was refused: 400, 404, naming the model and endpoint to check) or ABORTED
+ * (the signal fired); only UNAVAILABLE is worth a fallback. Messages name the HTTP status and error type,
  * never the API key; `details.facts.requestId` holds Anthropic's request id when the API sent one.
  */
 export class AnthropicPlanner implements Planner {
@@ -201,16 +202,15 @@ export class AnthropicPlanner implements Planner {
       const what = [status, err.type].filter(Boolean).join(' ');
       const detail = err.apiMessage ? `: ${scrub(err.apiMessage)}` : '';
       const retryable = err instanceof RateLimitError || err.status === undefined || err.status >= 500;
-      const refused = err instanceof AuthenticationError || err instanceof PermissionDeniedError;
-      const message = refused
-        ? `The Anthropic API refused the credentials (${what})${detail}. Check ANTHROPIC_API_KEY.`
-        : `The Anthropic API failed (${what})${detail}.`;
-      return new JarvisError(
-        retryable ? 'UNAVAILABLE' : 'UPSTREAM',
-        message,
-        { upstream: String(err.status ?? err.type ?? 'error') },
-        { cause: err },
-      );
+      if (retryable) {
+        return new JarvisError(
+          'UNAVAILABLE',
+          `The Anthropic API failed (${what})${detail}.`,
+          { upstream: String(err.status ?? err.type ?? 'error') },
+          { cause: err },
+        );
+      }
+      return this.refusal(err as unknown, String(err.status ?? err.type ?? 'error'), what, detail);
     }
     if (err instanceof AnthropicError) {
       // E.g. a stream that ended before the message was complete: the connection dropped mid-answer.
@@ -225,6 +225,36 @@ export class AnthropicPlanner implements Planner {
       'UPSTREAM',
       `The Anthropic API call failed: ${scrub(messageOf(err))}`,
       {},
+      { cause: err },
+    );
+  }
+  /**
+   * A request the API refused (4xx but 429): not an outage, so no fallback. The message says what was
+   * refused and what to change: the key (401, 403), or the model or the endpoint (400, 404).
+   */
+  private refusal(err: unknown, status: string, what: string, detail: string): JarvisError {
+    const upstream = { upstream: status };
+    const offline = 'or unset it to use the offline planner';
+    if (err instanceof AuthenticationError) {
+      return new JarvisError(
+        'FORBIDDEN',
+        `ANTHROPIC_API_KEY was rejected (${what}${detail}). Set a valid key, ${offline}.`,
+        upstream,
+        { cause: err },
+      );
+    }
+    if (err instanceof PermissionDeniedError) {
+      return new JarvisError(
+        'FORBIDDEN',
+        `ANTHROPIC_API_KEY may not do this (${what}${detail}). Use a key with access to ${this.deps.model}, ${offline}.`,
+        upstream,
+        { cause: err },
+      );
+    }
+    return new JarvisError(
+      'UPSTREAM',
+      `The Anthropic API refused the request (${what}${detail}). Check ANTHROPIC_MODEL (now ${this.deps.model}) and ANTHROPIC_BASE_URL, or unset ANTHROPIC_API_KEY to use the offline planner.`,
+      upstream,
       { cause: err },
     );
   }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { AgentSettings, LoadedConfig } from '../config.js';
-import { messageOf } from '../errors.js';
+import { isJarvisError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Actor, Decision, MfaOutcome } from '../policies/types.js';
 import { redact, redactDeep } from '../redact.js';
@@ -44,6 +44,8 @@ export interface CallRecord {
   input: unknown;
   decision: Decision['kind'] | 'invalid' | 'unknown';
   outcome: 'ok' | 'error' | 'denied' | 'declined' | 'mfa-failed' | 'invalid';
+  /** The tool ran (`ok`) but what it was asked for did not happen: a rollout that failed or rolled back. */
+  failed?: true;
 }
 
 export interface TurnResult {
@@ -54,6 +56,13 @@ export interface TurnResult {
   planner: string;
   /** Set when the main planner failed and the fallback answered. */
   fallbackReason?: string;
+  /** The planner answered without acting: it refused the request or did not understand it. */
+  refused?: true;
+  /**
+   * The planner could not be used for a reason that is not an outage (a rejected key, a refused request):
+   * no fallback; the text says what to fix. `jarvis ask` exits 1.
+   */
+  plannerError?: { code: string; message: string };
 }
 
 /**
@@ -93,6 +102,15 @@ export class Agent {
         });
       } catch (err) {
         if (planner === this.deps.fallback || signal?.aborted) throw err;
+        if (!isJarvisError(err, 'UNAVAILABLE')) {
+          // Only an outage is worth the offline planner: a rejected key or a refused request would fail
+          // the same way on every turn, silently, so the person is told what it is and what to fix.
+          const code = isJarvisError(err) ? err.code : 'UPSTREAM';
+          result.plannerError = { code, message: redact(messageOf(err)) };
+          this.deps.logger?.warn({ planner: planner.name, code, err: messageOf(err) }, 'planner refused');
+          answer.notice(`The language model could not be used (${code}): ${result.plannerError.message}`);
+          break;
+        }
         result.fallbackReason = messageOf(err);
         this.deps.logger?.warn(
           { planner: planner.name, err: result.fallbackReason },
@@ -116,6 +134,7 @@ export class Agent {
         content.push({ type: 'tool_use', id: call.id, name: call.name, input: call.input });
       if (content.length > 0) messages.push({ role: 'assistant', content });
       answer.add(turn.text);
+      if (turn.refused) result.refused = true;
       if (turn.toolCalls.length === 0) break;
       const results: ContentBlock[] = [];
       // One call at a time: writes never overlap, and a confirmation is asked for one action at a time.
@@ -245,7 +264,8 @@ export class Agent {
     try {
       const output = await tool.run(ctx, input);
       await this.audit(actor, tool.name, summary, decision, 'ok', outcomeDetail(output));
-      return { block: this.result(call, output, false), record, output };
+      const failed = tool.succeeded?.(output) === false ? { failed: true as const } : {};
+      return { block: this.result(call, output, false), record: { ...record, ...failed }, output };
     } catch (err) {
       return this.failed(call, input, err, actor, tool.name, summary, decision, record, 'error');
     }

@@ -51,8 +51,10 @@ export function parseControl(text: string, words: ControlWords): ControlParsed |
     const env = words.envs.includes(word) ? word : envAlias(word);
     if (env !== undefined && words.envs.includes(env)) envs.add(env);
     else if (words.services.includes(word)) services.add(word);
-    else if (!FILLER.has(word) && /[a-z0-9]/.test(word)) unknown.push(word);
+    else if (!FILLER.has(word)) unknown.push(word);
   }
+  const odd = unknown.find((w) => !/^[a-z0-9][a-z0-9._-]*$/.test(w));
+  if (odd !== undefined) return { text: `I do not understand "${odd}" in "${line}"; nothing was done.` };
   const example = words.envs[words.envs.length - 1] ?? 'prd';
   const ask = `Which rollout? Say "${verb} <env> [service]", e.g. "${verb} ${example}". Environments: ${words.envs.join(', ')}.`;
   if (envs.size > 1) return { text: `One rollout at a time. ${ask}` };

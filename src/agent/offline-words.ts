@@ -13,11 +13,6 @@ export function envAlias(word: string): string | undefined {
   return Object.hasOwn(ENV_ALIASES, word) ? ENV_ALIASES[word] : undefined;
 }
 
-/** The environment a common name stands for ("production" → "prd"); the word itself otherwise. */
-export function alias(word: string | undefined): string | undefined {
-  return word === undefined ? undefined : (envAlias(word) ?? word);
-}
-
 /** Lower case, single spaces, no Slack mention or trailing punctuation, "blue-green" phrasing dropped. */
 export function normalise(text: string): string {
   return text

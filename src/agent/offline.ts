@@ -1,9 +1,13 @@
 import type { LoadedConfig } from '../config.js';
 import type { Tool } from '../tools/tool.js';
+import * as commands from './offline-commands.js';
 import { CONTROL_VERBS, parseControl } from './offline-control.js';
+import { PREPOSITIONS, VERBS, type Names, type Parsed } from './offline-grammar.js';
+import { invisibleCharacter, nearest, tokenize, withoutMentions, type Token } from './offline-lexer.js';
 import { renderResults } from './offline-render.js';
-import { alias, envAlias, normalise } from './offline-words.js';
 import type { Message, PlannerTurn, PlanRequest, Planner, ToolCall } from './types.js';
+
+export type { Parsed } from './offline-grammar.js';
 
 export interface OfflinePlannerDeps {
   config: LoadedConfig;
@@ -11,32 +15,41 @@ export interface OfflinePlannerDeps {
   tools: ReadonlyMap<string, Tool>;
 }
 
-/** What one parsed command asks for: a tool call, or text (help, a question back). */
-type Parsed = { call: { name: string; input: Record<string, unknown> } } | { text: string };
+/**
+ * The words of the grammar a near miss is measured against (besides the configured names), the commands
+ * first: of two equally near words, the first wins ("staus" is "status", not "stats").
+ */
+const VOCABULARY = [
+  ...VERBS,
+  ...['status', 'state', 'health', 'history', 'metrics', 'dora', 'stats', 'deployment', 'deployments'],
+  ...['healthy', 'troubleshoot', 'running', 'services', 'canaries', 'version', 'previous', 'last'],
+  ...['help', 'until', 'because', 'what', 'show', 'from', 'into', 'days', 'weeks', 'today'],
+];
 
-const VERSION = String.raw`(v?\d+(?:\.\d+){1,3}(?:-[a-z0-9._-]+)?)`;
-const DAYS = /\b(?:last|past)\s+(\d{1,3})\s*(day|days|d|week|weeks|w)\b/;
+/** Leading words that ask to see something: "show me", "list", "give me". */
+const SHOW = new Set(['show', 'get', 'list', 'give', 'display', 'tell']);
+const HELP = /^(?:help|\?|commands|what can you do)$/;
+const BECAUSE = /,?\s+because(?:\s+([\s\S]*))?$/i;
 
 /**
  * The deterministic grammar of the commands people type, used when no Anthropic key is set and as the
- * fallback when the API fails (ChatOps must work during an LLM outage). It reads the person's last
- * message and answers with one tool call, or with text: help, or a list of what it understands when it
- * does not understand (never a guess). After the tool has run, it renders the result readably through
- * the tool's own `render` and ends the turn.
- *
- * Environment and service names are the configured ones; a request naming an unknown environment is
- * answered with the valid ones rather than passed on.
+ * fallback when the API is unavailable (ChatOps must work during an LLM outage). It never guesses: every
+ * word of a command is placed (a verb, a configured environment or service, a clean image tag, a word of
+ * the command) or the command is refused, with the valid names, or with one line naming the command it
+ * is a near miss of ("Did you mean `status of dev`?"). After the tool has run, it renders the result
+ * through the tool's own `render` and ends the turn.
  */
 export class OfflinePlanner implements Planner {
   readonly name = 'offline';
-  private readonly envs: readonly string[];
-  private readonly services: readonly string[];
+  private readonly names: Names;
 
   constructor(private readonly deps: OfflinePlannerDeps) {
-    this.envs = deps.config.order;
-    this.services = [
-      ...new Set(Object.values(deps.config.environments).flatMap((e) => Object.keys(e.services))),
-    ];
+    const groups = deps.config.groups;
+    this.names = {
+      envs: deps.config.order,
+      services: [...new Set(Object.values(deps.config.environments).flatMap((e) => Object.keys(e.services)))],
+      groups: Object.keys(groups),
+    };
   }
 
   plan(request: PlanRequest): Promise<PlannerTurn> {
@@ -50,185 +63,167 @@ export class OfflinePlanner implements Planner {
     }
     const text = last ? lastText(last) : '';
     const parsed = this.parse(text);
-    if ('text' in parsed) return Promise.resolve({ text: parsed.text, toolCalls: [], stop: 'end_turn' });
+    if ('text' in parsed) {
+      const refused = parsed.help ? {} : { refused: true as const };
+      return Promise.resolve({ text: parsed.text, toolCalls: [], stop: 'end_turn', ...refused });
+    }
     const { name, input } = parsed.call;
     if (!this.deps.tools.has(name)) {
       return Promise.resolve({
         text: `I understood "${text.trim()}", but the ${name} tool is not available here.`,
         toolCalls: [],
         stop: 'end_turn',
+        refused: true,
       });
     }
     const call: ToolCall = { id: `offline_${nextId++}`, name, input };
     return Promise.resolve({ text: '', toolCalls: [call], stop: 'tool_use' });
   }
 
-  /** The command in `text`; exported through the planner for tests and the bench. */
+  /** The command in `text`, or the text to answer with; exported through the planner for tests. */
   parse(text: string): Parsed {
-    const line = normalise(text);
-    if (line === '' || /^(help|\?|what can you do|commands)$/.test(line)) return { text: this.help() };
-    const verb = line.split(' ')[0]!;
-    if (Object.hasOwn(CONTROL_VERBS, verb)) {
-      const control = parseControl(text, { envs: this.envs, services: this.services });
+    const invisible = invisibleCharacter(text);
+    if (invisible) {
+      return {
+        text: `The request contains an invisible character (${invisible}: a control, bidi or zero-width character); type it again without it. Nothing was done.`,
+      };
+    }
+    const parsed = this.command(text);
+    if ('call' in parsed || parsed.help) return parsed;
+    const suggestion = this.nearMiss(text);
+    if (!suggestion) return parsed;
+    const line = `Did you mean \`${suggestion}\`?`;
+    return { text: parsed.text.startsWith('I did not understand') ? line : `${parsed.text} ${line}` };
+  }
+
+  private command(text: string): Parsed {
+    const clean = withoutMentions(text);
+    const tokens = words(clean);
+    const line = tokens.map((t) => t.raw).join(' ');
+    const first = tokens[0]?.low ?? '';
+    if (tokens.length === 0 || HELP.test(tokens.map((t) => t.low).join(' '))) {
+      return { text: this.help(), help: true };
+    }
+    if (Object.hasOwn(CONTROL_VERBS, first)) {
+      const control = parseControl(clean, { envs: this.names.envs, services: this.names.services });
       if (control) return control;
     }
-    switch (verb) {
+    const because = BECAUSE.exec(clean);
+    const reason = because?.[1]?.trim().replace(/[.!]+$/, '') || undefined;
+    const head = because ? words(clean.slice(0, because.index)) : tokens;
+    const args = { tokens: head.slice(1), names: this.names, line };
+    const all = { ...args, tokens: head };
+    switch (first) {
       case 'deploy':
       case 'release':
       case 'ship':
-        return this.deploy(line);
+        return commands.deploy({ ...args, tokens: tokens.slice(1) });
       case 'rollback':
       case 'revert':
-        return this.rollback(text);
+      case 'undo':
+        return commands.rollback({ ...args, reason });
       case 'promote':
-        return this.promote(line);
+        return commands.promote({ ...args, tokens: tokens.slice(1) });
       case 'diagnose':
       case 'debug':
       case 'investigate':
-        return this.withEnv(line, 'diagnose_service', (env, service) => ({ env, ...service }));
+        return commands.diagnose(args);
+      case 'emergency':
+        return commands.emergency({ ...args, reason });
+      case 'freeze':
+        return commands.freeze(
+          { ...args, tokens: words(clean.replace(QUOTED, ' ')).slice(1) },
+          QUOTED.exec(clean)?.[1],
+        );
+      case 'unfreeze':
+        return commands.unfreeze({ ...args, tokens: tokens.slice(1) });
       default:
         break;
     }
-    if (/\b(metrics|dora|figures|stats|statistics)\b/.test(line)) return this.metrics(line);
-    if (/\bhistory\b|\b(last|recent) (deployments|deploys|releases)\b/.test(line)) {
-      return this.withEnv(line, 'get_deployment_history', (env, service) => ({ env, ...service }));
+    const has = (...w: string[]) => tokens.some((t) => w.includes(t.low));
+    if (has('troubleshoot') || (has('failed', 'wrong') && has('how', 'why', 'what'))) {
+      return commands.troubleshoot({ ...all, tokens });
     }
-    if (/\b(status|state|health)\b|^what(?:'s| is) (?:running|live|deployed)\b/.test(line)) {
-      return this.withEnv(line, 'get_status', (env, service) => ({ env, ...service }));
+    if ((first === 'is' || first === 'are') && has('healthy', 'ok', 'okay', 'fine', 'working', 'up')) {
+      return commands.healthy({ ...all, tokens });
+    }
+    if (has('metrics', 'dora', 'figures', 'stats', 'statistics')) return commands.metrics({ ...all, tokens });
+    if (has('history') || (has('last', 'recent') && has('deployments', 'deploys', 'releases'))) {
+      return commands.history({ ...all, tokens });
+    }
+    if (
+      has('status', 'state', 'health') ||
+      (has("what's", 'what', 'whats') && has('running', 'live', 'deployed'))
+    ) {
+      return commands.status({ ...all, tokens });
     }
     return { text: `I did not understand "${text.trim()}".\n\n${this.help()}` };
   }
 
-  private deploy(line: string): Parsed {
-    const m = new RegExp(`^\\w+ (?:([a-z0-9-]+) )?${VERSION}(?: (?:to|in|on|into) ([a-z0-9-]+))?`).exec(line);
-    if (!m) return this.usage('deploy <version> to <env> [service]', 'deploy 1.3.0 to prd');
-    const [, maybeService, version, envWord] = m;
-    const env = alias(envWord) ?? this.findEnv(line);
-    if (!env) return this.usage('deploy <version> to <env> [service]', `deploy ${version} to dev`);
-    const problem = this.checkEnv(env);
-    if (problem) return problem;
-    const service = this.service(line, maybeService);
-    if ('text' in service) return service;
-    return { call: { name: 'deploy_service', input: { env, version, ...service.value } } };
-  }
-
-  /** `rollback prd [service] [to 1.2.0] [because <reason>]`; the reason is kept as typed. */
-  private rollback(text: string): Parsed {
-    const because = /\s+because\s+(.+)$/i.exec(text);
-    const reason = because?.[1]?.trim().replace(/[.!]+$/, '');
-    const line = normalise(because ? text.slice(0, because.index) : text);
-    const env = this.findEnv(line);
-    if (!env) return this.usage('rollback <env> [to <version>]', 'rollback prd to previous version');
-    const problem = this.checkEnv(env);
-    if (problem) return problem;
-    const service = this.service(line);
-    if ('text' in service) return service;
-    const to = new RegExp(`\\bto (?:version )?${VERSION}\\b`).exec(line);
-    return {
-      call: {
-        name: 'rollback_service',
-        input: { env, ...service.value, ...(to ? { version: to[1] } : {}), ...(reason ? { reason } : {}) },
-      },
-    };
-  }
-
-  private promote(line: string): Parsed {
-    const m = new RegExp(`\\b${VERSION}\\b`).exec(line);
-    const from = alias(/\bfrom ([a-z0-9-]+)/.exec(line)?.[1]);
-    const to = alias(/\bto ([a-z0-9-]+)/.exec(line)?.[1]);
-    if (!m || !to)
-      return this.usage('promote <version> from <env> to <env>', 'promote 1.3.0 from tst to prd');
-    const target = this.checkEnv(to);
-    if (target) return target;
-    // "promote 1.3.0 to prd": the source is the environment before the target.
-    const source = from ?? this.envs[this.envs.indexOf(to) - 1];
-    if (!source) return { text: `${to} is the first environment; use "deploy ${m[1]} to ${to}".` };
-    const problem = this.checkEnv(source);
-    if (problem) return problem;
-    const service = this.service(line.replace(/\b(from|to) [a-z0-9-]+/g, ''));
-    if ('text' in service) return service;
-    return {
-      call: { name: 'promote_version', input: { version: m[1], from: source, to, ...service.value } },
-    };
-  }
-
-  private metrics(line: string): Parsed {
-    const m = DAYS.exec(line);
-    let days = 7;
-    if (m) days = Number(m[1]) * (m[2]!.startsWith('w') ? 7 : 1);
-    if (/\b(today|last day)\b/.test(line)) days = 1;
-    if (!m && /\blast week\b/.test(line)) days = 7;
-    if (!m && /\blast month\b/.test(line)) days = 30;
-    if (days < 1 || days > 365) return { text: 'I can count from 1 to 365 days back.' };
-    const env = this.findEnv(line, { strict: true });
-    const service = this.service(line);
-    if ('text' in service) return service;
-    return {
-      call: { name: 'get_deployment_metrics', input: { days, ...(env ? { env } : {}), ...service.value } },
-    };
-  }
-
-  private withEnv(
-    line: string,
-    tool: string,
-    input: (env: string, service: { service?: string }) => Record<string, unknown>,
-  ): Parsed {
-    const env = this.findEnv(line);
-    if (!env) {
-      return { text: `Which environment? One of ${this.envs.join(', ')}; e.g. "${line.split(' ')[0]} prd".` };
-    }
-    const service = this.service(line);
-    if ('text' in service) return service;
-    return { call: { name: tool, input: input(env, service.value) } };
-  }
-
-  /** The configured environment named in `line`, or a word that stands where one should. */
-  private findEnv(line: string, opts: { strict?: boolean } = {}): string | undefined {
-    const words = line.split(' ');
-    const known = words.find((w) => this.envs.includes(w));
-    if (known) return known;
-    const aliased = words.map(envAlias).find((e) => e !== undefined && this.envs.includes(e));
-    if (aliased) return aliased;
-    if (opts.strict) return undefined;
-    return alias(/\b(?:to|in|on|of|for|from) ([a-z0-9-]+)\s*$/.exec(line)?.[1]);
-  }
-
-  private checkEnv(env: string): Parsed | undefined {
-    if (this.envs.includes(env)) return undefined;
-    return { text: `There is no environment "${env}". Environments: ${this.envs.join(', ')}.` };
-  }
-
-  /** The service named in `line` (or `candidate`); none: the tool uses the default service. */
-  private service(line: string, candidate?: string): { value: { service?: string } } | { text: string } {
-    if (candidate && this.services.includes(candidate)) return { value: { service: candidate } };
-    if (candidate && !['to', 'version'].includes(candidate)) {
-      return { text: `There is no service "${candidate}". Services: ${this.services.join(', ')}.` };
-    }
-    const named = line.split(' ').find((w) => this.services.includes(w));
-    return { value: named ? { service: named } : {} };
-  }
-
-  private usage(form: string, example: string): Parsed {
-    return { text: `Say it as "${form}", for example "${example}".` };
+  /**
+   * The command `text` is a near miss of: each word that is neither a word of the grammar nor a
+   * configured name replaced by the one it is closest to, when the result is a command. Undefined when
+   * there is no such command.
+   */
+  private nearMiss(text: string): string | undefined {
+    const tokens = words(withoutMentions(text));
+    const known = new Set<string>([
+      ...this.names.envs,
+      ...this.names.services,
+      ...this.names.groups,
+      ...VOCABULARY,
+      ...PREPOSITIONS,
+    ]);
+    const candidates = [...known].filter((w) => w.length >= 3);
+    let changed = false;
+    const fixed = tokens.map((t) => {
+      if (known.has(t.low) || !/^[a-z][a-z0-9-]*$/.test(t.low)) return t.raw;
+      const near = nearest(t.low, candidates);
+      if (near) changed = true;
+      return near ?? t.raw;
+    });
+    if (!changed) return undefined;
+    const suggestion = fixed.join(' ');
+    return 'call' in this.command(suggestion) ? suggestion : undefined;
   }
 
   private help(): string {
-    const envs = this.envs.join(', ');
+    const envs = this.names.envs.join(', ');
     return [
       `I run blue/green releases on ${envs} (in that order) and answer questions about them:`,
       '  deploy 1.3.0 to dev                  blue/green deploy, traffic shifted step by step',
       '  promote 1.3.0 from tst to prd        the next environment, once it succeeded upstream',
-      '  rollback prd                         all traffic back to the previous version',
+      '  rollback prd                         all traffic back to the last known-good version',
       '  rollback prd to 1.2.0                prepare 1.2.0, then switch to it',
+      '  emergency rollback all services in prd   every service back to its known-good version',
       '  status of prd                        weights, versions and target health',
       '  show deployment history for prd      the last deployments, newest first',
       '  show deployment metrics for last 7 days   DORA figures per environment',
-      '  diagnose prd                         findings about pods, events, targets and logs',
+      '  diagnose prd (or: is prd healthy?)   findings about pods, events, targets and logs',
       '  abort prd because p99 is spiking     stop a rollout: all traffic back on the stable colour',
       '  pause prd / resume prd               hold a rollout at its step (analysis goes on), continue it',
-      `Add a service name to pick one (${this.services.join(', ')}); writes ask you to confirm first.`,
+      '  freeze prd "reason" [until <date>]   refuse writes to prd until unfrozen (unfreeze prd)',
+      `Add a service name to pick one (${this.names.services.join(', ')}); writes ask you to confirm first.`,
     ].join('\n');
   }
+}
+
+/** A quoted reason: "…" or “…”. */
+const QUOTED = /["“”]([^"“”]*)["“”]/;
+
+/** The tokens of a request: "roll back" read as "rollback", a leading "show me" dropped. */
+function words(text: string): Token[] {
+  const tokens = tokenize(text);
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.low === 'roll' && tokens[i + 1]?.low === 'back') {
+      out.push({ raw: 'rollback', low: 'rollback' });
+      i++;
+    } else out.push(t);
+  }
+  if (out[0] && SHOW.has(out[0].low)) out.splice(0, out[1]?.low === 'me' ? 2 : 1);
+  return out;
 }
 
 let nextId = 1;

@@ -39,6 +39,11 @@ export interface PlannerTurn {
   usage?: Usage;
   /** Why the planner stopped: end_turn, tool_use, max_tokens... */
   stop: string;
+  /**
+   * The planner answered without acting because it refused the request or did not understand it (the
+   * offline grammar's refusals, questions back and near misses); `jarvis ask` then exits 1.
+   */
+  refused?: true;
 }
 
 export interface PlanRequest {

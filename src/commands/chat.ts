@@ -43,23 +43,28 @@ export async function runChat(opts: ChatOptions): Promise<void> {
 /**
  * `jarvis ask "<request>"`: answers one request and exits. Questions (confirmation, TOTP code) are asked
  * on this terminal, or read from standard input when it is piped. On the sandbox the first line printed
- * is {@link SANDBOX_NOTICE}. Resolves with the exit status: 0 when every tool call ran and succeeded, 1
- * when one failed, was refused or was not confirmed.
+ * is {@link SANDBOX_NOTICE}. Resolves with the exit status (see {@link exitStatus}); a bad configuration
+ * or usage (status 2) is thrown before, as a ConfigError or by the command line parser.
  */
 export async function runAsk(request: string, opts: ChatOptions): Promise<number> {
   const session = await open(opts, loadEnvSettings(), { quiet: true });
   try {
     if (session.jarvis.mode === 'sandbox') process.stdout.write(`${SANDBOX_NOTICE}\n`);
     const result = await session.repl.ask(request);
-    return result && succeeded(result) ? 0 : 1;
+    return exitStatus(result);
   } finally {
     await session.close();
   }
 }
 
-/** True when the turn answered and none of its tool calls failed, was refused or declined. */
-export function succeeded(result: TurnResult): boolean {
-  return result.calls.every((c) => c.outcome === 'ok');
+/**
+ * The exit status of `jarvis ask` for a turn: 0 when it was done (an answer, or every tool call ran and
+ * did what it was asked), 1 when it was refused (by the policy, the planner or the language model's API),
+ * declined, failed or not understood. Undefined: the turn itself failed.
+ */
+export function exitStatus(result: TurnResult | undefined): 0 | 1 {
+  if (!result || result.refused || result.plannerError) return 1;
+  return result.calls.every((c) => c.outcome === 'ok' && !c.failed) ? 0 : 1;
 }
 
 async function open(opts: ChatOptions, env: EnvSettings, { quiet = false } = {}): Promise<Session> {

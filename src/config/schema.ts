@@ -314,6 +314,8 @@ export const ConfigSchema = z
       .record(k8sName, EnvironmentSchema)
       .refine((e) => Object.keys(e).length > 0, 'list at least one environment'),
     promotionOrder: z.array(k8sName).optional(),
+    /** Named groups of services, for "emergency rollback backend in prd": `{ backend: [checkout, catalog] }`. */
+    groups: z.record(k8sName, z.array(k8sName).min(1)).default({}),
     /** PagerDuty-triggered diagnoses: which service of which environment an incident is about. */
     pagerduty: PagerDutySchema.default({ services: {}, maxEventAgeSeconds: 600 }),
   })
@@ -351,6 +353,25 @@ export const ConfigSchema = z
         path: ['defaultService'],
         message: `no environment has a service "${cfg.defaultService}"`,
       });
+    }
+    const services = new Set(Object.values(cfg.environments).flatMap((e) => Object.keys(e.services)));
+    for (const [group, members] of Object.entries(cfg.groups)) {
+      if (names.includes(group) || services.has(group)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['groups', group],
+          message: `"${group}" is already the name of an environment or a service; give the group another name`,
+        });
+      }
+      for (const [i, member] of members.entries()) {
+        if (!services.has(member)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['groups', group, i],
+            message: `no environment has a service "${member}"; known: ${[...services].join(', ')}`,
+          });
+        }
+      }
     }
     for (const [i, env] of (cfg.promotionOrder ?? []).entries()) {
       if (!names.includes(env)) {

@@ -6,6 +6,14 @@ import { holderIsGone, Lease, leaseFor } from './lease.js';
 import type { PlatformReader, RolloutDeps } from './ports.js';
 import { promote, type PromoteRequest } from './promote.js';
 import { adoptOrphans, noRollout, recoverOne, type RecoveryReport } from './recovery.js';
+import {
+  planEmergency,
+  runEmergency,
+  type EmergencyOutcome,
+  type EmergencyPlan,
+  type EmergencyRequest,
+  type EmergencyScope,
+} from './emergency.js';
 import { deploy, type DeployRequest, type RolloutResult } from './release.js';
 import { planRollback, rollback, type RollbackPlan, type RollbackRequest } from './rollback.js';
 
@@ -13,6 +21,7 @@ export type { Check, DeployRequest, RolloutResult } from './release.js';
 export type { PromoteRequest } from './promote.js';
 export type { RollbackPlan, RollbackRequest } from './rollback.js';
 export type { RecoveryReport } from './recovery.js';
+export type { EmergencyOutcome, EmergencyPlan, EmergencyRequest, EmergencyScope } from './emergency.js';
 
 /** A request to a running rollout. */
 export interface ControlRequest {
@@ -91,6 +100,20 @@ export class RolloutService {
       };
     }
     return rollback(this.#x, req);
+  }
+
+  /** What an emergency rollback of `services` in `env` would do now, per service, read-only. */
+  planEmergency(env: string, services: readonly string[], scope: EmergencyScope): Promise<EmergencyPlan> {
+    for (const service of services) resolve(this.#x, env, service);
+    return planEmergency(this.#x, env, services, scope);
+  }
+
+  /**
+   * Carries out a confirmed emergency plan, one service at a time, each through its own verified
+   * rollback or abort; a result per service (skipped, rolled back, aborted or failed).
+   */
+  emergencyRollback(req: EmergencyRequest): Promise<EmergencyOutcome[]> {
+    return runEmergency({ rollback: (r) => this.rollback(r), abort: (r) => this.abort(r) }, req);
   }
 
   /**

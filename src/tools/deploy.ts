@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { serviceOf } from '../config.js';
 import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
-import { describeRollout, renderRollout } from './render.js';
+import { describeRollout, renderRollout, rolloutSucceeded } from './render.js';
 
 export const deployTool = defineTool({
   name: 'deploy_service',
@@ -32,4 +32,5 @@ export const deployTool = defineTool({
     return describeRollout(result);
   },
   render: renderRollout,
+  succeeded: rolloutSucceeded,
 });

@@ -1,6 +1,7 @@
 import { abortTool, pauseTool, resumeTool } from './control.js';
 import { deployTool } from './deploy.js';
 import { diagnosticsTool } from './diagnostics.js';
+import { emergencyRollbackTool } from './emergency-rollback.js';
 import { historyTool } from './history.js';
 import { metricsTool } from './metrics.js';
 import { promoteTool } from './promote.js';
@@ -20,6 +21,7 @@ export const RELEASE_TOOLS: readonly Tool[] = [
   historyTool,
   metricsTool,
   diagnosticsTool,
+  emergencyRollbackTool,
 ];
 
 /** A registry keyed by name; a duplicate name is a programming error and fails at start-up. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
-import { describeRollout, renderRollout } from './render.js';
+import { describeRollout, renderRollout, rolloutSucceeded } from './render.js';
 
 export const promoteTool = defineTool({
   name: 'promote_version',
@@ -36,4 +36,5 @@ export const promoteTool = defineTool({
     return describeRollout(result);
   },
   render: renderRollout,
+  succeeded: rolloutSucceeded,
 });

@@ -19,6 +19,11 @@ export function describeRollout(result: RolloutResult): Record<string, unknown> 
   };
 }
 
+/** True when a rollout result ({@link describeRollout}) says the release took: status SUCCESS. */
+export function rolloutSucceeded(output: unknown): boolean {
+  return record(output)?.status === 'SUCCESS';
+}
+
 const VERB: Record<string, string> = {
   SUCCESS: 'succeeded',
   FAILED: 'failed',

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { describeRollback, type RollbackPlan } from '../rollout/rollback.js';
 import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
-import { describeRollout, renderRollout } from './render.js';
+import { describeRollout, renderRollout, rolloutSucceeded } from './render.js';
+import { record, records } from './text.js';
 
 export const rollbackTool = defineTool({
   name: 'rollback_service',
@@ -51,4 +52,9 @@ export const rollbackTool = defineTool({
     return describeRollout(result);
   },
   render: renderRollout,
+  // During a rollout a rollback is its abort: the rollout ending ABORTED is then what was asked for.
+  succeeded: (output) =>
+    rolloutSucceeded(output) ||
+    (record(output)?.status === 'ABORTED' &&
+      records(record(output)?.checks).some((c) => c.name === 'rollout in progress')),
 });

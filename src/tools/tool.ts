@@ -69,6 +69,11 @@ export interface Tool<S extends z.ZodObject = z.ZodObject> {
    * so it must not trust its shape: return undefined when it cannot render it, and the raw JSON is shown.
    */
   render?(output: unknown): string | undefined;
+  /**
+   * False when the tool ran but what it was asked for did not happen (a rollout that failed or was rolled
+   * back): the call is then reported as failed (`jarvis ask` exits 1). Undefined: returning is success.
+   */
+  succeeded?(output: unknown): boolean;
 }
 
 /** Declares a tool with its input type inferred from the schema. */

@@ -105,12 +105,14 @@ export interface Kit extends AgentKit {
 /** `knownGood`: environments whose seeded state is recorded as released and verified (see recordKnownGood). */
 export interface KitOptions {
   knownGood?: readonly string[];
+  /** A configuration to seed the sandbox from instead of config/sandbox.yaml. */
+  configPath?: string;
   /** How long the Claude planner waits for the API (default the planner's own). */
   limits?: AnthropicLimits;
 }
 
 export async function startKit(opts: KitOptions = {}): Promise<Kit> {
-  const h = await startHarness(TIME_SCALE);
+  const h = await startHarness(TIME_SCALE, opts.configPath);
   for (const env of opts.knownGood ?? []) await recordKnownGood(h.jarvis, env);
   const env = loadEnvSettings({ JARVIS_DATA_DIR: h.dir, LOG_LEVEL: 'silent' });
   const kit = createAgent(h.jarvis, { env, sandbox: true });
@@ -232,11 +234,15 @@ export async function recordDeployment(
  * verified both: the sandbox's seeded state becomes one whose standby is known good, so that
  * `rollback <env>` has somewhere safe to go.
  */
-export async function recordKnownGood(jarvis: { store: Store; clock: Clock }, env: string): Promise<void> {
+export async function recordKnownGood(
+  jarvis: { store: Store; clock: Clock },
+  env: string,
+  service = 'checkout',
+): Promise<void> {
   const now = jarvis.clock.now();
   const d = await jarvis.store.startDeployment({
     env,
-    service: 'checkout',
+    service,
     version: '1.2.0',
     colour: 'blue',
     previousVersion: '1.1.0',

@@ -164,7 +164,6 @@ describe('Anthropic planner scenarios', () => {
       { error: 'overloaded', reason: /HTTP 529 overloaded_error/ },
       { error: 'server', reason: /HTTP 500 api_error/ },
       { error: 'rate_limit', reason: /HTTP 429 rate_limit_error/ },
-      { error: 'auth', reason: /refused the credentials \(HTTP 401 authentication_error\)/ },
       { error: 'drop', reason: /cannot be reached \(connection error\)/ },
       { error: 'cut', reason: /cut short|stream error/ },
     ])('falls back to the offline planner on $error and says so', async ({ error, reason }) => {
@@ -183,6 +182,50 @@ describe('Anthropic planner scenarios', () => {
       );
       expect(turn.text).toContain('checkout: Blue 100% | Green 0%');
     });
+
+    it.each<{ error: FakeFailure['error']; code: string; text: string }>([
+      {
+        error: 'auth',
+        code: 'FORBIDDEN',
+        text: 'ANTHROPIC_API_KEY was rejected (HTTP 401 authentication_error: invalid x-api-key). Set a valid key, or unset it to use the offline planner.',
+      },
+      {
+        error: 'permission',
+        code: 'FORBIDDEN',
+        text: 'ANTHROPIC_API_KEY may not do this (HTTP 403 permission_error: Your API key does not have permission to use the specified resource.). Use a key with access to claude-test',
+      },
+      {
+        error: 'bad_request',
+        code: 'UPSTREAM',
+        text: 'The Anthropic API refused the request (HTTP 400 invalid_request_error: max_tokens: [redacted] required). Check ANTHROPIC_MODEL (now claude-test)',
+      },
+      {
+        error: 'not_found',
+        code: 'UPSTREAM',
+        text: 'The Anthropic API refused the request (HTTP 404 not_found_error: model: claude-nope). Check ANTHROPIC_MODEL (now claude-test) and ANTHROPIC_BASE_URL, or unset ANTHROPIC_API_KEY to use the offline planner.',
+      },
+    ])(
+      'does not fall back on $error: says what it is and what to fix, and runs nothing',
+      async ({ error, code, text }) => {
+        // Arrange
+        kit = await startModelKit([{ error }]);
+        const person = scriptedPerson({ confirm: true });
+
+        // Act
+        const turn = await kit.agent.turn('t', ACTORS.alice, 'deploy 1.3.0 to dev', person);
+
+        // Assert
+        expect(turn.planner).toBe('anthropic');
+        expect(turn.fallbackReason).toBeUndefined();
+        expect(turn.plannerError?.code).toBe(code);
+        expect(turn.calls).toEqual([]);
+        expect(person.confirmations).toEqual([]);
+        expect(kit.fake.requests).toHaveLength(1);
+        expect(turn.text).toContain(`The language model could not be used (${code}): ${text}`);
+        expect(turn.text).not.toContain('test-key');
+        expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+      },
+    );
 
     it('falls back for a write too, still asking the person', async () => {
       // Arrange

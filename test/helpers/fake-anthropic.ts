@@ -45,14 +45,16 @@ export interface FakeMessage {
 
 /**
  * - `overloaded`: HTTP 529 overloaded_error; `server`: HTTP 500 api_error; `rate_limit`: HTTP 429;
- *   `auth`: HTTP 401 authentication_error (all with `retry-after-ms: 1`, so SDK retries are quick).
+ *   `auth`: HTTP 401 authentication_error; `permission`: HTTP 403 permission_error; `bad_request`: HTTP
+ *   400 invalid_request_error; `not_found`: HTTP 404 not_found_error (an unknown model) (all with
+ *   `retry-after-ms: 1`, so SDK retries are quick).
  * - `drop`: the connection is closed without an answer.
  * - `cut`: a streamed answer starts, then the connection is closed before `message_stop`.
  * - `hang`: the request is taken and never answered (until the fake closes).
  * - `stall`: a streamed answer starts (headers, `message_start`, a first text delta), then nothing more.
  */
 export interface FakeFailure {
-  error: 'overloaded' | 'server' | 'rate_limit' | 'auth' | 'drop' | 'cut' | 'hang' | 'stall';
+  error: Refusal | 'drop' | 'cut' | 'hang' | 'stall';
   delayMs?: number;
 }
 
@@ -76,11 +78,20 @@ export interface FakeAnthropic {
   close(): Promise<void>;
 }
 
-const FAILURES: Record<'overloaded' | 'server' | 'rate_limit' | 'auth', [number, string, string]> = {
+type Refusal = 'overloaded' | 'server' | 'rate_limit' | 'auth' | 'permission' | 'bad_request' | 'not_found';
+
+const FAILURES: Record<Refusal, [number, string, string]> = {
   overloaded: [529, 'overloaded_error', 'Overloaded'],
   server: [500, 'api_error', 'Internal server error'],
   rate_limit: [429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'],
   auth: [401, 'authentication_error', 'invalid x-api-key'],
+  permission: [
+    403,
+    'permission_error',
+    'Your API key does not have permission to use the specified resource.',
+  ],
+  bad_request: [400, 'invalid_request_error', 'max_tokens: Field required'],
+  not_found: [404, 'not_found_error', 'model: claude-nope'],
 };
 
 /** Starts the fake; `script` may hold turns or functions of the request that return a turn. */

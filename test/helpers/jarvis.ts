@@ -17,12 +17,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Jarvis on an in-process sandbox with a store file in a fresh temporary directory. */
-export async function startHarness(timeScale = 200): Promise<Harness> {
+/**
+ * Jarvis on an in-process sandbox with a store file in a fresh temporary directory; `configPath`: a
+ * configuration to seed it from instead of the sandbox's own.
+ */
+export async function startHarness(timeScale = 200, configPath?: string): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'jarvis-test-'));
   const storePath = join(dir, 'jarvis.db');
   const jarvis = await startJarvis({
-    env: loadEnvSettings({ JARVIS_DATA_DIR: dir, LOG_LEVEL: 'silent' }),
+    env: loadEnvSettings({
+      JARVIS_DATA_DIR: dir,
+      LOG_LEVEL: 'silent',
+      ...(configPath ? { JARVIS_CONFIG: configPath } : {}),
+    }),
     sandbox: true,
     timeScale,
     storePath,
