@@ -67,7 +67,7 @@ describeStores('Store contract: deployments and release state', (db) => {
       code: 'CONFLICT',
       message: expect.stringMatching(
         /already has a rollout running: deployment \d+ of 1\.[34]\.0 by (alice|bob)/,
-      ),
+      ) as string,
     });
     expect(await b.runningDeployments()).toHaveLength(1);
   });
@@ -231,7 +231,10 @@ describeStores('Store contract: journal and leases with fencing', (db) => {
     });
 
     // Assert
-    expect(late).toMatchObject({ code: 'LOCKED', message: expect.stringMatching(/moved on from token/) });
+    expect(late).toMatchObject({
+      code: 'LOCKED',
+      message: expect.stringMatching(/moved on from token/) as string,
+    });
     expect((await healer.journal(d.id)).map((e) => [e.seq, e.state])).toEqual([
       [1, 'shift'],
       [2, 'abort'],
@@ -253,7 +256,7 @@ describeStores('Store contract: journal and leases with fencing', (db) => {
     // Act / Assert
     await expect(append(3)).rejects.toMatchObject({
       code: 'CONFLICT',
-      message: expect.stringMatching(/last one \(3\)/),
+      message: expect.stringMatching(/last one \(3\)/) as string,
     });
     await expect(append(4, { totp: '123456' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(
@@ -262,7 +265,7 @@ describeStores('Store contract: journal and leases with fencing', (db) => {
     await store.finishDeployment(d.id, 'ABORTED', 'asked', T0 + 1);
     await expect(append(4)).rejects.toMatchObject({
       code: 'CONFLICT',
-      message: expect.stringMatching(/journal is closed/),
+      message: expect.stringMatching(/journal is closed/) as string,
     });
     expect(await store.journal(d.id)).toHaveLength(1);
   });

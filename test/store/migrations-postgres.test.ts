@@ -75,7 +75,7 @@ describe('PostgreSQL migrations', () => {
       code: 'CONFLICT',
       message: expect.stringContaining(
         `schema version ${SCHEMA_VERSION + 1}, newer than the ${SCHEMA_VERSION}`,
-      ),
+      ) as string,
     });
     expect(await sql(url, 'SELECT version FROM schema_migrations')).toHaveLength(SCHEMA_VERSION + 1);
   });
@@ -108,7 +108,7 @@ describe('PostgreSQL migrations', () => {
       url: 'postgres://jarvis:s3cret@127.0.0.1:1/jarvis',
       connectTimeoutMs: 2000,
     });
-    const err = await opening.catch((e: unknown) => e as Error);
+    const err = (await opening.catch((e: unknown) => e)) as Error;
     expect(err).toMatchObject({ code: 'UNAVAILABLE' });
     expect(err.message).toContain('postgres://jarvis:***@127.0.0.1:1/jarvis');
     expect(err.message).not.toContain('s3cret');
