@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { ChainVerifier } from '../../src/store/audit-chain.js';
-import type { NewAuditEntry, Store } from '../../src/store/store.js';
+import { DELIVERY_RETENTION_MS, type NewAuditEntry, type Store } from '../../src/store/store.js';
 import { describeStores } from './contract-kit.js';
 import { T0 } from './helpers.js';
 
@@ -112,7 +112,7 @@ describeStores('Store contract: MFA state shared by processes', (db) => {
   });
 });
 
-describeStores('Store contract: replay memory and webhook deliveries', (db) => {
+describeStores('Store contract: replay memory', (db) => {
   it('claims keys once, on every process, until they expire', async () => {
     const [a, b] = [await db.open(), await db.open()];
     expect(await a.claimOnce([SIG, EVENT], T0 + 300_000, T0)).toBe(true);
@@ -149,15 +149,46 @@ describeStores('Store contract: replay memory and webhook deliveries', (db) => {
     const store = await db.open();
     await expect(store.claimOnce(keys, T0 + 1000, T0)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
+});
 
-  it('acts on a webhook delivery once across processes, and forgets it after the retention', async () => {
+describeStores('Store contract: webhook deliveries', (db) => {
+  it('claims a delivery once, per source', async () => {
+    const store = await db.open();
+    const first = await store.claimDelivery('pagerduty', 'd-1', T0);
+    const again = await store.claimDelivery('pagerduty', 'd-1', T0 + 1000);
+    const otherSource = await store.claimDelivery('slack', 'd-1', T0);
+    expect([first, again, otherSource]).toEqual([true, false, true]);
+  });
+
+  it('remembers deliveries across a restart', async () => {
+    const store = await db.open();
+    await store.claimDelivery('pagerduty', 'd-2', T0);
+    await store.close();
+    const reopened = await db.open();
+    expect(await reopened.claimDelivery('pagerduty', 'd-2', T0 + 60_000)).toBe(false);
+  });
+
+  it('lets two processes race for a delivery with exactly one winner', async () => {
     const [a, b] = [await db.open(), await db.open()];
-    const first = await Promise.all([
-      a.claimDelivery('pagerduty', 'W1', T0),
-      b.claimDelivery('pagerduty', 'W1', T0),
+    const results = await Promise.all([
+      a.claimDelivery('pagerduty', 'd-3', T0),
+      b.claimDelivery('pagerduty', 'd-3', T0),
     ]);
-    expect(first.filter(Boolean)).toHaveLength(1);
-    expect(await b.claimDelivery('other', 'W1', T0)).toBe(true);
-    expect(await a.claimDelivery('pagerduty', 'W1', T0 + 8 * 24 * 3600 * 1000)).toBe(true);
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('forgets deliveries past the retention period', async () => {
+    const store = await db.open();
+    await store.claimDelivery('pagerduty', 'd-4', T0);
+    expect(await store.claimDelivery('pagerduty', 'd-4', T0 + DELIVERY_RETENTION_MS + 1)).toBe(true);
+  });
+
+  it.each([
+    ['an empty id', 'pagerduty', ''],
+    ['an id over 256 characters', 'pagerduty', 'x'.repeat(257)],
+    ['an empty source', '', 'd-5'],
+  ])('refuses %s with INVALID_INPUT', async (_what, source, id) => {
+    const store = await db.open();
+    await expect(store.claimDelivery(source, id, T0)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });
