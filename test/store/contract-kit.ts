@@ -18,23 +18,32 @@ export interface ContractDb {
   open(): Promise<Store>;
 }
 
+// One PostgreSQL server per test file (each file runs in a process of its own), started on first use.
+let shared: Promise<PostgresServer> | undefined;
+let stopRegistered = false;
+
 /**
  * Runs `body` once per Store implementation, each test on a fresh database: a SQLite file in a temporary
- * folder, or a new database on a PostgreSQL server started once for the file (see startPostgres). This is
+ * folder, or a new database on a PostgreSQL server started once for the file (see startPostgres). Call it
+ * at the top level of a test file. This is
  * the contract both stores keep; implementation details stay in the per-store test files.
  */
 export function describeStores(title: string, body: (db: ContractDb) => void): void {
+  if (!stopRegistered) {
+    // Called at the top of a test file: this hook runs once, after every suite of the file.
+    stopRegistered = true;
+    afterAll(async () => {
+      await (await shared)?.stop();
+    });
+  }
   describe.each<StoreKind>(['sqlite', 'postgres'])(`${title} (%s)`, (kind) => {
     let server: PostgresServer | undefined;
     let dir: TempDir | undefined;
     let url: string | undefined;
     let opened: Store[] = [];
     beforeAll(async () => {
-      if (kind === 'postgres') server = await startPostgres();
+      if (kind === 'postgres') server = await (shared ??= startPostgres());
     }, 60_000);
-    afterAll(async () => {
-      await server?.stop();
-    });
     beforeEach(async () => {
       if (kind === 'postgres') url = await server!.newDatabase();
       else dir = tempDir();
