@@ -36,9 +36,7 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8 && format !== 'binary'
       ? (v: string): number => Number(v)
-      : (pg.types.getTypeParser(oid, format) as (
-          v: string,
-        ) => unknown)) as typeof pg.types.getTypeParser,
+      : (pg.types.getTypeParser(oid, format) as (v: string) => unknown)) as typeof pg.types.getTypeParser,
 };
 
 /** The pool of `options.url`; it connects lazily, so open failures surface at {@link migratePostgres}. */
