@@ -10,7 +10,7 @@ import { thisProcess } from './rollout/lease.js';
 import { Reconciler, type ReconcileReport } from './rollout/reconciler.js';
 import { RolloutService } from './rollout/service.js';
 import type { Sandbox } from './sandbox/index.js';
-import { SqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 
 /** Everything a channel needs, wired once. */
@@ -41,7 +41,7 @@ export interface StartOptions {
    * JARVIS_SANDBOX (unset: AWS). Never guessed from missing settings (see resolveMode).
    */
   sandbox?: boolean | undefined;
-  /** Store file; default `<JARVIS_DATA_DIR>/jarvis.db`. */
+  /** Store file; default `<JARVIS_DATA_DIR>/jarvis.db`. Ignored when JARVIS_DATABASE_URL is set. */
   storePath?: string;
   /** Time scale of a sandbox started in this process; default 60. */
   timeScale?: number | undefined;
@@ -60,8 +60,15 @@ export async function startJarvis(options: StartOptions): Promise<Jarvis> {
   const target = await openTarget(mode, env, { timeScale: options.timeScale });
   const { config, clock, sandbox } = target;
   const storePath = options.storePath ?? join(env.JARVIS_DATA_DIR, 'jarvis.db');
-  if (storePath !== ':memory:') mkdirSync(join(storePath, '..'), { recursive: true });
-  const store = new SqliteStore(storePath);
+  if (storePath !== ':memory:' && env.JARVIS_DATABASE_URL === undefined) {
+    mkdirSync(join(storePath, '..'), { recursive: true });
+  }
+  const store = await openStore({
+    databaseUrl: env.JARVIS_DATABASE_URL,
+    file: storePath,
+    dataDir: env.JARVIS_DATA_DIR,
+    clock,
+  });
   const platform = new Platform({ config, clock, ...target.platform });
   const rollouts = new RolloutService({
     config,

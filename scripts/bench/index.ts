@@ -4,6 +4,7 @@ import { benchAgentTurn, benchGrammar, benchPromptSize } from './agent.js';
 import { benchDiagnostics } from './diagnostics.js';
 import { benchHungApi } from './llm.js';
 import { benchAbort, benchDrift, benchFailover } from './release.js';
+import { benchReplicaFailover, benchStores } from './replicas.js';
 import { benchBreachToAbort, benchJournal, benchRollback } from './rollout.js';
 import { benchSlack } from './slack.js';
 import { table, type Figure } from './stats.js';
@@ -18,6 +19,8 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['failover', () => benchFailover()],
   ['drift', () => benchDrift()],
   ['store', () => benchJournal()],
+  ['stores', () => benchStores()],
+  ['replicas', () => benchReplicaFailover()],
   ['agent', () => benchAgentTurn()],
   ['grammar', () => benchGrammar()],
   ['prompt', () => benchPromptSize()],

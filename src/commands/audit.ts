@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { loadEnvSettings } from '../config/env.js';
 import { JarvisError } from '../errors.js';
 import { ChainVerifier, type AuditChainStore } from '../store/audit-chain.js';
-import { SqliteStore } from '../store/sqlite.js';
+import { openStore } from '../store/open.js';
 import type { AuditEntry } from '../store/store.js';
 import { MAX_LIMIT } from '../store/validate.js';
 
@@ -41,14 +41,14 @@ export async function runAudit(
   const limit = parseLimit(opts.limit ?? '50');
   const env = loadEnvSettings();
   const file = join(env.JARVIS_DATA_DIR, 'jarvis.db');
-  if (!existsSync(file)) {
+  if (env.JARVIS_DATABASE_URL === undefined && !existsSync(file)) {
     if (!opts.json && opts.export !== true)
       out.write(
         `No audit log yet: ${file} does not exist (set JARVIS_DATA_DIR to Jarvis's data directory).\n`,
       );
     return 0;
   }
-  const store = new SqliteStore(file);
+  const store = await openStore({ databaseUrl: env.JARVIS_DATABASE_URL, file, dataDir: env.JARVIS_DATA_DIR });
   try {
     if (opts.verify) return await verifyAudit(store, out);
     if (opts.export !== undefined && opts.export !== false) {

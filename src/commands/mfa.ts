@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
 import qrcode from 'qrcode-terminal';
 import { loadConfig, SANDBOX_CONFIG_PATH } from '../config.js';
 import { loadEnvSettings } from '../config/env.js';
@@ -7,7 +6,7 @@ import { ConfigError, JarvisError } from '../errors.js';
 import { awsConfigPath, resolveMode } from '../mode.js';
 import { loadMfaKey, MFA_KEY_HINT, MfaService } from '../policies/mfa.js';
 import { roleOf } from '../policies/rbac.js';
-import { SqliteStore } from '../store/sqlite.js';
+import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 
 export interface MfaEnrollOptions {
@@ -45,7 +44,7 @@ export async function runMfaEnroll(
       'the environment',
     );
   }
-  const store = new SqliteStore(join(env.JARVIS_DATA_DIR, 'jarvis.db'));
+  const store = await openStore({ databaseUrl: env.JARVIS_DATABASE_URL, dataDir: env.JARVIS_DATA_DIR });
   try {
     const existing = await store.getMfa(user);
     if (existing && opts.force !== true) {

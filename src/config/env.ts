@@ -23,6 +23,17 @@ const flag = z.preprocess(
 const EnvSchema = z.object({
   JARVIS_CONFIG: z.preprocess(blankIsUnset, z.string().optional()),
   JARVIS_DATA_DIR: z.preprocess(blankIsUnset, z.string().default('./data')),
+  /** The PostgreSQL store shared by several replicas; unset: the SQLite file in JARVIS_DATA_DIR. */
+  JARVIS_DATABASE_URL: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .regex(
+        /^postgres(ql)?:\/\/\S+$/,
+        'must be a postgres:// (or postgresql://) URL, e.g. postgres://jarvis:secret@db:5432/jarvis',
+      )
+      .optional(),
+  ),
   JARVIS_TIME_SCALE: z.preprocess(blankIsUnset, z.coerce.number().positive().default(1)),
   JARVIS_TIME_ANCHOR: z.preprocess(blankIsUnset, z.coerce.number().int().positive().optional()),
   /** Run on the sandbox (simulated AWS and Kubernetes) instead of AWS; only ever chosen explicitly. */

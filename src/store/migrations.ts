@@ -1,17 +1,15 @@
 import type { Database } from 'better-sqlite3';
-import { JarvisError } from '../errors.js';
+import { checkOrder, pendingSteps, type AppliedStep, type MigrationStep } from './migration-check.js';
 
 /**
  * The SQLite schema, as an ordered list of steps. A step, once released, is never edited: a change is a
  * new step at the end. Each applied step is recorded in `schema_migrations` so that opening is idempotent
  * and a database written by a newer Jarvis is recognised and refused.
+ *
+ * Every step has a PostgreSQL twin of the same version and name in postgres-migrations.ts: a new step
+ * here gets one there (test/store/migrations-postgres.test.ts fails until it does).
  */
-export interface Migration {
-  /** 1, 2, 3... with no gaps; the schema version after this step. */
-  version: number;
-  name: string;
-  sql: string;
-}
+export type Migration = MigrationStep;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -225,11 +223,6 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The schema version this code writes and understands. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-interface AppliedRow {
-  version: number;
-  name: string;
-}
-
 /**
  * Brings the database at `db` up to {@link SCHEMA_VERSION} in one transaction, taken IMMEDIATE so that two
  * processes opening the same file at once do not both apply a step. Returns the versions applied (empty
@@ -242,35 +235,14 @@ export function migrate(db: Database, where: string, now: number): number[] {
     name       TEXT    NOT NULL,
     applied_at INTEGER NOT NULL
   )`);
-  const applied = db.prepare<[], AppliedRow>('SELECT version, name FROM schema_migrations ORDER BY version');
+  const applied = db.prepare<[], AppliedStep>('SELECT version, name FROM schema_migrations ORDER BY version');
   const record = db.prepare<[number, string, number]>(
     'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
   );
   return db
     .transaction(() => {
-      const rows = applied.all();
-      const current = rows.reduce((max, r) => Math.max(max, r.version), 0);
-      if (current > SCHEMA_VERSION) {
-        throw new JarvisError(
-          'CONFLICT',
-          `The database ${where} has schema version ${current}, newer than the ${SCHEMA_VERSION} this Jarvis knows: ` +
-            'it was written by a newer release. Run that release (or a newer one), or point Jarvis at another database file.',
-          { resource: where, facts: { databaseVersion: current, codeVersion: SCHEMA_VERSION } },
-        );
-      }
-      for (const row of rows) {
-        const known = MIGRATIONS[row.version - 1];
-        if (known?.name !== row.name) {
-          throw new JarvisError(
-            'CONFLICT',
-            `The database ${where} records schema step ${row.version} as "${row.name}", which this Jarvis does not know ` +
-              `(expected "${known?.name ?? 'nothing'}"). It was written by a different build; use a database file made by this one.`,
-            { resource: where, facts: { version: row.version, recorded: row.name, expected: known?.name } },
-          );
-        }
-      }
       const done: number[] = [];
-      for (const step of MIGRATIONS.slice(current)) {
+      for (const step of pendingSteps(applied.all(), MIGRATIONS, where)) {
         db.exec(step.sql);
         record.run(step.version, step.name, now);
         done.push(step.version);
@@ -281,7 +253,4 @@ export function migrate(db: Database, where: string, now: number): number[] {
 }
 
 // A list out of order would apply steps in the wrong order on some databases: fail at import instead.
-MIGRATIONS.forEach((m, i) => {
-  if (m.version !== i + 1)
-    throw new Error(`MIGRATIONS[${i}] has version ${m.version}; versions must be 1, 2, 3...`);
-});
+checkOrder('MIGRATIONS', MIGRATIONS);

@@ -204,11 +204,15 @@ export interface EnvDeploymentCounts {
 }
 
 /**
- * Persistent state of Jarvis. Methods reject with a JarvisError: INVALID_INPUT for a malformed argument,
- * NOT_FOUND for an unknown deployment or user where one is required, CONFLICT when the stored state
- * forbids the write (named in the message), UNAVAILABLE when the database cannot be reached or is closed.
+ * The Store's contract, split by concern so that a caller can name the part it uses and an implementation
+ * can be read one concern at a time. {@link Store} is their intersection. Methods reject with a
+ * JarvisError: INVALID_INPUT for a malformed argument, NOT_FOUND for an unknown deployment or user where
+ * one is required, CONFLICT when the stored state forbids the write (named in the message), LOCKED when a
+ * writer's fencing token is stale, UNAVAILABLE when the database cannot be reached or is closed.
  */
-export interface Store extends ReleaseStore, ReplayStore, MfaLimitStore, AuditChainStore {
+
+/** Deployments, their outcome and the per-environment counts; release state comes with {@link ReleaseStore}. */
+export interface DeploymentStore extends ReleaseStore {
   /**
    * Records a deployment as RUNNING and returns it with its id. Rejects with CONFLICT when the service
    * already has a RUNNING deployment in that environment (one rollout per env and service; recovery must
@@ -241,6 +245,16 @@ export interface Store extends ReleaseStore, ReplayStore, MfaLimitStore, AuditCh
   runningDeployments(): Promise<Deployment[]>;
 
   /**
+   * Counts of deployments started in `[since, until)` per environment, environments in name order; an
+   * environment without deployments in the range is absent. Mean time to restore and change-failure rate
+   * are the caller's to derive (from {@link Store.listDeployments}).
+   */
+  deploymentCounts(since: number, until: number): Promise<EnvDeploymentCounts[]>;
+}
+
+/** The rollout journal: every transition, written before the engine acts on it. */
+export interface JournalStore {
+  /**
    * Appends a journal entry. Durable when it resolves: it survives a crash of this process. Rejects with
    * NOT_FOUND for an unknown deployment, and with CONFLICT when the deployment is no longer RUNNING (a
    * process that lost its rollout must not write on) or `seq` is not above the last one.
@@ -250,7 +264,10 @@ export interface Store extends ReleaseStore, ReplayStore, MfaLimitStore, AuditCh
   journal(deploymentId: number): Promise<JournalEntry[]>;
   /** RUNNING deployments with their last journal entry, oldest first: what recovery must reconcile. */
   unfinishedRollouts(): Promise<UnfinishedRollout[]>;
+}
 
+/** Rollout leases, one per `env/service` across every process sharing the store, with fencing tokens. */
+export interface LeaseStore {
   /**
    * Takes the lease on `key` (`env/service`, see {@link lockKey}) for `leaseMs` from `now`, atomically.
    * A free key or an expired lease is taken (the latter reported in `takenOverFrom`); a live lease is
@@ -280,12 +297,18 @@ export interface Store extends ReleaseStore, ReplayStore, MfaLimitStore, AuditCh
   getLock(key: string): Promise<Lock | undefined>;
   /** Removes every lease expired at `now` and returns them. */
   expireStaleLocks(now: number): Promise<Lock[]>;
+}
 
+/** The append-only audit log and its hash chain. */
+export interface AuditStore extends AuditChainStore {
   /** Appends an audit entry and returns it with its id. Entries can never be changed or removed. */
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   /** Audit entries matching the query, newest first. */
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+}
 
+/** MFA enrolment, the replay guard of time steps, failures and lockouts. */
+export interface MfaStore extends MfaLimitStore {
   /** The user's MFA state, or undefined when the user never enrolled. */
   getMfa(user: string): Promise<MfaState | undefined>;
   /**
@@ -310,7 +333,10 @@ export interface Store extends ReleaseStore, ReplayStore, MfaLimitStore, AuditCh
   lastMfaVerification(user: string, env: string): Promise<number | undefined>;
   /** Records that `user` passed MFA for a write in `env` at `now`. */
   recordMfaVerification(user: string, env: string, now: number): Promise<void>;
+}
 
+/** What was already acted on from outside: webhook deliveries and Slack / PagerDuty replay memory. */
+export interface ReplayMemoryStore extends ReplayStore {
   /**
    * Records that delivery `id` of a webhook from `source` (`pagerduty`...) arrived at `now`, atomically.
    * Resolves true the first time and false for a delivery already recorded (the sender retrying, or a
@@ -318,14 +344,14 @@ export interface Store extends ReleaseStore, ReplayStore, MfaLimitStore, AuditCh
    * are forgotten on the way; senders stop retrying long before.
    */
   claimDelivery(source: string, id: string, now: number): Promise<boolean>;
+}
 
-  /**
-   * Counts of deployments started in `[since, until)` per environment, environments in name order; an
-   * environment without deployments in the range is absent. Mean time to restore and change-failure rate
-   * are the caller's to derive (from {@link Store.listDeployments}).
-   */
-  deploymentCounts(since: number, until: number): Promise<EnvDeploymentCounts[]>;
-
+/**
+ * Persistent state of Jarvis, shared by every process that opens the same database: the intersection of
+ * the concerns above. Approvals and freezes join as interfaces of their own in the same way.
+ */
+export interface Store
+  extends DeploymentStore, JournalStore, LeaseStore, AuditStore, MfaStore, ReplayMemoryStore {
   /** Closes the store; later calls reject with UNAVAILABLE. Closing twice is harmless. */
   close(): Promise<void>;
 }
