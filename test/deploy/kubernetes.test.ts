@@ -105,7 +105,13 @@ describe('docs/iam-policy.json', () => {
       .map((f) => readFileSync(join(dir, f), 'utf8'))
       .join('\n');
     const calls = [...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((m) => m[1]!))];
-    const service = (name: string) => (name === 'DescribeCluster' ? 'eks' : 'elasticloadbalancing');
+    const services: Record<string, string> = {
+      DescribeCluster: 'eks',
+      GetMetricData: 'cloudwatch',
+      DescribeImages: 'ecr',
+      DescribeImageScanFindings: 'ecr',
+    };
+    const service = (name: string) => services[name] ?? 'elasticloadbalancing';
 
     expect(calls.length).toBeGreaterThan(3);
     for (const call of calls) expect(allowed(`${service(call)}:${call}`), call).not.toHaveLength(0);
