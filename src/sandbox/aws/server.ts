@@ -5,6 +5,7 @@ import type { FaultAction, SandboxApi } from '../faults.js';
 import { SANDBOX_CREDENTIALS } from '../index.js';
 import type { World } from '../world.js';
 import { checkSigV4, type AuthVerdict } from './auth.js';
+import { ECR_TARGET_PREFIX, ecrError, runEcr, type EcrReply } from './ecr.js';
 import { runEks, eksError, type EksReply } from './eks.js';
 import { runElbv2 } from './elbv2.js';
 import { AwsApiError } from './errors.js';
@@ -15,14 +16,21 @@ import { queryError, queryResponse } from './xml.js';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * The sandbox's AWS endpoint: ELBv2 (AWS Query protocol, `POST /` or `GET /?Action=`) and EKS
- * DescribeCluster (REST-JSON, `GET /clusters/{name}`), both SigV4-authenticated with
- * SANDBOX_CREDENTIALS, both subject to the faults injected for 'elbv2' and 'eks'. Errors carry the codes
+ * The sandbox's AWS endpoint: ELBv2 (AWS Query protocol, `POST /` or `GET /?Action=`), EKS
+ * DescribeCluster (REST-JSON, `GET /clusters/{name}`) and ECR (JSON 1.1, `POST /` with an
+ * `X-Amz-Target` of ECR), all SigV4-authenticated with SANDBOX_CREDENTIALS, all subject to the faults
+ * injected for 'elbv2', 'eks' and 'ecr'. Errors carry the codes
  * and shapes AWS uses so that the SDKs raise the exceptions they would raise against AWS.
  */
 export function handleAws(world: World, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://sandbox');
-  const api: SandboxApi = url.pathname === '/' ? 'elbv2' : 'eks';
+  const target = req.headers['x-amz-target'];
+  const api: SandboxApi =
+    typeof target === 'string' && target.startsWith(ECR_TARGET_PREFIX)
+      ? 'ecr'
+      : url.pathname === '/'
+        ? 'elbv2'
+        : 'eks';
   serve(world, api, url, req, res).catch((err: unknown) => {
     // Only a bug in the sandbox lands here; answer as AWS does for its own failures.
     if (res.headersSent) {
@@ -31,6 +39,7 @@ export function handleAws(world: World, req: IncomingMessage, res: ServerRespons
     }
     const message = err instanceof Error ? err.message : String(err);
     if (api === 'elbv2') sendXml(res, 500, queryError('Receiver', 'InternalFailure', message, randomUUID()));
+    else if (api === 'ecr') sendAwsJson(res, ecrError(500, 'ServerException', message));
     else sendJson(res, eksError(500, 'ServerException', message));
   });
 }
@@ -53,6 +62,7 @@ async function serve(
   }
   const auth = checkSigV4(req.headers, url.searchParams, SANDBOX_CREDENTIALS.accessKeyId);
   if (api === 'elbv2') serveElbv2(world, url, req.method ?? 'GET', body, auth, fault, res);
+  else if (api === 'ecr') sendAwsJson(res, ecrReply(world, String(req.headers['x-amz-target']), body, auth, fault));
   else sendJson(res, eksReply(world, url, req.method ?? 'GET', auth, fault));
 }
 
@@ -105,6 +115,33 @@ function eksReply(
   if (fault?.kind === 'server-error')
     return eksError(500, 'ServerException', 'An internal error occurred. Try again.');
   return runEks(world, method, url.pathname);
+}
+
+function ecrReply(
+  world: World,
+  target: string,
+  body: string,
+  auth: AuthVerdict,
+  fault: FaultAction | undefined,
+): EcrReply {
+  if (!auth.ok) {
+    const type = auth.code === 'InvalidClientTokenId' ? 'UnrecognizedClientException' : auth.code;
+    return ecrError(400, `${type}${type.endsWith('Exception') ? '' : 'Exception'}`, auth.message);
+  }
+  if (fault?.kind === 'throttle') return ecrError(400, 'ThrottlingException', 'Rate exceeded');
+  if (fault?.kind === 'server-error') return ecrError(500, 'ServerException', 'An internal error occurred.');
+  return runEcr(world, target, body);
+}
+
+/** An AWS JSON 1.1 answer (ECR): errors carry `__type` in the body, as the SDK reads them. */
+function sendAwsJson(res: ServerResponse, reply: EcrReply): void {
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(text);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
