@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PAGERDUTY_ID, PagerDutySchema, SlackSchema } from './schema-channels.js';
 import { k8sName } from './schema-names.js';
+import { TimeZoneSchema } from './schema-display.js';
 import {
   EvidenceKindSchema,
   EvidenceSettingsSchema,
@@ -331,6 +332,8 @@ export const ConfigSchema = z
     promotionOrder: z.array(k8sName).optional(),
     /** PagerDuty-triggered diagnoses: which service of which environment an incident is about. */
     pagerduty: PagerDutySchema.default({ services: {}, maxEventAgeSeconds: 600 }),
+    /** The time zone dates are shown in (history, metrics). */
+    timeZone: TimeZoneSchema,
     /** How the evidence providers are reached. */
     evidence: EvidenceSettingsSchema.default(EvidenceSettingsSchema.parse({})),
   })

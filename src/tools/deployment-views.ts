@@ -20,12 +20,12 @@ export function describeView(v: DeploymentView): Record<string, unknown> {
 const STRATEGY: Record<string, string> = { 'blue-green': 'B/G', promote: 'promote', rollback: 'rollback' };
 
 /** Recent deployments (as {@link describeView} returns them) in the seed's columns, reasons under rows. */
-export function recentTable(rows: ReadonlyArray<Record<string, unknown>>): string {
+export function recentTable(rows: ReadonlyArray<Record<string, unknown>>, timeZone = 'UTC'): string {
   return columns(
     ['Date', 'Env', 'Service', 'Version', 'Duration', 'Status'],
     rows.map((d) => ({
       cells: [
-        day(Date.parse(String(d.date))),
+        day(Date.parse(String(d.date)), timeZone),
         String(d.env).toUpperCase(),
         d.service,
         d.version,

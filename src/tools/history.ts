@@ -29,16 +29,16 @@ export const historyTool = defineTool({
       limit: input.limit,
       now: Date.now(),
     });
-    return historyOutput(report);
+    return historyOutput(report, ctx.config.timeZone);
   },
   render: renderHistory,
 });
 
 /** The tool's result: the releases with wall-clock ISO dates, and the summary figures. */
-export function historyOutput(report: HistoryReport): Record<string, unknown> {
+export function historyOutput(report: HistoryReport, timeZone = 'UTC'): Record<string, unknown> {
   return {
     env: report.env,
-    timeZone: 'UTC',
+    timeZone,
     deployments: report.releases.map(describeView),
     summary: {
       count: report.releases.length,
@@ -58,6 +58,7 @@ export function renderHistory(output: unknown): string | undefined {
   if (!r) return undefined;
   const s = record(r.summary) ?? {};
   const env = String(r.env);
+  const zone = typeof r.timeZone === 'string' ? r.timeZone : 'UTC';
   if (rows.length === 0) return `No releases recorded in ${env} yet.`;
   const table = columns(
     ['Version', 'Service', 'Date', 'Duration', 'Strategy', 'Deployer', 'Status'],
@@ -65,7 +66,7 @@ export function renderHistory(output: unknown): string | undefined {
       cells: [
         d.version,
         d.service,
-        day(Date.parse(String(d.date))),
+        day(Date.parse(String(d.date)), zone),
         duration(d.durationSeconds),
         STRATEGY[String(d.strategy)] ?? d.strategy,
         d.deployer,
@@ -79,7 +80,7 @@ export function renderHistory(output: unknown): string | undefined {
       ? `${percent(s.successRate, 0)} (${String(s.successes)}/${String(s.finished)})`
       : '– (no finished releases)';
   return [
-    `${env.toUpperCase()} Deployment History (dates UTC):`,
+    `${env.toUpperCase()} Deployment History (dates ${zone}):`,
     '',
     table,
     '',

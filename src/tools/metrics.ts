@@ -42,18 +42,22 @@ export const metricsTool = defineTool({
     const live = input.env
       ? await liveFigures(ctx, input.env, serviceFor(ctx.config, input.env, input.service))
       : null;
-    return metricsOutput(report, live);
+    return metricsOutput(report, live, ctx.config.timeZone);
   },
   render: renderMetrics,
 });
 
 /** The tool's result: the report with wall-clock ISO dates, and the live figures (null: none asked). */
-export function metricsOutput(report: DoraReport, live: unknown = null): Record<string, unknown> {
+export function metricsOutput(
+  report: DoraReport,
+  live: unknown = null,
+  timeZone = 'UTC',
+): Record<string, unknown> {
   return {
     days: report.days,
     since: report.since,
     until: report.until,
-    timeZone: 'UTC',
+    timeZone,
     environments: report.environments,
     leadTime: report.leadTime,
     recent: report.recent.map(describeView),
@@ -94,7 +98,8 @@ export function renderMetrics(output: unknown): string | undefined {
   const r = record(output);
   const envs = records(r?.environments);
   if (!r || envs.length === 0) return undefined;
-  const range = `${day(Date.parse(String(r.since)))} to ${day(Date.parse(String(r.until)))}, UTC`;
+  const zone = typeof r.timeZone === 'string' ? r.timeZone : 'UTC';
+  const range = `${day(Date.parse(String(r.since)), zone)} to ${day(Date.parse(String(r.until)), zone)}, ${zone}`;
   const lines = [
     `Deployment metrics (${range}):`,
     '',
@@ -125,7 +130,7 @@ export function renderMetrics(output: unknown): string | undefined {
   const recent = records(r.recent);
   lines.push('', 'Recent deployments:');
   if (recent.length === 0) lines.push('  none in this range');
-  else lines.push(recentTable(recent));
+  else lines.push(recentTable(recent, zone));
   const live = record(r.live);
   if (live) {
     const colour = (c: unknown): string => {

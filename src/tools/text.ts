@@ -67,9 +67,19 @@ export function columns(head: readonly string[], rows: readonly ColumnRow[]): st
   ].join('\n');
 }
 
-/** Wall-clock ms as `YYYY-MM-DD` (UTC); an en dash for anything else. */
-export function day(ms: unknown): string {
-  return typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : '–';
+/** Wall-clock ms as `YYYY-MM-DD` in `timeZone` (an IANA name; default UTC); an en dash for anything else. */
+export function day(ms: unknown, timeZone: unknown = 'UTC'): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '–';
+  try {
+    return new Intl.DateTimeFormat('en-CA', {
+      timeZone: typeof timeZone === 'string' ? timeZone : 'UTC',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    }).format(ms);
+  } catch {
+    return new Date(ms).toISOString().slice(0, 10);
+  }
 }
 
 /** Seconds as "1d 4h" / "3h 11m" for spans of hours, else as {@link duration}. */

@@ -3,6 +3,7 @@ import type { Clock } from '../../src/clock.js';
 import { doraReport, historyReport } from '../../src/rollout/dora.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { DeploymentStrategy, FinalStatus, JournalEntry } from '../../src/store/store.js';
+import { TimeZoneSchema } from '../../src/config/schema-display.js';
 import { historyOutput, renderHistory } from '../../src/tools/history.js';
 import { metricsOutput, renderMetrics } from '../../src/tools/metrics.js';
 
@@ -238,5 +239,21 @@ describe('DORA figures and history from a fixture history with known answers', (
       'Average deployment time: 8m 36s',
       'Success rate: 40% (2/5)',
     ]);
+  });
+
+  it('shows dates in the configured time zone, and refuses one that does not exist', async () => {
+    // Arrange
+    const report = await doraReport(store, wall, { envs: ['dev'], production: 'prd', days: 7, now: NOW });
+
+    // Act: UTC+14, where 2025-01-04 12:00 UTC is already the 5th.
+    const text = renderMetrics(metricsOutput(report, null, 'Pacific/Kiritimati')) ?? '';
+
+    // Assert
+    expect(text.split('\n')[0]).toBe('Deployment metrics (2024-12-29 to 2025-01-05, Pacific/Kiritimati):');
+    expect(text).toMatch(/^2025-01-05  DEV  checkout  1\.2\.9 /m);
+    expect(TimeZoneSchema.safeParse('Europe/Amsterdam').success).toBe(true);
+    expect(TimeZoneSchema.safeParse('Mars/Olympus_Mons').error?.issues[0]?.message).toBe(
+      'must be an IANA time zone such as Europe/Amsterdam, or UTC',
+    );
   });
 });
