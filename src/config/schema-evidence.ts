@@ -8,7 +8,8 @@ export const EvidenceKindSchema = z.enum(['ecr', 'ci']);
 export type EvidenceKind = z.infer<typeof EvidenceKindSchema>;
 
 /** An ECR image repository such as `123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout`. */
-export const ECR_REPOSITORY = /^(\d{12})\.dkr\.ecr\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?\/(.+)$/;
+export const ECR_REPOSITORY =
+  /^(\d{12})\.dkr\.ecr\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?\/(.+)$/;
 
 const EcrEvidenceSchema = z
   .object({
@@ -71,4 +72,35 @@ export function ecrCoordinates(
   const registryId = settings?.registryId ?? m?.[1];
   const region = settings?.region ?? m?.[2];
   return repositoryName && registryId && region ? { repositoryName, registryId, region } : undefined;
+}
+
+/**
+ * The problems of an environment that requires evidence some service cannot give: an `ecr` requirement
+ * without ECR coordinates, a `ci` one without `evidence.ci`. Reported at start-up with the fix.
+ */
+export function requiredEvidenceIssues(
+  env: {
+    requireEvidence: readonly EvidenceKind[];
+    services: Record<string, { imageRepository: string; evidence: ServiceEvidence }>;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  for (const [name, svc] of Object.entries(env.services)) {
+    if (env.requireEvidence.includes('ecr') && !ecrCoordinates(svc.imageRepository, svc.evidence.ecr)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['services', name, 'evidence', 'ecr'],
+        message:
+          'requireEvidence lists ecr, but imageRepository is not an ECR repository: give evidence.ecr: { repositoryName, registryId, region }',
+      });
+    }
+    if (env.requireEvidence.includes('ci') && !svc.evidence.ci) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['services', name, 'evidence', 'ci'],
+        message:
+          'requireEvidence lists ci: give evidence.ci: { owner, repo } (the GitHub repository tagged with the versions)',
+      });
+    }
+  }
 }

@@ -6,7 +6,7 @@ import {
   EvidenceKindSchema,
   EvidenceSettingsSchema,
   ServiceEvidenceSchema,
-  ecrCoordinates,
+  requiredEvidenceIssues,
 } from './schema-evidence.js';
 
 /**
@@ -192,25 +192,7 @@ export const EnvironmentSchema = z
     requireEvidence: z.array(EvidenceKindSchema).default([]),
   })
   .strict()
-  .superRefine((env, ctx) => {
-    for (const [name, svc] of Object.entries(env.services)) {
-      if (env.requireEvidence.includes('ecr') && !ecrCoordinates(svc.imageRepository, svc.evidence.ecr)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['services', name, 'evidence', 'ecr'],
-          message:
-            'requireEvidence lists ecr, but imageRepository is not an ECR repository: give evidence.ecr: { repositoryName, registryId, region }',
-        });
-      }
-      if (env.requireEvidence.includes('ci') && !svc.evidence.ci) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['services', name, 'evidence', 'ci'],
-          message: 'requireEvidence lists ci: give evidence.ci: { owner, repo } (the GitHub repository tagged with the versions)',
-        });
-      }
-    }
-  });
+  .superRefine(requiredEvidenceIssues);
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 
 const DEFAULT_SELECTOR = 'env="{{env}}",service="{{service}}",colour="{{colour}}"';

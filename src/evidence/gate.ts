@@ -45,6 +45,8 @@ export class EvidenceGate {
 
 function missing(name: string, what: string, env: string): EvidenceReport {
   return {
-    checks: [{ name, ok: false, detail: `${env} requires ${what} evidence, but no ${what} client is configured` }],
+    checks: [
+      { name, ok: false, detail: `${env} requires ${what} evidence, but no ${what} client is configured` },
+    ],
   };
 }

@@ -78,13 +78,14 @@ export class GitHubEvidence {
             ? { name: run.name, ok: true, detail: title ?? conclusion }
             : { name: run.name, ok: false, detail: `${title ? `${title}, ` : ''}${conclusion} on ${short}` };
         }),
-        ...status.data.statuses.map(
-          (s): EvidenceCheck => ({
-            name: s.context,
-            ok: s.state === 'success',
-            detail: s.state === 'success' ? (s.description ?? 'success') : `${s.description ?? s.state}, ${s.state} on ${short}`,
-          }),
-        ),
+        ...status.data.statuses.map((s): EvidenceCheck => ({
+          name: s.context,
+          ok: s.state === 'success',
+          detail:
+            s.state === 'success'
+              ? (s.description ?? 'success')
+              : `${s.description ?? s.state}, ${s.state} on ${short}`,
+        })),
       ];
     } catch (err) {
       return { checks: [unreachable(`the CI checks of ${tag} (${short}) in ${repoName}`, err)] };
@@ -111,7 +112,12 @@ export class GitHubEvidence {
 
   /** The commit a tag points at, through an annotated tag object when there is one. */
   private async commitOf(owner: string, repo: string, tag: string): Promise<string> {
-    const ref = await this.octokit.rest.git.getRef({ owner, repo, ref: `tags/${tag}`, request: this.request });
+    const ref = await this.octokit.rest.git.getRef({
+      owner,
+      repo,
+      ref: `tags/${tag}`,
+      request: this.request,
+    });
     if (ref.data.object.type !== 'tag') return ref.data.object.sha;
     const annotated = await this.octokit.rest.git.getTag({
       owner,

@@ -102,7 +102,10 @@ export async function deploymentViews(
   const rows = await store.listDeployments({ env: q.env, service: q.service, limit: MAX_ROWS });
   const views = await Promise.all(rows.map(async (d) => viewOf(clock, d, await store.journal(d.id))));
   return views
-    .filter((v) => (q.since === undefined || v.startedAt >= q.since) && (q.until === undefined || v.startedAt < q.until))
+    .filter(
+      (v) =>
+        (q.since === undefined || v.startedAt >= q.since) && (q.until === undefined || v.startedAt < q.until),
+    )
     .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
     .slice(0, q.limit ?? MAX_ROWS);
 }
@@ -154,7 +157,14 @@ export interface DoraReport {
 export async function doraReport(
   store: Store,
   clock: Clock,
-  q: { envs: readonly string[]; production: string; service?: string | undefined; days: number; now: number; recent?: number },
+  q: {
+    envs: readonly string[];
+    production: string;
+    service?: string | undefined;
+    days: number;
+    now: number;
+    recent?: number;
+  },
 ): Promise<DoraReport> {
   const since = q.now - q.days * DAY_MS;
   const byEnv = await Promise.all(
@@ -177,7 +187,12 @@ export async function doraReport(
     until: new Date(q.now).toISOString(),
     days: q.days,
     environments,
-    leadTime: { env: q.production, meanSeconds: meanSeconds(leads), releases: live.length, measured: leads.length },
+    leadTime: {
+      env: q.production,
+      meanSeconds: meanSeconds(leads),
+      releases: live.length,
+      measured: leads.length,
+    },
     recent: byEnv
       .flatMap((e) => e.views)
       .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
@@ -190,7 +205,9 @@ export function figuresOf(env: string, views: readonly DeploymentView[], days: n
   const count = (s: DeploymentView['status']): number => releases.filter((v) => v.status === s).length;
   const failures = count('FAILED') + count('ROLLBACK');
   const finished = releases.length - count('RUNNING');
-  const restores = views.flatMap((v) => (isRollbackEvent(v) && v.restoreMs !== undefined ? [v.restoreMs] : []));
+  const restores = views.flatMap((v) =>
+    isRollbackEvent(v) && v.restoreMs !== undefined ? [v.restoreMs] : [],
+  );
   return {
     env,
     deployments: releases.length,

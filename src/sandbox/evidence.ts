@@ -51,7 +51,10 @@ const FINDING = (name: string, severity: Severity, pkg: string): SandboxFinding 
   description: `${severity.toLowerCase()} vulnerability in ${pkg}`,
 });
 
-const BASE_FINDINGS = [FINDING('CVE-2024-0727', 'MEDIUM', 'openssl'), FINDING('CVE-2023-5678', 'LOW', 'openssl')];
+const BASE_FINDINGS = [
+  FINDING('CVE-2024-0727', 'MEDIUM', 'openssl'),
+  FINDING('CVE-2023-5678', 'LOW', 'openssl'),
+];
 
 /** The registries and repositories the sandbox serves, from the configuration it was seeded with. */
 export class SandboxSources {
@@ -82,9 +85,17 @@ export class SandboxSources {
     const findings = has('unscanned')
       ? undefined
       : has('vulnerable')
-        ? [FINDING('CVE-2024-3094', 'CRITICAL', 'xz-utils'), FINDING('CVE-2023-44487', 'HIGH', 'nghttp2'), ...BASE_FINDINGS]
+        ? [
+            FINDING('CVE-2024-3094', 'CRITICAL', 'xz-utils'),
+            FINDING('CVE-2023-44487', 'HIGH', 'nghttp2'),
+            ...BASE_FINDINGS,
+          ]
         : has('high-findings')
-          ? [FINDING('CVE-2023-44487', 'HIGH', 'nghttp2'), FINDING('CVE-2023-38545', 'HIGH', 'curl'), ...BASE_FINDINGS]
+          ? [
+              FINDING('CVE-2023-44487', 'HIGH', 'nghttp2'),
+              FINDING('CVE-2023-38545', 'HIGH', 'curl'),
+              ...BASE_FINDINGS,
+            ]
           : BASE_FINDINGS;
     return {
       image: profile.behaviour !== 'image-missing',
@@ -95,7 +106,12 @@ export class SandboxSources {
       commitSha: createHash('sha1').update(version).digest('hex'),
       committedAt: pushedAt - 20 * 60_000,
       checkRuns: [
-        { name: 'E2E tests', conclusion: 'success', title: '48/48 passed', summary: 'All end-to-end scenarios passed.' },
+        {
+          name: 'E2E tests',
+          conclusion: 'success',
+          title: '48/48 passed',
+          summary: 'All end-to-end scenarios passed.',
+        },
         failing
           ? {
               name: 'Integration tests',
@@ -103,8 +119,18 @@ export class SandboxSources {
               title: '152/156 passed, 4 failed',
               summary: 'checkout-payment-timeout, checkout-refund, cart-merge, cart-expiry failed.',
             }
-          : { name: 'Integration tests', conclusion: 'success', title: '156/156 passed', summary: 'All passed.' },
-        { name: 'Performance tests', conclusion: 'success', title: 'P99 < 100ms', summary: 'p99 84 ms at 500 rps.' },
+          : {
+              name: 'Integration tests',
+              conclusion: 'success',
+              title: '156/156 passed',
+              summary: 'All passed.',
+            },
+        {
+          name: 'Performance tests',
+          conclusion: 'success',
+          title: 'P99 < 100ms',
+          summary: 'p99 84 ms at 500 rps.',
+        },
       ],
       statuses: [{ context: 'ci/build', state: 'success', description: 'Image built and pushed' }],
     };

@@ -107,6 +107,8 @@ describe('REPL: a promotion with its evidence checklist, a refused one, then the
     expect(metrics).toMatch(new RegExp(`Deployment metrics \\(\\d{4}-\\d\\d-\\d\\d to ${today}, UTC\\):`));
     expect(metrics).toMatch(/^DEV {10}2 +2 +0 +0 +– +0%/m);
     expect(metrics).toMatch(/^TST {10}2 +2 +0 +0 +– +0%/m);
-    expect(metrics).toMatch(new RegExp(`^${today}  TST  checkout  1\\.3\\.0 +\\d+m \\d\\ds +SUCCESS \\(promote\\)$`, 'm'));
+    expect(metrics).toMatch(
+      new RegExp(`^${today}  TST  checkout  1\\.3\\.0 +\\d+m \\d\\ds +SUCCESS \\(promote\\)$`, 'm'),
+    );
   }, 120_000);
 });

@@ -311,9 +311,19 @@ describe('offline planner reads after a release and a rollback', () => {
     expect(turn.calls[0]?.input).toEqual({ env: 'dev', limit: 20 });
     const lines = turn.text.split('\n');
     expect(lines[0]).toBe('DEV Deployment History (dates UTC):');
-    expect(lines[2]?.split(/ {2,}/)).toEqual(['Version', 'Service', 'Date', 'Duration', 'Strategy', 'Deployer', 'Status']);
+    expect(lines[2]?.split(/ {2,}/)).toEqual([
+      'Version',
+      'Service',
+      'Date',
+      'Duration',
+      'Strategy',
+      'Deployer',
+      'Status',
+    ]);
     const today = new Date().toISOString().slice(0, 10);
-    expect(lines[4]).toMatch(new RegExp(`^1\\.3\\.0 +checkout +${today} +\\d+m \\d\\ds +Blue/Green +alice +ROLLBACK$`));
+    expect(lines[4]).toMatch(
+      new RegExp(`^1\\.3\\.0 +checkout +${today} +\\d+m \\d\\ds +Blue/Green +alice +ROLLBACK$`),
+    );
     expect(lines[5]).toBe('  └─ Reason: rolled back by alice');
     expect(lines.slice(-3)).toEqual([
       'Rollback events: 1 in last 30 days',
@@ -336,7 +346,9 @@ describe('offline planner reads after a release and a rollback', () => {
     expect(turn.calls[0]?.input).toEqual({ days: 7 });
     const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
     const lines = turn.text.split('\n');
-    expect(lines[0]).toBe(`Deployment metrics (${day(Date.now() - 7 * 86_400_000)} to ${day(Date.now())}, UTC):`);
+    expect(lines[0]).toBe(
+      `Deployment metrics (${day(Date.now() - 7 * 86_400_000)} to ${day(Date.now())}, UTC):`,
+    );
     const row = (env: string): string[] => lines.find((l) => l.startsWith(env))?.split(/ {2,}/) ?? [];
     // One release, rolled back by a person: a failure, and one rollback (not two), restored in seconds.
     expect(row('DEV').slice(0, 5)).toEqual(['DEV', '1', '0', '1', '1']);

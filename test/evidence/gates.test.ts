@@ -46,8 +46,20 @@ describe('ECR evidence through the real ECR client against the sandbox', () => {
 
   it.each([
     ['1.3.0', true, 'checkout:1.3.0 in ECR (pushed ', true, /^No CRITICAL vulnerabilities$/],
-    ['1.3.0-high-findings', true, 'in ECR', true, /^No CRITICAL vulnerabilities; 2 HIGH \(CVE-2023-44487, CVE-2023-38545\)$/],
-    ['1.3.0-vulnerable', true, 'in ECR', false, /^1 CRITICAL \(CVE-2024-3094\) in checkout:1\.3\.0-vulnerable; also 1 HIGH/],
+    [
+      '1.3.0-high-findings',
+      true,
+      'in ECR',
+      true,
+      /^No CRITICAL vulnerabilities; 2 HIGH \(CVE-2023-44487, CVE-2023-38545\)$/,
+    ],
+    [
+      '1.3.0-vulnerable',
+      true,
+      'in ECR',
+      false,
+      /^1 CRITICAL \(CVE-2024-3094\) in checkout:1\.3\.0-vulnerable; also 1 HIGH/,
+    ],
     ['1.3.0-unscanned', true, 'in ECR', false, /has no scan result \(ScanNotFoundException\)/],
   ])('%s: image ok %s, scan ok %s', async (version, imageOk, imageDetail, scanOk, scanDetail) => {
     // Act
@@ -72,7 +84,8 @@ describe('ECR evidence through the real ECR client against the sandbox', () => {
       {
         name: 'image',
         ok: false,
-        detail: 'checkout:1.3.0-missing is not in ECR (ImageNotFoundException): push the image, or check the version',
+        detail:
+          'checkout:1.3.0-missing is not in ECR (ImageNotFoundException): push the image, or check the version',
       },
     ]);
     expect(report.builtAt).toBeUndefined();
@@ -140,7 +153,11 @@ describe('CI evidence through Octokit against the sandbox’s GitHub stand-in', 
 
     // Assert
     expect(untagged.checks).toEqual([
-      { name: 'CI checks', ok: false, detail: 'tag 1.3.0-untagged not found in shop/checkout: CI never built this version' },
+      {
+        name: 'CI checks',
+        ok: false,
+        detail: 'tag 1.3.0-untagged not found in shop/checkout: CI never built this version',
+      },
     ]);
     expect(required.checks.at(-1)).toMatchObject({ name: 'Security review', ok: false });
     expect(required.checks.at(-1)!.detail).toMatch(/^required, but not reported on [0-9a-f]{7} \(1\.3\.0\)$/);
@@ -156,7 +173,9 @@ describe('CI evidence through Octokit against the sandbox’s GitHub stand-in', 
       // Assert
       expect(report.checks).toHaveLength(1);
       expect(report.checks[0]).toMatchObject({ name: 'CI checks', ok: false });
-      expect(report.checks[0]!.detail).toMatch(/^could not check the CI checks of 1\.3\.0 in shop\/checkout: HTTP 502/);
+      expect(report.checks[0]!.detail).toMatch(
+        /^could not check the CI checks of 1\.3\.0 in shop\/checkout: HTTP 502/,
+      );
     } finally {
       h.jarvis.sandbox!.world.faults.clear('github');
     }
@@ -169,7 +188,12 @@ describe('the release pre-checks refuse a version without its evidence, before a
   beforeAll(async () => {
     h = await startHarness(TIME_SCALE);
     await recordKnownGood(h.jarvis, 'tst');
-    for (const version of ['1.3.0-missing', '1.3.0-vulnerable', '1.3.0-failing-tests', '1.3.0-high-findings']) {
+    for (const version of [
+      '1.3.0-missing',
+      '1.3.0-vulnerable',
+      '1.3.0-failing-tests',
+      '1.3.0-high-findings',
+    ]) {
       await recordDeployment(h.jarvis, { env: 'dev', version, status: 'SUCCESS' });
     }
   });

@@ -62,7 +62,8 @@ async function serve(
   }
   const auth = checkSigV4(req.headers, url.searchParams, SANDBOX_CREDENTIALS.accessKeyId);
   if (api === 'elbv2') serveElbv2(world, url, req.method ?? 'GET', body, auth, fault, res);
-  else if (api === 'ecr') sendAwsJson(res, ecrReply(world, String(req.headers['x-amz-target']), body, auth, fault));
+  else if (api === 'ecr')
+    sendAwsJson(res, ecrReply(world, String(req.headers['x-amz-target']), body, auth, fault));
   else sendJson(res, eksReply(world, url, req.method ?? 'GET', auth, fault));
 }
 
