@@ -144,8 +144,11 @@ export interface DoraReport {
   until: string;
   days: number;
   environments: EnvFigures[];
-  /** From build (commit or image push) to live in the last environment of the promotion order. */
-  leadTime: { env: string; meanSeconds: number | null; releases: number; measured: number };
+  /**
+   * From build (commit or image push) to live in the last environment of the promotion order; null when
+   * that environment is not among those asked for.
+   */
+  leadTime: { env: string; meanSeconds: number | null; releases: number; measured: number } | null;
   /** Newest first. */
   recent: DeploymentView[];
 }
@@ -174,9 +177,9 @@ export async function doraReport(
     })),
   );
   const environments = byEnv.map(({ env, views }) => figuresOf(env, views, q.days));
-  const prd = byEnv.find((e) => e.env === q.production)?.views ?? [];
+  const prd = byEnv.find((e) => e.env === q.production)?.views;
   // Went live: succeeded, or succeeded and was rolled back later by a person (analysis never let it be).
-  const live = prd.filter(
+  const live = (prd ?? []).filter(
     (v) => isRelease(v) && (v.status === 'SUCCESS' || (v.status === 'ROLLBACK' && !v.automaticRollback)),
   );
   const leads = live.flatMap((v) =>
@@ -187,12 +190,9 @@ export async function doraReport(
     until: new Date(q.now).toISOString(),
     days: q.days,
     environments,
-    leadTime: {
-      env: q.production,
-      meanSeconds: meanSeconds(leads),
-      releases: live.length,
-      measured: leads.length,
-    },
+    leadTime: prd
+      ? { env: q.production, meanSeconds: meanSeconds(leads), releases: live.length, measured: leads.length }
+      : null,
     recent: byEnv
       .flatMap((e) => e.views)
       .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)

@@ -272,6 +272,9 @@ describe('DORA figures and history from a fixture history with known answers', (
     // Assert
     expect(text.split('\n')[0]).toBe('Deployment metrics (2024-12-29 to 2025-01-05, Pacific/Kiritimati):');
     expect(text).toMatch(/^2025-01-05 {2}DEV {2}checkout {2}1\.2\.9 /m);
+    // Lead time ends in prd, which was not asked for: not shown rather than shown as nothing.
+    expect(report.leadTime).toBeNull();
+    expect(text).not.toContain('Lead time');
     expect(TimeZoneSchema.safeParse('Europe/Amsterdam').success).toBe(true);
     expect(TimeZoneSchema.safeParse('Mars/Olympus_Mons').error?.issues[0]?.message).toBe(
       'must be an IANA time zone such as Europe/Amsterdam, or UTC',
