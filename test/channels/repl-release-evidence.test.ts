@@ -71,8 +71,6 @@ describe('REPL: a promotion with its evidence checklist, a refused one, then the
     // Act: a version with a CRITICAL finding.
     t.type('promote 1.3.0-vulnerable from dev to tst');
     const refusedFrom = at;
-    at = await t.until(/Proceed\? Type yes to confirm: /, at);
-    t.type('yes');
     at = await t.until(/jarvis> /, await t.until(/CRITICAL/, at));
     const refused = t.printed().slice(refusedFrom, at);
 
@@ -96,8 +94,9 @@ describe('REPL: a promotion with its evidence checklist, a refused one, then the
       expect(promotion).toContain(line);
     }
     expect(promotion).toMatch(/Deployment of checkout 1\.3\.0 to tst succeeded/);
-    // The refusal names the finding, and nothing moved: 1.3.0 stays live on green.
+    // The refusal names the finding before anyone is asked, and nothing moved: 1.3.0 stays live on green.
     expect(refused).toMatch(/security scan: 1 CRITICAL \(CVE-2024-3094\) in checkout:1\.3\.0-vulnerable/);
+    expect(refused).not.toContain('Proceed?');
     expect(refused).not.toMatch(/succeeded|Phase|prepar/i);
     expect(h.weights('tst', 'checkout')).toEqual({ blue: 0, green: 100 });
     expect(h.version('tst', 'checkout', 'green')).toBe('1.3.0');

@@ -8,7 +8,16 @@ import type { EvidenceCheck } from '../../src/evidence/types.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
 import { quickRetries, REGION } from '../helpers/aws.js';
 import { startHarness, type Harness } from '../helpers/jarvis.js';
-import { recordDeployment, recordKnownGood, TIME_SCALE } from '../e2e/helpers.js';
+import {
+  ACTORS,
+  auditLog,
+  recordDeployment,
+  recordKnownGood,
+  scriptedPerson,
+  startKit,
+  TIME_SCALE,
+  type Kit,
+} from '../e2e/helpers.js';
 
 const CHECKOUT = { repositoryName: 'checkout', registryId: '123456789012', region: REGION };
 const CI = { owner: 'shop', repo: 'checkout', tagPrefix: '', requiredChecks: [] as string[] };
@@ -248,5 +257,39 @@ describe('the release pre-checks refuse a version without its evidence, before a
     });
     const prepare = (await h.jarvis.store.journal(result.deployment.id)).find((e) => e.state === 'prepare');
     expect(prepare?.data.builtAt).toMatchObject({ source: 'commit' });
+  });
+});
+
+describe('a conversation: evidence refusals come before any confirmation or code', () => {
+  let kit: Kit;
+
+  beforeAll(async () => {
+    kit = await startKit({ knownGood: ['prd'] });
+    await recordDeployment(kit.h.jarvis, { env: 'tst', version: '1.3.0-failing-tests', status: 'SUCCESS' });
+  });
+  afterAll(async () => {
+    await kit.close();
+  });
+
+  it('"deploy 1.3.0-failing-tests to prd" is refused naming the failing check; nobody is asked for a code', async () => {
+    // Arrange
+    const person = scriptedPerson({ confirm: true });
+    const writes = kit.h.jarvis.sandbox!.world.writes;
+
+    // Act
+    const turn = await kit.agent.turn('e', ACTORS.alice, 'deploy 1.3.0-failing-tests to prd', person);
+
+    // Assert
+    expect(turn.calls.map((c) => [c.tool, c.decision])).toEqual([['deploy_service', 'ask']]);
+    expect(turn.text).toMatch(
+      /^deploy_service failed \(FORBIDDEN\): Release evidence missing for checkout 1\.3\.0-failing-tests in prd: /,
+    );
+    expect(turn.text).toContain('Integration tests: 152/156 passed, 4 failed, failure on ');
+    expect(person.confirmations).toEqual([]);
+    expect(person.mfaPrompts).toEqual([]);
+    expect(kit.h.jarvis.sandbox!.world.writes).toBe(writes);
+    expect(await kit.h.jarvis.store.listDeployments({ env: 'prd', limit: 10 })).toHaveLength(1);
+    const last = (await auditLog(kit.h.jarvis.store)).at(-1);
+    expect(last).toMatchObject({ tool: 'deploy_service', outcome: 'refused' });
   });
 });
