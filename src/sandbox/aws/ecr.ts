@@ -26,6 +26,13 @@ interface ImageId {
 /** Serves one ECR operation; `target` is the X-Amz-Target header, `body` the request's JSON text. */
 export function runEcr(world: World, target: string, body: string): EcrReply {
   const operation = target.slice(ECR_TARGET_PREFIX.length);
+  if (operation !== 'DescribeImages' && operation !== 'DescribeImageScanFindings') {
+    return ecrError(
+      400,
+      'UnknownOperationException',
+      `The sandbox does not implement ECR ${operation}; it serves DescribeImages and DescribeImageScanFindings.`,
+    );
+  }
   let input: Record<string, unknown>;
   try {
     input = JSON.parse(body || '{}') as Record<string, unknown>;
@@ -49,13 +56,9 @@ export function runEcr(world: World, target: string, body: string): EcrReply {
     );
   }
   const where = { registryId, repositoryName };
-  if (operation === 'DescribeImages') return describeImages(world, where, input.imageIds);
-  if (operation === 'DescribeImageScanFindings') return describeFindings(world, where, input.imageId);
-  return ecrError(
-    400,
-    'UnknownOperationException',
-    `The sandbox does not implement ECR ${operation}; it serves DescribeImages and DescribeImageScanFindings.`,
-  );
+  return operation === 'DescribeImages'
+    ? describeImages(world, where, input.imageIds)
+    : describeFindings(world, where, input.imageId);
 }
 
 interface Repo {
