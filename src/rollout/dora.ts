@@ -93,21 +93,35 @@ export function viewOf(clock: Clock, d: Deployment, journal: readonly JournalEnt
   };
 }
 
-/** Deployments of `env` (and `service`) started in the wall-clock range `[since, until)`, newest first. */
+/** Journals read at once while scanning back in time. */
+const CHUNK = 50;
+
+/**
+ * Deployments of `env` (and `service`) started in the wall-clock range `[since, until)`, newest first.
+ * Rows are read newest id first, a chunk at a time, and the scan stops at the first chunk started
+ * wholly before `since` once `releases` releases were found (ids follow start order, wall-clock too), so
+ * a long history costs only the range asked for.
+ */
 export async function deploymentViews(
   store: Store,
   clock: Clock,
-  q: { env: string; service?: string | undefined; since?: number; until?: number; limit?: number },
+  q: { env: string; service?: string | undefined; since?: number; until?: number; releases?: number },
 ): Promise<DeploymentView[]> {
-  const rows = await store.listDeployments({ env: q.env, service: q.service, limit: MAX_ROWS });
-  const views = await Promise.all(rows.map(async (d) => viewOf(clock, d, await store.journal(d.id))));
+  const rows = (await store.listDeployments({ env: q.env, service: q.service, limit: MAX_ROWS })).sort(
+    (a, b) => b.id - a.id,
+  );
+  const views: DeploymentView[] = [];
+  for (let at = 0; at < rows.length; at += CHUNK) {
+    const chunk = await Promise.all(
+      rows.slice(at, at + CHUNK).map(async (d) => viewOf(clock, d, await store.journal(d.id))),
+    );
+    views.push(...chunk);
+    const older = q.since !== undefined && chunk.every((v) => v.startedAt < q.since!);
+    if (older && views.filter(isRelease).length >= (q.releases ?? 0)) break;
+  }
   return views
-    .filter(
-      (v) =>
-        (q.since === undefined || v.startedAt >= q.since) && (q.until === undefined || v.startedAt < q.until),
-    )
-    .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
-    .slice(0, q.limit ?? MAX_ROWS);
+    .filter((v) => q.until === undefined || v.startedAt < q.until)
+    .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id);
 }
 
 /** Releases are what people deploy or promote; rollbacks restore service and are counted apart. */
@@ -173,7 +187,9 @@ export async function doraReport(
   const byEnv = await Promise.all(
     q.envs.map(async (env) => ({
       env,
-      views: await deploymentViews(store, clock, { env, service: q.service, since, until: q.now }),
+      views: (await deploymentViews(store, clock, { env, service: q.service, since, until: q.now })).filter(
+        (v) => v.startedAt >= since,
+      ),
     })),
   );
   const environments = byEnv.map(({ env, views }) => figuresOf(env, views, q.days));
@@ -241,7 +257,12 @@ export async function historyReport(
   clock: Clock,
   q: { env: string; service?: string | undefined; limit: number; now: number },
 ): Promise<HistoryReport> {
-  const all = await deploymentViews(store, clock, { env: q.env, service: q.service });
+  const all = await deploymentViews(store, clock, {
+    env: q.env,
+    service: q.service,
+    since: q.now - 30 * DAY_MS,
+    releases: q.limit,
+  });
   const releases = all.filter(isRelease).slice(0, q.limit);
   const finished = releases.filter((v) => v.status !== 'RUNNING' && v.durationSeconds !== undefined);
   const successes = finished.filter((v) => v.status === 'SUCCESS').length;
