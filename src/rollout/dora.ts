@@ -56,8 +56,19 @@ function stampOf(e: JournalEntry | undefined): WallStamp | undefined {
     : undefined;
 }
 
-/** One deployment with its journal, as {@link DeploymentView}. */
-export function viewOf(clock: Clock, d: Deployment, journal: readonly JournalEntry[]): DeploymentView {
+/** How long before a person's rollback a PagerDuty incident on the service counts as its detection. */
+const INCIDENT_WINDOW_MS = 6 * 3_600_000;
+
+/**
+ * One deployment with its journal, as {@link DeploymentView}. `incidents`: rollout-clock times of the
+ * PagerDuty incidents on its service, the detection of a person's rollback that follows one.
+ */
+export function viewOf(
+  clock: Clock,
+  d: Deployment,
+  journal: readonly JournalEntry[],
+  incidents: readonly number[] = [],
+): DeploymentView {
   const first = journal.find((e) => stampOf(e));
   const last = journal.findLast((e) => stampOf(e));
   const toWall = (t: number, e: JournalEntry | undefined): number => {
@@ -71,8 +82,11 @@ export function viewOf(clock: Clock, d: Deployment, journal: readonly JournalEnt
     const detected = typeof abort.data.detectedAt === 'number' ? abort.data.detectedAt : abort.at;
     restoreMs = Math.max(0, d.endedAt - detected);
   } else if (d.endedAt !== undefined && d.strategy === 'rollback' && d.status === 'SUCCESS') {
-    // A person's rollback: from their request to traffic verified on the known-good version.
-    restoreMs = Math.max(0, d.endedAt - d.startedAt);
+    // A person's rollback: from the incident that preceded it (else their request) to traffic verified.
+    const incident = Math.max(
+      ...incidents.filter((t) => t <= d.startedAt && t >= d.startedAt - INCIDENT_WINDOW_MS),
+    );
+    restoreMs = Math.max(0, d.endedAt - (Number.isFinite(incident) ? incident : d.startedAt));
   }
   const built = journal.map((e) => e.data.builtAt as { at?: unknown } | undefined).find((b) => b);
   return {
@@ -110,10 +124,13 @@ export async function deploymentViews(
   const rows = (await store.listDeployments({ env: q.env, service: q.service, limit: MAX_ROWS })).sort(
     (a, b) => b.id - a.id,
   );
+  const incidents = await incidentTimes(store, q.env);
   const views: DeploymentView[] = [];
   for (let at = 0; at < rows.length; at += CHUNK) {
     const chunk = await Promise.all(
-      rows.slice(at, at + CHUNK).map(async (d) => viewOf(clock, d, await store.journal(d.id))),
+      rows
+        .slice(at, at + CHUNK)
+        .map(async (d) => viewOf(clock, d, await store.journal(d.id), incidents.get(d.service))),
     );
     views.push(...chunk);
     const older = q.since !== undefined && chunk.every((v) => v.startedAt < q.since!);
@@ -122,6 +139,17 @@ export async function deploymentViews(
   return views
     .filter((v) => q.until === undefined || v.startedAt < q.until)
     .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id);
+}
+
+/** Rollout-clock times of the PagerDuty incidents Jarvis diagnosed in `env`, by service (the audit log). */
+async function incidentTimes(store: Store, env: string): Promise<Map<string, number[]>> {
+  const byService = new Map<string, number[]>();
+  for (const e of await store.listAudit({ actor: 'pagerduty', limit: 1000 })) {
+    const service = e.detail?.service;
+    if (e.tool !== 'pagerduty.incident' || e.detail?.env !== env || typeof service !== 'string') continue;
+    byService.set(service, [...(byService.get(service) ?? []), e.at]);
+  }
+  return byService;
 }
 
 /** Releases are what people deploy or promote; rollbacks restore service and are counted apart. */

@@ -147,7 +147,8 @@ export function renderMetrics(output: unknown): string | undefined {
   }
   lines.push(
     '',
-    'MTTR: first failing analysis window (or the rollback request) to traffic restored. CFR: failed or rolled-back releases / finished releases.',
+    'MTTR: first failing analysis window (or the PagerDuty incident, else the rollback request) to traffic restored.',
+    'CFR: failed or rolled-back releases / finished releases.',
   );
   return lines.join('\n');
 }

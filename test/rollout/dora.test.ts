@@ -102,6 +102,17 @@ describe('DORA figures and history from a fixture history with known answers', (
         { state: 'prepare', data: { builtAt: { at: c - 4 * H, source: 'image pushed' } }, at: c + S },
       ],
     });
+    // PagerDuty paged about prd's checkout 10 minutes before that rollback (as the incident flow audits it).
+    await store.appendAudit({
+      at: NOW - D - 10 * M,
+      actor: 'pagerduty',
+      channel: 'pagerduty',
+      tool: 'pagerduty.incident',
+      inputSummary: 'diagnose checkout in prd for PagerDuty incident Q1ABC',
+      decision: 'allow',
+      outcome: 'ok',
+      detail: { incident: 'Q1ABC', env: 'prd', service: 'checkout' },
+    });
     await record(store, {
       env: 'prd',
       version: '1.2.0',
@@ -175,8 +186,8 @@ describe('DORA figures and history from a fixture history with known answers', (
       rollbacks: 2,
       aborted: 0,
       running: 0,
-      // B: 2m from the first failing window to restored; D: 30 s. Mean 75 s.
-      mttrSeconds: 75,
+      // B: 2m from the first failing window to restored; D: 10m 30s from the incident. Mean 6m 15s.
+      mttrSeconds: 375,
       changeFailureRate: 0.75,
       deploymentsPerDay: 4 / 7,
     });
@@ -222,7 +233,7 @@ describe('DORA figures and history from a fixture history with known answers', (
     // Assert
     const lines = text.split('\n');
     expect(lines[0]).toBe('Deployment metrics (2024-12-28 to 2025-01-04, UTC):');
-    expect(lines).toContain('PRD          4            1        3       2          1m 15s  75%  0.6');
+    expect(lines).toContain('PRD          4            1        3       2          6m 15s  75%  0.6');
     expect(lines).toContain('DEV          2            1        1       0          –       50%  0.3');
     expect(text).toContain(
       'Lead time (commit or image push → live in prd): 3h 11m (2 of 2 releases measured)',
