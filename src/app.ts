@@ -5,6 +5,9 @@ import type { LoadedConfig } from './config.js';
 import type { EnvSettings } from './config/env.js';
 import type { Logger } from './logger.js';
 import { openTarget, resolveMode, type Mode } from './mode.js';
+import { EcrEvidence } from './evidence/ecr.js';
+import { EvidenceGate } from './evidence/gate.js';
+import { GitHubEvidence } from './evidence/github.js';
 import { Platform } from './platform/index.js';
 import { thisProcess } from './rollout/lease.js';
 import { Reconciler, type ReconcileReport } from './rollout/reconciler.js';
@@ -75,6 +78,10 @@ export async function startJarvis(options: StartOptions): Promise<Jarvis> {
     clock,
     store,
     metrics: platform.metrics,
+    evidence: new EvidenceGate(config, {
+      ecr: new EcrEvidence((region) => platform.ecr(region)),
+      ci: new GitHubEvidence(platform.github(), config.evidence.github.timeoutMs),
+    }),
     ports: (name) => {
       const p = platform.forEnv(name);
       return { traffic: p.alb, workloads: p.kube };

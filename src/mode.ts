@@ -111,7 +111,7 @@ export interface Target {
   /** The sandbox started in this process; undefined against AWS and on a separately started sandbox. */
   sandbox: Sandbox | undefined;
   /** Credentials, endpoints and the sandbox's URL for the platform adapters. */
-  platform: Pick<PlatformOptions, 'credentials' | 'endpoints' | 'sandboxUrl'>;
+  platform: Pick<PlatformOptions, 'credentials' | 'endpoints' | 'sandboxUrl' | 'githubUrl' | 'githubToken'>;
 }
 
 /**
@@ -130,7 +130,18 @@ export async function openTarget(
   if (mode === 'aws') {
     const config = loadConfig(awsConfigPath(env));
     const credentials = await checkAws(env, config);
-    return { mode, config, clock: systemClock, sandbox: undefined, platform: { credentials } };
+    return {
+      mode,
+      config,
+      clock: systemClock,
+      sandbox: undefined,
+      platform: {
+        credentials,
+        githubUrl: env.GITHUB_API_URL,
+        githubToken: env.GITHUB_TOKEN,
+        endpoints: { ecr: env.AWS_ENDPOINT_URL_ECR },
+      },
+    };
   }
   // The simulator is loaded in sandbox mode only.
   const { startSandbox, SANDBOX_CREDENTIALS } = await import('./sandbox/index.js');
@@ -148,7 +159,9 @@ export async function openTarget(
           elbv2: env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 ?? external,
           eks: env.AWS_ENDPOINT_URL_EKS ?? external,
           cloudwatch: env.AWS_ENDPOINT_URL_CLOUDWATCH ?? external,
+          ecr: env.AWS_ENDPOINT_URL_ECR ?? external,
         },
+        githubUrl: env.GITHUB_API_URL ?? `${external}/github`,
         sandboxUrl: external,
       },
     };
@@ -161,8 +174,14 @@ export async function openTarget(
     sandbox,
     platform: {
       credentials: SANDBOX_CREDENTIALS,
-      endpoints: { elbv2: sandbox.awsEndpoint, eks: sandbox.awsEndpoint, cloudwatch: sandbox.awsEndpoint },
+      endpoints: {
+        elbv2: sandbox.awsEndpoint,
+        eks: sandbox.awsEndpoint,
+        cloudwatch: sandbox.awsEndpoint,
+        ecr: sandbox.awsEndpoint,
+      },
       sandboxUrl: sandbox.awsEndpoint,
+      githubUrl: sandbox.githubUrl,
     },
   };
 }

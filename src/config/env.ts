@@ -48,6 +48,11 @@ const EnvSchema = z.object({
   AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: z.preprocess(blankIsUnset, z.url().optional()),
   AWS_ENDPOINT_URL_EKS: z.preprocess(blankIsUnset, z.url().optional()),
   AWS_ENDPOINT_URL_CLOUDWATCH: z.preprocess(blankIsUnset, z.url().optional()),
+  AWS_ENDPOINT_URL_ECR: z.preprocess(blankIsUnset, z.url().optional()),
+  /** GitHub REST API for CI evidence; overrides `evidence.github.apiUrl` (a sandbox prints its stand-in). */
+  GITHUB_API_URL: z.preprocess(blankIsUnset, z.url().optional()),
+  /** Token for CI evidence (read access to checks and statuses); unset: unauthenticated requests. */
+  GITHUB_TOKEN: z.preprocess(blankIsUnset, optionalSecret),
   ANTHROPIC_API_KEY: z.preprocess(blankIsUnset, optionalSecret),
   ANTHROPIC_BASE_URL: z.preprocess(blankIsUnset, z.url().optional()),
   /** A current model of the installed SDK's list (not one it warns is deprecated). */

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { PAGERDUTY_ID, PagerDutySchema, SlackSchema } from './schema-channels.js';
 import { k8sName } from './schema-names.js';
+import { TimeZoneSchema } from './schema-display.js';
+import {
+  EvidenceKindSchema,
+  EvidenceSettingsSchema,
+  ServiceEvidenceSchema,
+  requiredEvidenceIssues,
+} from './schema-evidence.js';
 
 /**
  * The shape of `jarvis.config.yaml`. Every object is strict so that a misspelt key is reported instead of
@@ -14,6 +21,12 @@ export {
   type PagerDutySettings,
   type SlackSettings,
 } from './schema-channels.js';
+export {
+  ecrCoordinates,
+  type EvidenceKind,
+  type EvidenceSettings,
+  type ServiceEvidence,
+} from './schema-evidence.js';
 
 const ARN_PARTITION = 'arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}';
 const TARGET_GROUP_ARN = new RegExp(`^${ARN_PARTITION}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`);
@@ -129,6 +142,8 @@ export const ServiceSchema = z
     analysis: AnalysisSchema.default(AnalysisSchema.parse({})),
     /** Overrides of the environment's policy for this service. */
     policy: PolicySchema.partial().optional(),
+    /** Where this service's release evidence is (ECR image and scan, CI checks). */
+    evidence: ServiceEvidenceSchema.default({}),
   })
   .strict()
   .superRefine((svc, ctx) => {
@@ -173,8 +188,11 @@ export const EnvironmentSchema = z
     services: z
       .record(k8sName, ServiceSchema)
       .refine((s) => Object.keys(s).length > 0, 'list at least one service'),
+    /** Evidence every release here needs before it starts: `ecr` (image and scan), `ci` (checks). */
+    requireEvidence: z.array(EvidenceKindSchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine(requiredEvidenceIssues);
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 
 const DEFAULT_SELECTOR = 'env="{{env}}",service="{{service}}",colour="{{colour}}"';
@@ -318,6 +336,10 @@ export const ConfigSchema = z
     groups: z.record(k8sName, z.array(k8sName).min(1)).default({}),
     /** PagerDuty-triggered diagnoses: which service of which environment an incident is about. */
     pagerduty: PagerDutySchema.default({ services: {}, maxEventAgeSeconds: 600 }),
+    /** The time zone dates are shown in (history, metrics). */
+    timeZone: TimeZoneSchema,
+    /** How the evidence providers are reached. */
+    evidence: EvidenceSettingsSchema.default(EvidenceSettingsSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

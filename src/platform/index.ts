@@ -1,6 +1,8 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Octokit } from '@octokit/rest';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Clock } from '../clock.js';
 import { environmentOf, type LoadedConfig } from '../config.js';
@@ -20,7 +22,17 @@ export interface PlatformOptions {
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   /** Endpoint overrides (the sandbox's); undefined: the SDK's own resolution, AWS_ENDPOINT_URL_* included. */
   endpoints?:
-    { elbv2?: string | undefined; eks?: string | undefined; cloudwatch?: string | undefined } | undefined;
+    | {
+        elbv2?: string | undefined;
+        eks?: string | undefined;
+        cloudwatch?: string | undefined;
+        ecr?: string | undefined;
+      }
+    | undefined;
+  /** GitHub REST API base URL for CI evidence; undefined: `evidence.github.apiUrl` from configuration. */
+  githubUrl?: string | undefined;
+  /** GITHUB_TOKEN; undefined: unauthenticated requests (public repositories, low rate limits). */
+  githubToken?: string | undefined;
   /** Base URL of the sandbox's control API, for `metrics.provider: sandbox` (its default there). */
   sandboxUrl?: string | undefined;
   /** SDK attempts per call, retries of throttling and 5xx included. Default 5. */
@@ -44,6 +56,8 @@ export class Platform {
   private readonly elbv2 = new Map<string, ElasticLoadBalancingV2Client>();
   private readonly eksClients = new Map<string, EKSClient>();
   private readonly cloudwatchClients = new Map<string, CloudWatchClient>();
+  private readonly ecrClients = new Map<string, ECRClient>();
+  private octokit: Octokit | undefined;
   private readonly kubePools: KubeClientPool[] = [];
 
   constructor(private readonly options: PlatformOptions) {
@@ -103,12 +117,35 @@ export class Platform {
     return platform;
   }
 
+  /** The ECR client of `region` (release evidence: images and scan findings). */
+  ecr(region: string): ECRClient {
+    return cached(
+      this.ecrClients,
+      region,
+      () => new ECRClient({ ...this.common(region), ...endpoint(this.options.endpoints?.ecr) }),
+    );
+  }
+
+  /** The GitHub REST client (release evidence: CI check runs and statuses), built once. */
+  github(): Octokit {
+    const settings = this.options.config.evidence.github;
+    this.octokit ??= new Octokit({
+      baseUrl: (this.options.githubUrl ?? settings.apiUrl).replace(/\/$/, ''),
+      userAgent: 'jarvis-release-evidence',
+      // Failures are reported as failed checks; the request log would print them a second time.
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      ...(this.options.githubToken ? { auth: this.options.githubToken } : {}),
+    });
+    return this.octokit;
+  }
+
   /** Closes the SDK clients' sockets and the Kubernetes connection pools. */
   async destroy(): Promise<void> {
     for (const client of [
       ...this.elbv2.values(),
       ...this.eksClients.values(),
       ...this.cloudwatchClients.values(),
+      ...this.ecrClients.values(),
     ])
       client.destroy();
     await Promise.all(this.kubePools.map((p) => p.close()));

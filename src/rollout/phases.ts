@@ -151,10 +151,13 @@ export async function bake(
     if (verdict.outcome === 'pass') {
       passedMs += intervalMs;
       failures = 0;
+      run.detectedAt = undefined;
       quiet = 0;
     } else if (verdict.outcome === 'fail') {
       quiet = 0;
       failures += 1;
+      // MTTR counts from the first failing window of the run of failures that aborts.
+      if (failures === 1) run.detectedAt = deps.clock.now();
       if (failures >= settings.consecutiveFailures) {
         return { ok: false, reason: `analysis failed at ${step}%: ${verdict.reasons.join('; ')}` };
       }
@@ -203,7 +206,11 @@ export async function restoreStable(
   outcome?: ReleaseOutcome,
 ): Promise<Deployment> {
   const target = allOn(stable);
-  await run.journal('abort', { reason, to: target });
+  await run.journal('abort', {
+    reason,
+    to: target,
+    ...(run.detectedAt === undefined ? {} : { detectedAt: run.detectedAt }),
+  });
   run.phase('abort', `${reason}; all traffic back to ${stable}`);
   const actual = await run.ports.traffic.readWeights(run.route);
   if (!sameWeights(actual, target)) await run.ports.traffic.setWeights(run.route, target, actual);

@@ -5,6 +5,7 @@ import type { MetricsProvider } from '../platform/metrics/provider.js';
 import type { EventSummary, PodSummary } from '../platform/kube-types.js';
 import type { DeploymentState, ServiceRoute, TargetHealthEntry, Weights } from '../platform/types.js';
 import type { Store } from '../store/store.js';
+import type { EvidenceReport, EvidenceRequest } from '../evidence/types.js';
 
 /** What the engine needs of the load balancer (AlbAdapter implements it). */
 export interface TrafficPort {
@@ -75,6 +76,11 @@ export interface EnvironmentPorts {
   workloads: WorkloadPort;
 }
 
+/** Release evidence of a version (image, scan, CI) as the environment requires it; never rejects upstream. */
+export interface EvidencePort {
+  collect(req: EvidenceRequest): Promise<EvidenceReport>;
+}
+
 export interface RolloutDeps {
   config: LoadedConfig;
   /** The adapters of an environment; throws NOT_FOUND for an unknown one. */
@@ -82,6 +88,8 @@ export interface RolloutDeps {
   /** The read-only view of an environment's platform, for reads; throws NOT_FOUND for an unknown one. */
   reader: (env: string) => PlatformReader;
   metrics: MetricsProvider;
+  /** The evidence gate of the pre-checks; undefined: no evidence is gathered (nothing is required). */
+  evidence?: EvidencePort;
   store: Store;
   clock: Clock;
   logger?: Logger;

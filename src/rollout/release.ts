@@ -7,6 +7,7 @@ import type { RolloutListener } from './events.js';
 import { checkVersion, currentState, resolve, runningOf, withLease, type Internals } from './internals.js';
 import type { Lease } from './lease.js';
 import { allOn, bake, prepare, restoreStable, split, type BakeResult, type Baseline } from './phases.js';
+import type { BuiltAt } from '../evidence/types.js';
 import type { EnvironmentPorts } from './ports.js';
 import { recoverOne } from './recovery.js';
 import { afterNoRelease, afterRelease } from './release-state.js';
@@ -48,7 +49,7 @@ export async function deploy(x: Internals, req: DeployRequest): Promise<RolloutR
   const who = `${req.actor} deploying ${req.service} ${req.version}`;
   return withLease(x, req.env, req.service, who, async (lease) => {
     await adoptLeftover(x, req.env, req.service, lease);
-    const { checks, before, replicas } = await precheck(x, route, ports, req.version);
+    const { checks, before, replicas, builtAt } = await precheck(x, route, ports, req.version);
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) {
       throw new JarvisError(
@@ -70,7 +71,7 @@ export async function deploy(x: Internals, req: DeployRequest): Promise<RolloutR
       startedAt: x.deps.clock.now(),
     });
     const done = await controlled(x, deployment, lease, req.signal, req.onEvent, (run, control, signal) =>
-      release(x, run, control, svc, before, req.version, replicas, signal),
+      release(x, run, control, svc, before, req.version, replicas, signal, builtAt),
     );
     return { deployment: done, checks };
   });
@@ -138,6 +139,7 @@ async function release(
   version: string,
   replicas: number,
   signal: AbortSignal,
+  builtAt?: BuiltAt,
 ): Promise<Deployment> {
   const { deps } = x;
   const stable = before.live.colour;
@@ -156,6 +158,8 @@ async function release(
     replicas,
     standbyImage: idleState.image ?? null,
     standbyReplicas: idleState.replicas,
+    // When the version was built (commit or image push), for lead time.
+    ...(builtAt ? { builtAt } : {}),
   });
   try {
     await prepare(run, deps, svc, idle, version, replicas, signal);
@@ -306,7 +310,7 @@ export async function precheck(
   route: ServiceRoute,
   ports: EnvironmentPorts,
   version: string,
-): Promise<{ checks: Check[]; before: ReleaseState; replicas: number }> {
+): Promise<{ checks: Check[]; before: ReleaseState; replicas: number; builtAt?: BuiltAt }> {
   const { config, store } = x.deps;
   const checks: Check[] = [
     { name: 'lock', ok: true, detail: `no other rollout of ${route.service} in ${route.env}` },
@@ -346,5 +350,12 @@ export async function precheck(
     ok: healthy > 0,
     detail: `${healthy}/${targets.length} ${stable} targets healthy`,
   });
-  return { checks, before, replicas: Math.max(1, live.replicas) };
+  const evidence = await x.deps.evidence?.collect({ env: route.env, service: route.service, version });
+  checks.push(...(evidence?.checks ?? []));
+  return {
+    checks,
+    before,
+    replicas: Math.max(1, live.replicas),
+    ...(evidence?.builtAt ? { builtAt: evidence.builtAt } : {}),
+  };
 }

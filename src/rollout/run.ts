@@ -16,6 +16,8 @@ type EventBody<K extends RolloutEvent['kind']> = Omit<
  */
 export class Run {
   private seq = 0;
+  /** Clock time of the first failing analysis window of the failures in a row now; undefined: none. */
+  detectedAt: number | undefined;
 
   constructor(
     readonly deployment: Deployment,
@@ -44,7 +46,9 @@ export class Run {
       deploymentId: this.deployment.id,
       seq: this.seq,
       state,
-      data,
+      // Wall-clock time and scale beside the clock's time: dates shown to people are wall-clock, also on
+      // the sandbox's scaled clock and across restarts (src/rollout/dora.ts).
+      data: { ...data, wall: { at: Date.now(), scale: this.clock.scale } },
       at: this.clock.now(),
       ...(this.token === undefined ? {} : { token: this.token }),
     });

@@ -1,4 +1,5 @@
 import { JarvisError } from '../errors.js';
+import type { EvidenceReport } from '../evidence/types.js';
 import { routeOf, type ServiceRoute } from '../platform/types.js';
 import { lockKey, type Deployment, type ReleaseState } from '../store/store.js';
 import { currentState, resolve, runningOf, type Internals } from './internals.js';
@@ -69,6 +70,15 @@ export class RolloutService {
   /** The lease of a rollout lock in clock ms, as taken (what the reconciler waits out for a silent holder). */
   get leaseMs(): number {
     return leaseFor(this.#x.deps.clock, this.#x.leaseMs);
+  }
+
+  /**
+   * The release evidence `version` needs in `env` (image, scan, CI), read-only, as the pre-checks will
+   * gather it; empty checks when the environment requires none. NOT_FOUND for unknown names.
+   */
+  async evidence(env: string, service: string, version: string): Promise<EvidenceReport> {
+    resolve(this.#x, env, service);
+    return (await this.#x.deps.evidence?.collect({ env, service, version })) ?? { checks: [] };
   }
 
   deploy(req: DeployRequest): Promise<RolloutResult> {

@@ -10,7 +10,7 @@ import { versionOfPods, type World } from './world.js';
  *   GET    /metrics                                   per-colour requests, errors and latency (text format 0.0.4)
  *   GET    /sandbox/state                             routes, weights, versions and pod readiness
  *   GET    /sandbox/window?env&service&colour&seconds one colour's figures over a window (JSON)
- *   PUT    /sandbox/faults/{elbv2|eks|kube|cloudwatch} inject faults: { throttle, serverErrors, latencyMs, down }
+ *   PUT    /sandbox/faults/{elbv2|eks|kube|cloudwatch|ecr|github} inject faults: { throttle, serverErrors, latencyMs, down }
  *   DELETE /sandbox/faults                            clear every fault
  *   PUT    /sandbox/versions/{tag}                    override a version's behaviour
  *   PUT    /sandbox/traffic                           { rps }: requests per second per route
@@ -79,7 +79,7 @@ function route(world: World, method: string, url: URL, raw: string): Reply {
       return { status: 404, body: { error: `no service ${q.env}/${q.service}` } };
     return { status: 200, body: world.traffic.window(q.env, q.service, q.colour, q.seconds * 1000) };
   }
-  const fault = /^\/sandbox\/faults\/(elbv2|eks|kube|cloudwatch)$/.exec(path);
+  const fault = /^\/sandbox\/faults\/(elbv2|eks|kube|cloudwatch|ecr|github)$/.exec(path);
   if (method === 'PUT' && fault) {
     world.faults.set(fault[1] as SandboxApi, FaultBody.parse(json(raw)));
     return { status: 204, body: undefined };

@@ -3,7 +3,7 @@
  * are rehearsed against the real SDK clients. Each API's server renders a fault in its own wire shape
  * (AWS XML or JSON error, Kubernetes Status).
  */
-export type SandboxApi = 'elbv2' | 'eks' | 'kube' | 'cloudwatch';
+export type SandboxApi = 'elbv2' | 'eks' | 'kube' | 'cloudwatch' | 'ecr' | 'github';
 
 export interface FaultSpec {
   /** Answer the next N requests with a throttling error (AWS `Throttling`, Kubernetes 429). */

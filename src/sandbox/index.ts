@@ -4,6 +4,7 @@ import { ScaledClock, type Clock } from '../clock.js';
 import { loadConfig, SANDBOX_CONFIG_PATH, type LoadedConfig } from '../config.js';
 import { handleAws } from './aws/server.js';
 import { handleControl } from './control.js';
+import { GITHUB_PREFIX, handleGithub } from './github.js';
 import { startKubeServer, type KubeServer } from './kube/server.js';
 import { World } from './world.js';
 
@@ -25,8 +26,10 @@ export interface Sandbox {
   world: World;
   clock: Clock;
   config: LoadedConfig;
-  /** Base URL of the AWS endpoint: ELBv2 (Query protocol), EKS (REST-JSON), /sandbox control API, /metrics. */
+  /** Base URL of the AWS endpoint: ELBv2 (Query protocol), EKS (REST-JSON), ECR (JSON 1.1), control API, /metrics. */
   awsEndpoint: string;
+  /** Base URL of the GitHub stand-in (Octokit's `baseUrl`). */
+  githubUrl: string;
   /** Kubernetes API URL of each cluster (HTTPS, the sandbox's own CA). */
   kubeEndpoints: Record<string, string>;
   /** TLS connections the Kubernetes API server of `cluster` has accepted so far (0 for an unknown one). */
@@ -69,6 +72,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const aws = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path.startsWith('/sandbox/') || path === '/metrics') handleControl(world, req, res);
+    else if (path.startsWith(`${GITHUB_PREFIX}/`)) handleGithub(world, req, res);
     else handleAws(world, req, res);
   });
   await listen(aws, host, options.port ?? 0);
@@ -84,6 +88,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clock,
     config,
     awsEndpoint,
+    githubUrl: `${awsEndpoint}${GITHUB_PREFIX}`,
     kubeEndpoints,
     kubeConnections: (cluster) => kubeServers.get(cluster)?.connections() ?? 0,
     settings: () => ({
@@ -96,6 +101,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: awsEndpoint,
       AWS_ENDPOINT_URL_EKS: awsEndpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH: awsEndpoint,
+      AWS_ENDPOINT_URL_ECR: awsEndpoint,
+      GITHUB_API_URL: `${awsEndpoint}${GITHUB_PREFIX}`,
       AWS_REGION: region,
       // The AWS CLI v1 reads only this one.
       AWS_DEFAULT_REGION: region,

@@ -34,6 +34,12 @@ const SCENARIOS: Record<string, VersionProfile> = {
   oom: { behaviour: 'oom-killed', errorRate: 1, p99Ms: 0, readySeconds: Infinity },
   notready: { behaviour: 'readiness-fails', errorRate: 1, p99Ms: 0, readySeconds: Infinity },
   pending: { behaviour: 'unschedulable', errorRate: 1, p99Ms: 0, readySeconds: Infinity },
+  // Good at runtime; their registry and CI evidence is what differs (evidence.ts).
+  vulnerable: GOOD,
+  'high-findings': GOOD,
+  unscanned: GOOD,
+  'failing-tests': GOOD,
+  untagged: GOOD,
 };
 
 const RELEASE = /^v?\d+\.\d+\.\d+$/;
@@ -46,7 +52,7 @@ export function profileOf(
   const override = overrides.get(version);
   if (override) return override;
   if (RELEASE.test(version)) return GOOD;
-  const suffix = /^v?\d+\.\d+\.\d+-([a-z]+)$/.exec(version)?.[1];
+  const suffix = /^v?\d+\.\d+\.\d+-([a-z]+(?:-[a-z]+)*)$/.exec(version)?.[1];
   const scenario = suffix === undefined ? undefined : SCENARIOS[suffix];
   return scenario ?? SCENARIOS.missing!;
 }

@@ -8,6 +8,7 @@ import type {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clock } from '../clock.js';
 import type { LoadedConfig, ServiceConfig } from '../config.js';
+import { SandboxSources } from './evidence.js';
 import { Faults } from './faults.js';
 import { KubeSimulation, type SimPod } from './kube/simulation.js';
 import { profileOf, tagOf, type VersionProfile } from './scenarios.js';
@@ -83,6 +84,8 @@ export class World {
   readonly backings = new Map<string, TargetBacking>();
   readonly routes: SimRoute[] = [];
   readonly faults = new Faults();
+  /** What the sandbox's ECR and GitHub stand-in know of each version. */
+  readonly sources = new SandboxSources();
   readonly versionOverrides = new Map<string, VersionProfile>();
   readonly kube: KubeSimulation;
   readonly traffic: Traffic;
@@ -223,6 +226,7 @@ export class World {
 
   /** Creates the ALBs, target groups, clusters, Deployments and Ingresses that `config` describes. */
   seed(config: LoadedConfig): void {
+    this.sources.seed(config);
     let priority = 10;
     for (const env of config.order) {
       const environment = config.environments[env];

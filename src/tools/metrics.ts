@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { environmentOf } from '../config.js';
 import { messageOf } from '../errors.js';
-import type { Deployment } from '../store/store.js';
-import { duration, percent, record, records, textTable } from './text.js';
+import { doraReport, type DoraReport } from '../rollout/dora.js';
+import { describeView, recentTable } from './deployment-views.js';
+import { columns, day, duration, percent, record, records, span } from './text.js';
 import { defineTool, serviceField, serviceFor, type ToolContext } from './tool.js';
 
-const DAY_MS = 86_400_000;
 /** Window of the live per-colour figures. */
 const LIVE_WINDOW_SECONDS = 300;
 
 export const metricsTool = defineTool({
   name: 'get_deployment_metrics',
   description:
-    'DORA-style deployment figures per environment over the last N days (deployments, successes, failures, rollbacks, mean time to restore, change-failure rate), and, when an environment is given, the live error rate and p99 latency of each colour over the last 5 minutes.',
+    'DORA deployment figures per environment over the last N days of wall-clock time (deployments, successes, failures, rollbacks, mean time to restore from detection, change-failure rate, deployments per day), lead time from commit or image push to live in production, the recent deployments with date, duration, status and reason, and, when an environment is given, the live error rate and p99 latency of each colour over the last 5 minutes.',
   risk: 'read',
   input: z
     .object({
@@ -30,60 +30,39 @@ export const metricsTool = defineTool({
     `deployment metrics for the last ${input.days} days${input.env ? ` in ${input.env}` : ''}`,
   target: (input) => ({ env: input.env, service: input.service }),
   run: async (ctx, input) => {
-    const until = ctx.clock.now();
-    const since = until - input.days * DAY_MS;
     const envs = input.env ? [input.env] : [...ctx.config.order];
     for (const env of envs) environmentOf(ctx.config, env);
-    const environments = await Promise.all(envs.map((env) => doraOf(ctx, env, input.service, since, until)));
+    const report = await doraReport(ctx.store, ctx.clock, {
+      envs,
+      production: ctx.config.order.at(-1) ?? envs.at(-1) ?? '',
+      service: input.service,
+      days: input.days,
+      now: Date.now(),
+    });
     const live = input.env
       ? await liveFigures(ctx, input.env, serviceFor(ctx.config, input.env, input.service))
       : null;
-    return { days: input.days, since: new Date(since).toISOString(), environments, live };
+    return metricsOutput(report, live, ctx.config.timeZone);
   },
   render: renderMetrics,
 });
 
-async function doraOf(
-  ctx: ToolContext,
-  env: string,
-  service: string | undefined,
-  since: number,
-  until: number,
-) {
-  const rows = await ctx.store.listDeployments({ env, service, since, until, limit: 10_000 });
-  const releases = rows.filter((d) => d.strategy !== 'rollback');
-  const rollbacks = rows.filter((d) => d.strategy === 'rollback');
-  // A release a person rolled back later is ROLLED_BACK too (its reason names the rollback); only the
-  // ones analysis rolled back on their own are rollbacks of their own, the others are counted once, by
-  // the rollback row.
-  const automatic = releases.filter(
-    (d) => d.status === 'ROLLED_BACK' && !d.reason?.startsWith('rolled back by '),
-  );
-  const failedReleases = releases.filter((d) => d.status === 'FAILED' || d.status === 'ROLLED_BACK').length;
-  const restores = [
-    ...rollbacks.filter((d) => d.status === 'SUCCESS').map((d) => d.durationMs ?? 0),
-    ...(await Promise.all(automatic.map((d) => restoreTime(ctx, d)))),
-  ];
-  const decided = releases.filter((d) => d.status !== 'RUNNING').length;
+/** The tool's result: the report with wall-clock ISO dates, and the live figures (null: none asked). */
+export function metricsOutput(
+  report: DoraReport,
+  live: unknown = null,
+  timeZone = 'UTC',
+): Record<string, unknown> {
   return {
-    env,
-    deployments: releases.length,
-    successes: releases.filter((d) => d.status === 'SUCCESS').length,
-    failures: failedReleases,
-    aborted: releases.filter((d) => d.status === 'ABORTED').length,
-    rollbacks: rollbacks.length + automatic.length,
-    meanTimeToRestoreSeconds:
-      restores.length > 0 ? Math.round(restores.reduce((a, b) => a + b, 0) / restores.length / 1000) : null,
-    // Failed releases (failed, rolled back by analysis or by a person), over all decided releases.
-    changeFailureRate: decided > 0 ? Math.min(1, failedReleases / decided) : null,
+    days: report.days,
+    since: report.since,
+    until: report.until,
+    timeZone,
+    environments: report.environments,
+    leadTime: report.leadTime,
+    recent: report.recent.map(describeView),
+    live,
   };
-}
-
-/** From the failing verdict (the journal's abort entry) to traffic restored (the deployment's end). */
-async function restoreTime(ctx: ToolContext, d: Deployment): Promise<number> {
-  const journal = await ctx.store.journal(d.id);
-  const abort = journal.find((e) => e.state === 'abort');
-  return Math.max(0, (d.endedAt ?? 0) - (abort?.at ?? d.endedAt ?? 0));
 }
 
 async function liveFigures(ctx: ToolContext, env: string, service: string) {
@@ -114,24 +93,44 @@ async function liveFigures(ctx: ToolContext, env: string, service: string) {
   };
 }
 
-function renderMetrics(output: unknown): string | undefined {
+/** The metrics as people read them (seed 001, "Deployment Metrics"); undefined for another shape. */
+export function renderMetrics(output: unknown): string | undefined {
   const r = record(output);
   const envs = records(r?.environments);
   if (!r || envs.length === 0) return undefined;
-  const table = textTable(
-    ['env', 'deployments', 'successes', 'failures', 'rollbacks', 'aborted', 'MTTR', 'change failure rate'],
-    envs.map((e) => [
-      e.env,
-      e.deployments,
-      e.successes,
-      e.failures,
-      e.rollbacks,
-      e.aborted,
-      duration(e.meanTimeToRestoreSeconds),
-      percent(e.changeFailureRate, 1),
-    ]),
-  );
-  const lines = [`Deployment metrics for the last ${String(r.days)} days:`, table];
+  const zone = typeof r.timeZone === 'string' ? r.timeZone : 'UTC';
+  const range = `${day(Date.parse(String(r.since)), zone)} to ${day(Date.parse(String(r.until)), zone)}, ${zone}`;
+  const lines = [
+    `Deployment metrics (${range}):`,
+    '',
+    columns(
+      ['Environment', 'Deployments', 'Success', 'Failed', 'Rollbacks', 'MTTR', 'CFR', 'Per day'],
+      envs.map((e) => ({
+        cells: [
+          String(e.env).toUpperCase(),
+          e.deployments,
+          e.successes,
+          e.failures,
+          e.rollbacks,
+          duration(e.mttrSeconds),
+          percent(e.changeFailureRate, 0),
+          typeof e.deploymentsPerDay === 'number' ? e.deploymentsPerDay.toFixed(1) : '–',
+        ],
+      })),
+    ),
+  ];
+  const lead = record(r.leadTime);
+  if (lead) {
+    lines.push(
+      '',
+      `Lead time (commit or image push → live in ${String(lead.env)}): ${span(lead.meanSeconds)}` +
+        ` (${String(lead.measured)} of ${String(lead.releases)} releases measured)`,
+    );
+  }
+  const recent = records(r.recent);
+  lines.push('', 'Recent deployments:');
+  if (recent.length === 0) lines.push('  none in this range');
+  else lines.push(recentTable(recent, zone));
   const live = record(r.live);
   if (live) {
     const colour = (c: unknown): string => {
@@ -142,8 +141,14 @@ function renderMetrics(output: unknown): string | undefined {
       return `${percent(f.errorRate)} errors, p99 ${p99}, ${String(f.requests)} requests`;
     };
     lines.push(
+      '',
       `Live, ${String(live.service)} over the last ${duration(live.windowSeconds)}: blue ${colour(live.blue)}; green ${colour(live.green)}.`,
     );
   }
+  lines.push(
+    '',
+    'MTTR: first failing analysis window (or the PagerDuty incident, else the rollback request) to traffic restored.',
+    'CFR: failed or rolled-back releases / finished releases.',
+  );
   return lines.join('\n');
 }

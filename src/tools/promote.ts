@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { LoadedConfig } from '../config.js';
 import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
+import { refuseWithoutEvidence } from './evidence.js';
 import { describeRollout, renderRollout, rolloutSucceeded } from './render.js';
 
 export const promoteTool = defineTool({
@@ -15,14 +17,23 @@ export const promoteTool = defineTool({
       service: serviceField,
     })
     .strict(),
-  summary: (input, config) =>
-    `promote ${serviceFor(config, input.to, input.service)} ${input.version} from ${input.from} to ${input.to} (blue/green)`,
+  summary: (input, config) => summaryOf(input, config),
   target: (input, config) => ({
     env: input.to,
     fromEnv: input.from,
     service: serviceFor(config, input.to, input.service),
     version: input.version,
   }),
+  // Missing or failing release evidence is refused before anyone is asked to confirm.
+  plan: async (ctx, input) => {
+    await refuseWithoutEvidence(
+      ctx,
+      input.to,
+      serviceFor(ctx.config, input.to, input.service),
+      input.version,
+    );
+    return { summary: summaryOf(input, ctx.config), plan: undefined };
+  },
   run: async (ctx, input) => {
     const result = await ctx.rollouts.promote({
       from: input.from,
@@ -38,3 +49,10 @@ export const promoteTool = defineTool({
   render: renderRollout,
   succeeded: rolloutSucceeded,
 });
+
+function summaryOf(
+  input: { version: string; from: string; to: string; service?: string | undefined },
+  config: LoadedConfig,
+): string {
+  return `promote ${serviceFor(config, input.to, input.service)} ${input.version} from ${input.from} to ${input.to} (blue/green)`;
+}

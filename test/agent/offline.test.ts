@@ -203,7 +203,14 @@ describe('offline planner: the commands people type', () => {
           reason: null,
         },
       ],
-      summary: { count: 1, successRate: 1, averageDurationSeconds: 412 },
+      summary: {
+        count: 1,
+        rollbackEvents30Days: 0,
+        successes: 1,
+        finished: 1,
+        successRate: 1,
+        averageDurationSeconds: 412,
+      },
     };
     const second = await planner.plan({
       messages: [
@@ -227,9 +234,9 @@ describe('offline planner: the commands people type', () => {
     });
     expect(second.toolCalls).toEqual([]);
     expect(second.stop).toBe('end_turn');
-    expect(second.text).toContain('Deployment history of prd');
-    expect(second.text).toMatch(/│ 2026-11-20 10:00 │ checkout │ 1\.3\.0\s+│ 6m 52s/);
-    expect(second.text).toContain('success rate 100%');
+    expect(second.text).toContain('PRD Deployment History (dates UTC):');
+    expect(second.text).toMatch(/^1\.3\.0 +checkout +2026-11-20 +6m 52s +Blue\/Green +alice +SUCCESS$/m);
+    expect(second.text).toContain('Success rate: 100% (1/1)');
   });
 
   it('renders an error result with its code, message and the valid options', async () => {

@@ -302,33 +302,37 @@ describe('offline planner reads after a release and a rollback', () => {
     await kit.close();
   });
 
-  it('"show deployment history for dev" renders both deployments in a table, newest first', async () => {
+  it('"show deployment history for dev" shows the release as ROLLBACK with its reason, and the rollback counted', async () => {
     // Act
     const turn = await kit.agent.turn('h', ACTORS.alice, 'show deployment history for dev', scriptedPerson());
 
     // Assert
     expect(callsOf(turn.calls)).toEqual([['get_deployment_history', 'allow', 'ok']]);
     expect(turn.calls[0]?.input).toEqual({ env: 'dev', limit: 20 });
-    expect(turn.text).toMatch(/^Deployment history of dev, newest first:\n┌/);
-    const [head, ...rows] = tableRows(turn.text);
-    expect(head).toEqual([
-      'date (UTC)',
-      'service',
-      'version',
-      'duration',
-      'strategy',
-      'deployer',
-      'status',
-      'reason',
+    const lines = turn.text.split('\n');
+    expect(lines[0]).toBe('DEV Deployment History (dates UTC):');
+    expect(lines[2]?.split(/ {2,}/)).toEqual([
+      'Version',
+      'Service',
+      'Date',
+      'Duration',
+      'Strategy',
+      'Deployer',
+      'Status',
     ]);
-    expect(rows.map((r) => [r[1], r[2], r[4], r[5], r[6]])).toEqual([
-      ['checkout', '1.2.0', 'rollback', 'alice', 'SUCCESS'],
-      ['checkout', '1.3.0', 'blue-green', 'alice', 'ROLLED_BACK'],
+    const today = new Date().toISOString().slice(0, 10);
+    expect(lines[4]).toMatch(
+      new RegExp(`^1\\.3\\.0 +checkout +${today} +\\d+m \\d\\ds +Blue/Green +alice +ROLLBACK$`),
+    );
+    expect(lines[5]).toBe('  └─ Reason: rolled back by alice');
+    expect(lines.slice(-3)).toEqual([
+      'Rollback events: 1 in last 30 days',
+      expect.stringMatching(/^Average deployment time: \d+m \d\ds$/),
+      'Success rate: 0% (0/1)',
     ]);
-    expect(rows[1]?.[7]).toBe('rolled back by alice');
   });
 
-  it('"show deployment metrics for last 7 days" renders the DORA table with the release and the rollback', async () => {
+  it('"show deployment metrics for last 7 days" shows the range, the release failed, one rollback, its MTTR and the recent list', async () => {
     // Act
     const turn = await kit.agent.turn(
       'm',
@@ -340,26 +344,21 @@ describe('offline planner reads after a release and a rollback', () => {
     // Assert
     expect(callsOf(turn.calls)).toEqual([['get_deployment_metrics', 'allow', 'ok']]);
     expect(turn.calls[0]?.input).toEqual({ days: 7 });
-    expect(turn.text).toMatch(/^Deployment metrics for the last 7 days:\n┌/);
-    const [head, ...rows] = tableRows(turn.text);
-    expect(head).toEqual([
-      'env',
-      'deployments',
-      'successes',
-      'failures',
-      'rollbacks',
-      'aborted',
-      'MTTR',
-      'change failure rate',
-    ]);
-    const byEnv = Object.fromEntries(rows.map((r): [string, string[]] => [r[0] ?? '', r.slice(1, 6)]));
-    expect(byEnv).toEqual({
-      // One release, rolled back by a person: a failure, and one rollback (not two).
-      dev: ['1', '0', '1', '1', '0'],
-      tst: ['0', '0', '0', '0', '0'],
-      prd: ['0', '0', '0', '0', '0'],
-    });
-    expect(rows.find((r) => r[0] === 'dev')?.[7]).toBe('100.0%');
+    const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+    const lines = turn.text.split('\n');
+    expect(lines[0]).toBe(
+      `Deployment metrics (${day(Date.now() - 7 * 86_400_000)} to ${day(Date.now())}, UTC):`,
+    );
+    const row = (env: string): string[] => lines.find((l) => l.startsWith(env))?.split(/ {2,}/) ?? [];
+    // One release, rolled back by a person: a failure, and one rollback (not two), restored in seconds.
+    expect(row('DEV').slice(0, 5)).toEqual(['DEV', '1', '0', '1', '1']);
+    expect(row('DEV')[5]).toMatch(/^\d+s$/);
+    expect(row('DEV')[6]).toBe('100%');
+    expect(row('TST').slice(0, 7)).toEqual(['TST', '0', '0', '0', '0', '–', '–']);
+    const recent = lines.slice(lines.indexOf('Recent deployments:') + 3);
+    expect(recent[0]).toMatch(/^\S+ +DEV +checkout +1\.2\.0 +\d+s +SUCCESS \(rollback\)$/);
+    expect(recent[1]).toMatch(/^\S+ +DEV +checkout +1\.3\.0 +\d+m \d\ds +ROLLBACK \(B\/G\)$/);
+    expect(recent[2]).toBe('  └─ Reason: rolled back by alice');
   });
 
   it('"diagnose dev" reports what changed: the release and the rollback', async () => {

@@ -192,8 +192,10 @@ export function answerView(
     if (table.length > 0) out.push(fence(table.join('\n')));
     table = [];
   };
-  for (const line of trimmed.split('\n')) {
-    if (TABLE_LINE.test(line)) {
+  const lines = trimmed.split('\n');
+  const columns = columnLines(lines);
+  for (const [i, line] of lines.entries()) {
+    if (TABLE_LINE.test(line) || columns.has(i)) {
       table.push(line);
     } else {
       flush();
@@ -248,6 +250,20 @@ function sections(text: string): Block[] {
 }
 
 const TABLE_LINE = /[┌┐└┘├┤┬┴┼│─]/;
+
+/**
+ * The lines of space-aligned tables (a header over a rule of ─, then rows up to a blank line), which need
+ * a code block's fixed-width font as much as box-drawn ones.
+ */
+function columnLines(lines: readonly string[]): Set<number> {
+  const marked = new Set<number>();
+  for (const [i, line] of lines.entries()) {
+    if (i === 0 || !/^─{3,}$/.test(line) || lines[i - 1]!.trim() === '') continue;
+    marked.add(i - 1);
+    for (let j = i; j < lines.length && lines[j]!.trim() !== ''; j++) marked.add(j);
+  }
+  return marked;
+}
 
 /** Text in a code block; inside one, Slack still needs &, < and > escaped. */
 function fence(text: string): string {

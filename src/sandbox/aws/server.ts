@@ -11,6 +11,7 @@ import {
   runCloudWatch,
   type CloudWatchReply,
 } from './cloudwatch.js';
+import { ECR_TARGET_PREFIX, ecrError, runEcr, type EcrReply } from './ecr.js';
 import { runEks, eksError, type EksReply } from './eks.js';
 import { runElbv2 } from './elbv2.js';
 import { AwsApiError } from './errors.js';
@@ -22,9 +23,10 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * The sandbox's AWS endpoint: ELBv2 (AWS Query protocol, `POST /` or `GET /?Action=`), EKS
- * DescribeCluster (REST-JSON, `GET /clusters/{name}`) and CloudWatch GetMetricData (AWS JSON 1.0, `POST /`
- * with `X-Amz-Target: GraniteServiceVersion20100801.GetMetricData`), all SigV4-authenticated with
- * SANDBOX_CREDENTIALS, each subject to the faults injected for it. Errors carry the codes
+ * DescribeCluster (REST-JSON, `GET /clusters/{name}`), CloudWatch GetMetricData (AWS JSON 1.0, `POST /`
+ * with `X-Amz-Target: GraniteServiceVersion20100801.GetMetricData`) and ECR (JSON 1.1, `POST /` with an
+ * `X-Amz-Target` of ECR), all SigV4-authenticated with SANDBOX_CREDENTIALS, each subject to the faults
+ * injected for it. Errors carry the codes
  * and shapes AWS uses so that the SDKs raise the exceptions they would raise against AWS.
  */
 export function handleAws(world: World, req: IncomingMessage, res: ServerResponse): void {
@@ -33,9 +35,11 @@ export function handleAws(world: World, req: IncomingMessage, res: ServerRespons
   const api: SandboxApi =
     typeof target === 'string' && target.startsWith(CLOUDWATCH_TARGET_PREFIX)
       ? 'cloudwatch'
-      : url.pathname === '/'
-        ? 'elbv2'
-        : 'eks';
+      : typeof target === 'string' && target.startsWith(ECR_TARGET_PREFIX)
+        ? 'ecr'
+        : url.pathname === '/'
+          ? 'elbv2'
+          : 'eks';
   serve(world, api, url, req, res).catch((err: unknown) => {
     // Only a bug in the sandbox lands here; answer as AWS does for its own failures.
     if (res.headersSent) {
@@ -46,6 +50,7 @@ export function handleAws(world: World, req: IncomingMessage, res: ServerRespons
     if (api === 'elbv2') sendXml(res, 500, queryError('Receiver', 'InternalFailure', message, randomUUID()));
     else if (api === 'cloudwatch')
       sendCloudWatch(res, cloudWatchError(500, 'InternalServiceFault', 'InternalServiceError', message));
+    else if (api === 'ecr') sendAwsJson(res, ecrError(500, 'ServerException', message));
     else sendJson(res, eksError(500, 'ServerException', message));
   });
 }
@@ -69,6 +74,8 @@ async function serve(
   const auth = checkSigV4(req.headers, url.searchParams, SANDBOX_CREDENTIALS.accessKeyId);
   if (api === 'elbv2') serveElbv2(world, url, req.method ?? 'GET', body, auth, fault, res);
   else if (api === 'cloudwatch') sendCloudWatch(res, cloudWatchReply(world, req, body, auth, fault));
+  else if (api === 'ecr')
+    sendAwsJson(res, ecrReply(world, String(req.headers['x-amz-target']), body, auth, fault));
   else sendJson(res, eksReply(world, url, req.method ?? 'GET', auth, fault));
 }
 
@@ -150,6 +157,33 @@ function cloudWatchReply(
   }
   const target = req.headers['x-amz-target'];
   return runCloudWatch(world, typeof target === 'string' ? target : undefined, body);
+}
+
+function ecrReply(
+  world: World,
+  target: string,
+  body: string,
+  auth: AuthVerdict,
+  fault: FaultAction | undefined,
+): EcrReply {
+  if (!auth.ok) {
+    const type = auth.code === 'InvalidClientTokenId' ? 'UnrecognizedClientException' : auth.code;
+    return ecrError(400, `${type}${type.endsWith('Exception') ? '' : 'Exception'}`, auth.message);
+  }
+  if (fault?.kind === 'throttle') return ecrError(400, 'ThrottlingException', 'Rate exceeded');
+  if (fault?.kind === 'server-error') return ecrError(500, 'ServerException', 'An internal error occurred.');
+  return runEcr(world, target, body);
+}
+
+/** An AWS JSON 1.1 answer (ECR): errors carry `__type` in the body, as the SDK reads them. */
+function sendAwsJson(res: ServerResponse, reply: EcrReply): void {
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(text);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -37,6 +37,38 @@ describe('Block Kit views', () => {
     );
   });
 
+  it('keeps space-aligned tables (header, rule, rows and their notes) in one code block, up to a blank line', () => {
+    const text = [
+      'PRD Deployment History (dates UTC):',
+      '',
+      'Version  Date        Status',
+      '───────────────────────────',
+      '1.3.1    2025-01-02  ROLLBACK',
+      '  └─ Reason: rolled back by <@U1>',
+      '1.2.0    2024-12-20  SUCCESS',
+      '',
+      'Success rate: 50% (1/2)',
+    ].join('\n');
+
+    const shown = answerView(text).text;
+
+    expect(shown).toBe(
+      [
+        'PRD Deployment History (dates UTC):',
+        '',
+        '```',
+        'Version  Date        Status',
+        '───────────────────────────',
+        '1.3.1    2025-01-02  ROLLBACK',
+        '  └─ Reason: rolled back by &lt;@U1&gt;',
+        '1.2.0    2024-12-20  SUCCESS',
+        '```',
+        '',
+        'Success rate: 50% (1/2)',
+      ].join('\n'),
+    );
+  });
+
   it('marks an answer on the sandbox and keeps long ones within Slack limits, code blocks whole', () => {
     // Arrange: a table of 400 rows (well over one section's 3000 characters) between two lines.
     const rows = Array.from({ length: 400 }, (_, i) => `│ row ${String(i).padStart(3, '0')} │ <ok> │`);
