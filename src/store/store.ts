@@ -15,10 +15,12 @@ import type { ReleaseOutcome, ReleaseStore } from './release.js';
 import type { AuditChainStore } from './audit-chain.js';
 import type { MfaLimitStore } from './mfa-limits.js';
 import type { ReplayStore } from './replay.js';
+import type { PolicyRecordStore } from './policy-records.js';
 
 export type * from './release.js';
 export type * from './replay.js';
 export type * from './mfa-limits.js';
+export type * from './policy-records.js';
 export type { AuditChainStore, ChainedAuditEntry } from './audit-chain.js';
 
 /** The two target groups of a service; the one at 100% before a release is the stable colour. */
@@ -208,7 +210,8 @@ export interface EnvDeploymentCounts {
  * NOT_FOUND for an unknown deployment or user where one is required, CONFLICT when the stored state
  * forbids the write (named in the message), UNAVAILABLE when the database cannot be reached or is closed.
  */
-export interface Store extends ReleaseStore, ReplayStore, MfaLimitStore, AuditChainStore {
+export interface Store
+  extends ReleaseStore, ReplayStore, MfaLimitStore, AuditChainStore, PolicyRecordStore {
   /**
    * Records a deployment as RUNNING and returns it with its id. Rejects with CONFLICT when the service
    * already has a RUNNING deployment in that environment (one rollout per env and service; recovery must

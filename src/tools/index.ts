@@ -1,12 +1,14 @@
 import { abortTool, pauseTool, resumeTool } from './control.js';
 import { deployTool } from './deploy.js';
 import { diagnosticsTool } from './diagnostics.js';
+import { freezeTool } from './freeze.js';
 import { historyTool } from './history.js';
 import { metricsTool } from './metrics.js';
 import { promoteTool } from './promote.js';
 import { rollbackTool } from './rollback.js';
 import { statusTool } from './status.js';
 import type { Tool } from './tool.js';
+import { unfreezeTool } from './unfreeze.js';
 
 /** Every tool, registered in one place (STYLE.md 9). */
 export const RELEASE_TOOLS: readonly Tool[] = [
@@ -16,6 +18,8 @@ export const RELEASE_TOOLS: readonly Tool[] = [
   pauseTool,
   resumeTool,
   promoteTool,
+  freezeTool,
+  unfreezeTool,
   statusTool,
   historyTool,
   metricsTool,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
+import { breakGlassField, defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
 import { describeRollout, renderRollout } from './render.js';
 
 export const promoteTool = defineTool({
@@ -13,6 +13,7 @@ export const promoteTool = defineTool({
       from: envField.describe('Environment the version succeeded in.'),
       to: envField.describe('Environment to deploy it to: the next one in the promotion order.'),
       service: serviceField,
+      breakGlass: breakGlassField,
     })
     .strict(),
   summary: (input, config) =>
@@ -22,6 +23,7 @@ export const promoteTool = defineTool({
     fromEnv: input.from,
     service: serviceFor(config, input.to, input.service),
     version: input.version,
+    breakGlass: input.breakGlass,
   }),
   run: async (ctx, input) => {
     const result = await ctx.rollouts.promote({
