@@ -1,12 +1,14 @@
 import type { Clock } from '../clock.js';
 import type { AgentSettings, LoadedConfig } from '../config.js';
-import { messageOf } from '../errors.js';
+import { messageOf, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Actor, Decision, MfaOutcome } from '../policies/types.js';
 import { redact, redactDeep } from '../redact.js';
 import type { Store } from '../store/store.js';
 import { toolError, type Tool, type ToolContext } from '../tools/tool.js';
 import { AnswerText, sentence } from './answer.js';
+import { approvedPlan, collectApprovals, useApprovals, type Refused } from './approvals.js';
+import { planHash } from '../policies/release.js';
 import type { ConversationMemory } from './memory.js';
 import { frameToolOutput, toolResultBudget } from './tool-output.js';
 import type { ContentBlock, Interaction, Message, Planner, ToolCall, ToolSpec, Usage } from './types.js';
@@ -36,6 +38,8 @@ export interface AgentDeps {
   /** Everything a tool needs except who it runs for and where progress goes. */
   toolContext: Omit<ToolContext, 'actor' | 'onEvent' | 'signal'>;
   logger?: Logger;
+  /** Wall time in ms (default `Date.now`) that approvals expire in, as the gate measures freezes in. */
+  wallNow?: () => number;
 }
 
 /** What happened to one tool call in a turn. */
@@ -44,6 +48,11 @@ export interface CallRecord {
   input: unknown;
   decision: Decision['kind'] | 'invalid' | 'unknown';
   outcome: 'ok' | 'error' | 'denied' | 'declined' | 'mfa-failed' | 'invalid';
+  /**
+   * Why it did not run: the code of the rule that refused it (FROZEN, NOT_PROMOTED...), or what stopped it
+   * (DECLINED, MFA_FAILED, NOT_APPROVED...). Undefined when it ran.
+   */
+  code?: ErrorCode;
 }
 
 export interface TurnResult {
@@ -63,9 +72,11 @@ export interface TurnResult {
  */
 export class Agent {
   private readonly settings: AgentSettings;
+  private readonly wallNow: () => number;
 
   constructor(private readonly deps: AgentDeps) {
     this.settings = deps.config.agent;
+    this.wallNow = deps.wallNow ?? Date.now;
   }
 
   async turn(
@@ -171,7 +182,7 @@ export class Agent {
     const tool = this.deps.tools.get(call.name);
     const fail = (
       record: CallRecord,
-      code: string,
+      code: ErrorCode,
       message: string,
       extra: Record<string, unknown> = {},
     ) => ({
@@ -180,7 +191,7 @@ export class Agent {
         { error: { code, message, ...extra }, call: { tool: call.name, input: call.input } },
         true,
       ),
-      record,
+      record: { ...record, code: record.code ?? code },
       error: message,
     });
     if (!tool) {
@@ -232,22 +243,94 @@ export class Agent {
         return this.failed(call, input, err, actor, tool.name, summary, decision, record, 'refused');
       }
     }
-    const refusal = await this.obtain(decision, tool, input, actor, io, opts.pressed === true);
+    const approval = await this.approve(decision, tool, input, actor, io, ctx.plan);
+    const refusal =
+      approval.refusal ?? (await this.obtain(decision, tool, input, actor, io, opts.pressed === true));
+    const after = refusal || !approval.hash ? undefined : await this.stillApproved(decision, tool, input, ctx, actor, approval.hash);
+    const refused = refusal ?? (after && 'code' in after ? after : undefined);
+    const people = {
+      requester: actor.id,
+      ...(after && 'approvers' in after ? { approvers: after.approvers } : {}),
+      ...(decision.kind === 'ask' && decision.breakGlass ? { breakGlass: decision.breakGlass } : {}),
+    };
     await this.audit(
       actor,
       tool.name,
       summary,
       decision,
-      refusal ? refusal.outcome : 'approved',
-      refusal ? { reason: refusal.message } : undefined,
+      refused ? refused.outcome : 'approved',
+      refused ? { ...people, code: refused.code, reason: refused.message } : people,
     );
-    if (refusal) return fail({ ...record, outcome: refusal.outcome }, refusal.code, refusal.message);
+    if (refused) {
+      const rule = decision.kind === 'deny' ? { rule: decision.code } : {};
+      return fail(
+        { ...record, outcome: refused.outcome, code: decision.kind === 'deny' ? decision.code : refused.code },
+        refused.code,
+        refused.message,
+        rule,
+      );
+    }
     try {
       const output = await tool.run(ctx, input);
-      await this.audit(actor, tool.name, summary, decision, 'ok', outcomeDetail(output));
+      await this.audit(actor, tool.name, summary, decision, 'ok', { ...people, ...outcomeDetail(output) });
       return { block: this.result(call, output, false), record, output };
     } catch (err) {
       return this.failed(call, input, err, actor, tool.name, summary, decision, record, 'error');
+    }
+  }
+
+  /** Collects the approvals an `ask` needs, bound to the plan's hash; `hash` is unset when none are. */
+  private async approve(
+    decision: Decision,
+    tool: Tool,
+    input: unknown,
+    actor: Actor,
+    io: Interaction,
+    plan: unknown,
+  ): Promise<{ refusal?: Refused; hash?: string }> {
+    if (decision.kind !== 'ask' || !decision.needs.approval || !decision.approvals) return {};
+    const target = tool.target(input as never, this.deps.config);
+    const hash = planHash(approvedPlan(this.deps.config, tool.name, target, plan, actor.id));
+    try {
+      const got = await collectApprovals({
+        store: this.deps.store,
+        io,
+        requester: actor,
+        tool: tool.name,
+        summary: decision.summary,
+        rule: decision.approvals,
+        hash,
+        wallNow: this.wallNow,
+      });
+      return 'code' in got ? { refusal: got } : { hash };
+    } catch (err) {
+      return { refusal: { outcome: 'denied', code: 'UNAVAILABLE', message: `Approvals could not be kept: ${messageOf(err)}` } };
+    }
+  }
+
+  /**
+   * Right before an approved write runs: works its plan out again and uses the approvals of exactly that
+   * plan (APPROVAL_STALE when the plan changed or they expired meanwhile).
+   */
+  private async stillApproved(
+    decision: Decision,
+    tool: Tool,
+    input: unknown,
+    ctx: ToolContext,
+    actor: Actor,
+    hash: string,
+  ): Promise<{ approvers: string[] } | Refused> {
+    if (decision.kind !== 'ask' || !decision.approvals) return { approvers: [] };
+    try {
+      const plan = tool.plan ? (await tool.plan(ctx, input as never)).plan : ctx.plan;
+      const target = tool.target(input as never, this.deps.config);
+      const now = planHash(approvedPlan(this.deps.config, tool.name, target, plan, actor.id));
+      return await useApprovals(
+        { store: this.deps.store, rule: decision.approvals, hash, wallNow: this.wallNow },
+        now,
+      );
+    } catch (err) {
+      return { outcome: 'denied', code: 'APPROVAL_STALE', message: `The approved plan could not be checked again: ${messageOf(err)}` };
     }
   }
 
@@ -275,7 +358,7 @@ export class Agent {
     };
   }
 
-  /** Gets what the decision asks for from the person; undefined when the call may run. */
+  /** Gets what the decision asks for from the person (approvals aside); undefined when the call may run. */
   private async obtain(
     decision: Decision,
     tool: Tool,
@@ -283,7 +366,7 @@ export class Agent {
     actor: Actor,
     io: Interaction,
     pressed: boolean,
-  ): Promise<{ outcome: CallRecord['outcome']; code: string; message: string } | undefined> {
+  ): Promise<{ outcome: CallRecord['outcome']; code: ErrorCode; message: string } | undefined> {
     if (decision.kind === 'allow') return undefined;
     if (decision.kind === 'deny')
       return {
@@ -292,22 +375,6 @@ export class Agent {
         message: `The policy refused this call: ${decision.reason}`,
       };
     const { needs, summary } = decision;
-    if (needs.approval) {
-      const approval = io.approval ? await io.approval(summary, actor) : undefined;
-      if (!approval)
-        return {
-          outcome: 'denied',
-          code: 'APPROVAL_REQUIRED',
-          message:
-            'This action needs a second person’s approval, which this channel cannot collect; ask in Slack.',
-        };
-      if (!approval.approved)
-        return {
-          outcome: 'declined',
-          code: 'NOT_APPROVED',
-          message: 'The approver did not approve this action.',
-        };
-    }
     // A button naming exactly this action, pressed by the person, is their confirmation.
     if (needs.confirm && !pressed && !(await io.confirm(summary, needs))) {
       return {

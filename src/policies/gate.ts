@@ -52,7 +52,7 @@ export class PolicyGate {
     try {
       return await this.decideOrThrow(actor, tool, input);
     } catch (err) {
-      return deny(isJarvisError(err) ? err.code : 'UNAVAILABLE', `Cannot check ${tool.name}: ${messageOf(err)}`);
+      return deny(isJarvisError(err) ? err.code : 'INTERNAL', `Cannot check ${tool.name}: ${messageOf(err)}`);
     }
   }
 
