@@ -94,10 +94,11 @@ export class ReleasePolicy {
     if (guard) return refuse(guard);
 
     let knownGood = effect === 'reverts' && target.version === undefined;
+    // A named rollback target is refused by the tool's plan (with the state it reads), through the same
+    // rule; here the rule only says whether the target is known good, which a freeze lets through.
     if (effect === 'reverts' && target.version !== undefined && service !== undefined) {
       const check = await rollbackVersionCheck(this.config, this.store, env, service, target.version);
-      if (!check.ok) return refuse(check.refusal);
-      knownGood = check.knownGood;
+      knownGood = check.ok && check.knownGood;
     }
 
     let breakGlass: { reason: string; freeze: string } | undefined;

@@ -159,7 +159,7 @@ describe('rollout engine against the sandbox', () => {
         service: 'checkout',
         actor: 'alice',
       }),
-    ).rejects.toThrow(/prd is promoted from tst, not dev/);
+    ).rejects.toMatchObject({ code: 'PROMOTION_ORDER' });
 
     await h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' });
     const promoted = await h.jarvis.rollouts.promote({

@@ -65,12 +65,7 @@ export async function upstreamCheck(
   }
   const upstream = await store.lastSuccessful(previous, service, version);
   if (upstream) {
-    const when = new Date(upstream.endedAt ?? upstream.startedAt).toISOString();
-    return {
-      applies: true,
-      ok: true,
-      detail: `${version} succeeded in ${previous} (deployment #${upstream.id}, ${when})`,
-    };
+    return { applies: true, ok: true, detail: `${version} succeeded in ${previous} (deployment #${upstream.id})` };
   }
   const reason = `${service} ${version} has not succeeded in ${previous}, and ${env} only takes versions that did: deploy it to ${previous} first.`;
   return { applies: true, ok: false, detail: reason, refusal: { code: 'NOT_PROMOTED', reason } };
