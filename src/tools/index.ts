@@ -18,12 +18,12 @@ export const RELEASE_TOOLS: readonly Tool[] = [
   pauseTool,
   resumeTool,
   promoteTool,
-  freezeTool,
-  unfreezeTool,
   statusTool,
   historyTool,
   metricsTool,
   diagnosticsTool,
+  freezeTool,
+  unfreezeTool,
 ];
 
 /** A registry keyed by name; a duplicate name is a programming error and fails at start-up. */
