@@ -45,15 +45,28 @@ function endOf(f: ActiveFreeze): number {
   return f.until ?? Number.POSITIVE_INFINITY;
 }
 
-/** The configured window in force at `now`, with when it ends (contiguous windows joined), or undefined. */
+/**
+ * The configured window in force at `now`, or undefined; it ends when the last of the windows that follow
+ * on from one another without a gap does (Friday 16:00–24:00 then Saturday and Sunday: Monday 00:00).
+ */
 export function windowFreeze(windows: readonly FreezeWindow[], now: number): ActiveFreeze | undefined {
-  let best: ActiveFreeze | undefined;
-  for (const w of windows) {
-    const end = windowEnd(w, now);
-    if (end === undefined) continue;
-    if (!best || end > (best.until ?? 0)) best = { reason: w.reason, until: end, source: 'config' };
+  const latest = (at: number): { reason: string; end: number } | undefined => {
+    let found: { reason: string; end: number } | undefined;
+    for (const w of windows) {
+      const end = windowEnd(w, at);
+      if (end !== undefined && (!found || end > found.end)) found = { reason: w.reason, end };
+    }
+    return found;
+  };
+  const first = latest(now);
+  if (!first) return undefined;
+  let end = first.end;
+  for (let i = 0; i < 32; i++) {
+    const next = latest(end);
+    if (!next || next.end <= end) break;
+    end = next.end;
   }
-  return best;
+  return { reason: first.reason, until: end, source: 'config' };
 }
 
 /** When the occurrence of `w` that contains `now` ends, following back-to-back occurrences; undefined: not in one. */
