@@ -429,6 +429,7 @@ export class Agent {
         ? `ask:${Object.entries(decision.needs)
             .filter(([, v]) => v)
             .map(([k]) => k)
+            .concat(decision.breakGlass ? ['break-glass'] : [])
             .join('+')}`
         : decision.kind;
     try {
