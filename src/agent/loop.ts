@@ -259,7 +259,14 @@ export class Agent {
       summary,
       decision,
       refused ? refused.outcome : 'approved',
-      refused ? { ...people, code: refused.code, reason: refused.message } : people,
+      refused
+        ? {
+            ...people,
+            code: refused.code,
+            ...(decision.kind === 'deny' ? { rule: decision.code } : {}),
+            reason: refused.message,
+          }
+        : people,
     );
     if (refused) {
       const rule = decision.kind === 'deny' ? { rule: decision.code } : {};
