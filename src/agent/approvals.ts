@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../config.js';
 import { serviceOf } from '../config.js';
 import type { ErrorCode } from '../errors.js';
-import { planHash, type ApprovedPlan } from '../policies/release.js';
+import type { ApprovedPlan } from '../policies/release.js';
 import type { Actor, ApprovalRule } from '../policies/types.js';
 import type { Store } from '../store/store.js';
 import type { CallTarget } from '../tools/tool.js';

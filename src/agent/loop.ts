@@ -246,7 +246,10 @@ export class Agent {
     const approval = await this.approve(decision, tool, input, actor, io, ctx.plan);
     const refusal =
       approval.refusal ?? (await this.obtain(decision, tool, input, actor, io, opts.pressed === true));
-    const after = refusal || !approval.hash ? undefined : await this.stillApproved(decision, tool, input, ctx, actor, approval.hash);
+    const after =
+      refusal || !approval.hash
+        ? undefined
+        : await this.stillApproved(decision, tool, input, ctx, actor, approval.hash);
     const refused = refusal ?? (after && 'code' in after ? after : undefined);
     const people = {
       requester: actor.id,
@@ -271,7 +274,11 @@ export class Agent {
     if (refused) {
       const rule = decision.kind === 'deny' ? { rule: decision.code } : {};
       return fail(
-        { ...record, outcome: refused.outcome, code: decision.kind === 'deny' ? decision.code : refused.code },
+        {
+          ...record,
+          outcome: refused.outcome,
+          code: decision.kind === 'deny' ? decision.code : refused.code,
+        },
         refused.code,
         refused.message,
         rule,
@@ -311,7 +318,13 @@ export class Agent {
       });
       return 'code' in got ? { refusal: got } : { hash };
     } catch (err) {
-      return { refusal: { outcome: 'denied', code: 'UNAVAILABLE', message: `Approvals could not be kept: ${messageOf(err)}` } };
+      return {
+        refusal: {
+          outcome: 'denied',
+          code: 'UNAVAILABLE',
+          message: `Approvals could not be kept: ${messageOf(err)}`,
+        },
+      };
     }
   }
 
@@ -337,7 +350,11 @@ export class Agent {
         now,
       );
     } catch (err) {
-      return { outcome: 'denied', code: 'APPROVAL_STALE', message: `The approved plan could not be checked again: ${messageOf(err)}` };
+      return {
+        outcome: 'denied',
+        code: 'APPROVAL_STALE',
+        message: `The approved plan could not be checked again: ${messageOf(err)}`,
+      };
     }
   }
 

@@ -9,7 +9,7 @@ export interface ApprovalAsk {
   /** People who already approved this exact plan. */
   approvers: readonly string[];
   /** Why `user` may not answer; undefined when they may. */
-  eligible(user: string): string | undefined;
+  eligible: (user: string) => string | undefined;
 }
 
 /** A tool as planners see it: name, description and JSON schema of its input. */

@@ -28,7 +28,10 @@ const when = z
 
 const clockTime = z
   .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be a time of day such as 16:00 (24:00 is midnight at the end)');
+  .regex(
+    /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/,
+    'must be a time of day such as 16:00 (24:00 is midnight at the end)',
+  );
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
@@ -59,7 +62,8 @@ export const FreezeWindowSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['weekly'],
-        message: 'give either a date range (from and until) or a weekly window (weekly: { days, start, end })',
+        message:
+          'give either a date range (from and until) or a weekly window (weekly: { days, start, end })',
       });
     } else if (range && (w.from === undefined || w.until === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['until'], message: 'a date range needs both from and until' });

@@ -94,14 +94,16 @@ export class PolicyGate {
     const verdict = await this.release.checkWrite({ actor, tool, target: { ...target, env } });
     if (!verdict.ok) return deny(verdict.refusal.code, verdict.refusal.reason);
 
-    const policy = service === undefined ? environmentOf(this.config, env).policy : policyOf(this.config, env, service);
+    const policy =
+      service === undefined ? environmentOf(this.config, env).policy : policyOf(this.config, env, service);
     // Stopping a change (abort, pause) returns to or holds the verified state: it needs neither an MFA
     // code nor a second person, only the person's own confirmation. Breaking the glass always needs MFA.
     const stops = tool.effect === 'stops';
     const mfaWanted = verdict.breakGlass !== undefined || (!stops && policy.requireMfa);
     const needs: Requirements = {
       confirm: true,
-      mfa: mfaWanted && (verdict.breakGlass !== undefined || !(await this.mfaStillValid(actor.id, env, policy))),
+      mfa:
+        mfaWanted && (verdict.breakGlass !== undefined || !(await this.mfaStillValid(actor.id, env, policy))),
       approval: verdict.approvals !== undefined,
     };
     return {
@@ -140,7 +142,9 @@ function describeNeeds(needs: Requirements, approvals: number | undefined): stri
   const parts = ['a confirmation'];
   if (needs.mfa) parts.push('an MFA code');
   if (needs.approval) {
-    parts.push(approvals && approvals > 1 ? `${approvals} other people's approvals` : "a second person's approval");
+    parts.push(
+      approvals && approvals > 1 ? `${approvals} other people's approvals` : "a second person's approval",
+    );
   }
   return parts.join(', ');
 }

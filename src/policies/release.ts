@@ -79,8 +79,10 @@ export class ReleasePolicy {
     const { actor, tool, target } = call;
     const { env, service } = target;
     const refuse = (refusal: Refusal): WriteVerdict => ({ ok: false, refusal });
-    const policy = service === undefined ? environmentOf(this.config, env).policy : policyOf(this.config, env, service);
-    const needed: Role = tool.minRole && !roleAtLeast(policy.writeRole, tool.minRole) ? tool.minRole : policy.writeRole;
+    const policy =
+      service === undefined ? environmentOf(this.config, env).policy : policyOf(this.config, env, service);
+    const needed: Role =
+      tool.minRole && !roleAtLeast(policy.writeRole, tool.minRole) ? tool.minRole : policy.writeRole;
     if (!roleAtLeast(actor.role, needed)) {
       return refuse({
         code: 'ROLE_REQUIRED',

@@ -77,7 +77,7 @@ export interface ApprovalRule {
   required: number;
   ttlSeconds: number;
   /** Why `approver` may not approve, given the people who already did; undefined when they may. */
-  problem(approver: string | undefined, already: readonly string[]): Refusal | undefined;
+  problem: (approver: string | undefined, already: readonly string[]) => Refusal | undefined;
 }
 
 /** The outcome of checking a TOTP code. `locked` holds until `until`; codes are never echoed. */

@@ -23,7 +23,11 @@ export async function promote(x: Internals, req: PromoteRequest): Promise<Rollou
     ? undefined
     : await upstreamCheck(config, store, req.to, req.service, req.version, { promotion: true });
   const checks: Check[] = [
-    { name: 'order', ok: !order, detail: order?.reason ?? `${req.from} → ${req.to} follows the promotion order` },
+    {
+      name: 'order',
+      ok: !order,
+      detail: order?.reason ?? `${req.from} → ${req.to} follows the promotion order`,
+    },
   ];
   if (upstream) checks.push({ name: 'upstream success', ok: upstream.ok, detail: upstream.detail });
   const refusal = order ?? upstream?.refusal;

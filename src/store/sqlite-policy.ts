@@ -1,10 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type {
-  ApprovalRecord,
-  NewApproval,
-  NewFreeze,
-  StoredFreeze,
-} from './policy-records.js';
+import type { ApprovalRecord, NewApproval, NewFreeze, StoredFreeze } from './policy-records.js';
 import * as v from './validate.js';
 
 interface ApprovalRow {

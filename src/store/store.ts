@@ -210,8 +210,7 @@ export interface EnvDeploymentCounts {
  * NOT_FOUND for an unknown deployment or user where one is required, CONFLICT when the stored state
  * forbids the write (named in the message), UNAVAILABLE when the database cannot be reached or is closed.
  */
-export interface Store
-  extends ReleaseStore, ReplayStore, MfaLimitStore, AuditChainStore, PolicyRecordStore {
+export interface Store extends ReleaseStore, ReplayStore, MfaLimitStore, AuditChainStore, PolicyRecordStore {
   /**
    * Records a deployment as RUNNING and returns it with its id. Rejects with CONFLICT when the service
    * already has a RUNNING deployment in that environment (one rollout per env and service; recovery must

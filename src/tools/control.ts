@@ -122,7 +122,12 @@ export const resumeTool = defineTool({
   description: 'Resumes a paused rollout of a service: traffic shifting continues from its current step.',
   risk: 'write',
   input: z
-    .object({ env: envField, service: serviceField, deploymentId: deploymentField, breakGlass: breakGlassField })
+    .object({
+      env: envField,
+      service: serviceField,
+      deploymentId: deploymentField,
+      breakGlass: breakGlassField,
+    })
     .strict(),
   summary: (i, config) => `resume the rollout of ${serviceFor(config, i.env, i.service)} in ${i.env}`,
   target: (i, config) => ({

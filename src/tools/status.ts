@@ -118,7 +118,9 @@ function renderStatus(output: unknown): string | undefined {
   const freeze = record(r.freeze);
   if (freeze && typeof freeze.unknown === 'string') lines.push(`Freeze: unknown (${freeze.unknown}).`);
   else if (freeze) {
-    lines.push(`FROZEN: ${String(freeze.reason)} (${String(freeze.ends)}). Writes are refused except abort, pause and rollback to known good.`);
+    lines.push(
+      `FROZEN: ${String(freeze.reason)} (${String(freeze.ends)}). Writes are refused except abort, pause and rollback to known good.`,
+    );
   }
   for (const s of services) {
     const weights = record(s.weights) ?? {};

@@ -16,7 +16,9 @@ const hashOf = (version: string, plan: unknown = undefined) =>
   planHash(approvedPlan(config, 'deploy_service', { ...target, version }, plan, 'alice'));
 
 /** A channel whose people answer in order; records what each question showed. */
-function people(answers: Array<{ approved: boolean; approver?: string }>): Interaction & { asked: ApprovalAsk[] } {
+function people(
+  answers: Array<{ approved: boolean; approver?: string }>,
+): Interaction & { asked: ApprovalAsk[] } {
   const asked: ApprovalAsk[] = [];
   return {
     asked,
@@ -110,8 +112,14 @@ describe('approvals bound to a plan', () => {
 
   it('reports NOT_APPROVED with who rejected, and APPROVAL_REQUIRED where no one can be asked', async () => {
     // Act
-    const rejected = await collectApprovals(work(people([{ approved: false, approver: 'bob' }]), hashOf('1.3.0')));
-    const { approval: _none, ...terminal } = people([]);
+    const rejected = await collectApprovals(
+      work(people([{ approved: false, approver: 'bob' }]), hashOf('1.3.0')),
+    );
+    const terminal: Interaction = {
+      confirm: () => Promise.resolve(false),
+      mfa: () => Promise.resolve({ ok: false, reason: 'invalid', message: 'no' }),
+      progress: () => undefined,
+    };
     const unavailable = await collectApprovals(work(terminal, hashOf('1.3.0')));
 
     // Assert

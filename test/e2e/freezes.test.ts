@@ -30,23 +30,38 @@ describe('freezes set by an admin, as people see them', () => {
     const yes = scriptedPerson({ confirm: true });
 
     // Act
-    const frozen = await kit.agent.command('t-ada', ada, {
-      name: 'freeze_environment',
-      input: { environment: 'dev', reason: 'INC-42 under review', until },
-    }, yes);
+    const frozen = await kit.agent.command(
+      't-ada',
+      ada,
+      {
+        name: 'freeze_environment',
+        input: { environment: 'dev', reason: 'INC-42 under review', until },
+      },
+      yes,
+    );
     const status = await kit.agent.turn('t-alice', ACTORS.alice, 'status of dev', scriptedPerson());
     const deployPerson = scriptedPerson({ confirm: true });
     const deploy = await kit.agent.turn('t-alice', ACTORS.alice, 'deploy 1.3.0 to dev', deployPerson);
     const rollbackPerson = scriptedPerson({ confirm: false });
     const rollback = await kit.agent.turn('t-alice', ACTORS.alice, 'rollback dev', rollbackPerson);
-    const byDeployer = await kit.agent.command('t-alice', ACTORS.alice, {
-      name: 'unfreeze_environment',
-      input: { environment: 'dev' },
-    }, yes);
-    const unfrozen = await kit.agent.command('t-ada', ada, {
-      name: 'unfreeze_environment',
-      input: { environment: 'dev' },
-    }, yes);
+    const byDeployer = await kit.agent.command(
+      't-alice',
+      ACTORS.alice,
+      {
+        name: 'unfreeze_environment',
+        input: { environment: 'dev' },
+      },
+      yes,
+    );
+    const unfrozen = await kit.agent.command(
+      't-ada',
+      ada,
+      {
+        name: 'unfreeze_environment',
+        input: { environment: 'dev' },
+      },
+      yes,
+    );
     const after = await kit.agent.turn('t-alice', ACTORS.alice, 'status of dev', scriptedPerson());
     const deployAgain = scriptedPerson({ confirm: false });
     const again = await kit.agent.turn('t-alice', ACTORS.alice, 'deploy 1.3.0 to dev', deployAgain);
@@ -82,20 +97,35 @@ describe('freezes set by an admin, as people see them', () => {
     const secret = await enrol(kit, 'ada');
     await recordDeployment(kit.h.jarvis, { env: 'tst', version: '1.3.0', status: 'SUCCESS' });
     const person = scriptedPerson({ confirm: true, codes: [[codeOf(secret, -1)], [codeOf(secret)]] });
-    await kit.agent.command('t-ada', ada, {
-      name: 'freeze_environment',
-      input: { environment: 'prd', reason: 'Black Friday' },
-    }, person);
+    await kit.agent.command(
+      't-ada',
+      ada,
+      {
+        name: 'freeze_environment',
+        input: { environment: 'prd', reason: 'Black Friday' },
+      },
+      person,
+    );
 
     // Act
-    const plain = await kit.agent.command('t-ada', ada, {
-      name: 'deploy_service',
-      input: { env: 'prd', version: '1.3.0' },
-    }, person);
-    const broken = await kit.agent.command('t-ada', ada, {
-      name: 'deploy_service',
-      input: { env: 'prd', version: '1.3.0', breakGlass: 'payment outage, the fix cannot wait' },
-    }, person);
+    const plain = await kit.agent.command(
+      't-ada',
+      ada,
+      {
+        name: 'deploy_service',
+        input: { env: 'prd', version: '1.3.0' },
+      },
+      person,
+    );
+    const broken = await kit.agent.command(
+      't-ada',
+      ada,
+      {
+        name: 'deploy_service',
+        input: { env: 'prd', version: '1.3.0', breakGlass: 'payment outage, the fix cannot wait' },
+      },
+      person,
+    );
 
     // Assert
     expect(plain.calls[0]).toMatchObject({ outcome: 'denied', code: 'FROZEN' });

@@ -53,7 +53,13 @@ describe('approverProblem', () => {
       says: 'alice asked for this change and cannot approve it',
     },
     { name: 'a viewer', approver: 'victor', env: 'dev', code: 'FORBIDDEN', says: 'victor is viewer' },
-    { name: 'someone unlisted (default viewer)', approver: 'eve', env: 'dev', code: 'FORBIDDEN', says: 'eve is viewer' },
+    {
+      name: 'someone unlisted (default viewer)',
+      approver: 'eve',
+      env: 'dev',
+      code: 'FORBIDDEN',
+      says: 'eve is viewer',
+    },
     {
       name: 'a deployer where admin is required',
       approver: 'bob',
@@ -61,7 +67,13 @@ describe('approverProblem', () => {
       code: 'FORBIDDEN',
       says: 'needs the role admin',
     },
-    { name: 'PagerDuty', approver: 'pagerduty', env: 'dev', code: 'FORBIDDEN', says: 'PagerDuty cannot approve' },
+    {
+      name: 'PagerDuty',
+      approver: 'pagerduty',
+      env: 'dev',
+      code: 'FORBIDDEN',
+      says: 'PagerDuty cannot approve',
+    },
     {
       name: 'anyone, for an unknown environment',
       approver: 'ada',

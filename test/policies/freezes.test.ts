@@ -44,22 +44,72 @@ const yearEnd = window({
 describe('freeze windows', () => {
   it.each([
     // 2026-01-09 is a Friday; Amsterdam is UTC+1 in January.
-    { name: 'Friday 15:59 Amsterdam, before the weekend', windows: weekend, at: '2026-01-09T14:59:00Z', until: undefined },
-    { name: 'Friday 16:00 Amsterdam, the weekend starts', windows: weekend, at: '2026-01-09T15:00:00Z', until: '2026-01-12T07:00:00.000Z' },
-    { name: 'Sunday noon, ends Monday 08:00', windows: weekend, at: '2026-01-11T11:00:00Z', until: '2026-01-12T07:00:00.000Z' },
+    {
+      name: 'Friday 15:59 Amsterdam, before the weekend',
+      windows: weekend,
+      at: '2026-01-09T14:59:00Z',
+      until: undefined,
+    },
+    {
+      name: 'Friday 16:00 Amsterdam, the weekend starts',
+      windows: weekend,
+      at: '2026-01-09T15:00:00Z',
+      until: '2026-01-12T07:00:00.000Z',
+    },
+    {
+      name: 'Sunday noon, ends Monday 08:00',
+      windows: weekend,
+      at: '2026-01-11T11:00:00Z',
+      until: '2026-01-12T07:00:00.000Z',
+    },
     { name: 'Monday 08:00 Amsterdam, over', windows: weekend, at: '2026-01-12T07:00:00Z', until: undefined },
     // Summer time: Amsterdam is UTC+2 in July (2026-07-10 is a Friday).
-    { name: 'Friday 16:30 in summer time', windows: weekend, at: '2026-07-10T14:30:00Z', until: '2026-07-13T06:00:00.000Z' },
+    {
+      name: 'Friday 16:30 in summer time',
+      windows: weekend,
+      at: '2026-07-10T14:30:00Z',
+      until: '2026-07-13T06:00:00.000Z',
+    },
     // A window past midnight: Monday 22:00 to Tuesday 02:00 New York (UTC-5 in January).
-    { name: 'Monday 23:30 New York', windows: [nightly], at: '2026-01-13T04:30:00Z', until: '2026-01-13T07:00:00.000Z' },
-    { name: 'Saturday 01:00 New York (Friday night)', windows: [nightly], at: '2026-01-10T06:00:00Z', until: '2026-01-10T07:00:00.000Z' },
-    { name: 'Sunday 01:00 New York (no Saturday window)', windows: [nightly], at: '2026-01-11T06:00:00Z', until: undefined },
+    {
+      name: 'Monday 23:30 New York',
+      windows: [nightly],
+      at: '2026-01-13T04:30:00Z',
+      until: '2026-01-13T07:00:00.000Z',
+    },
+    {
+      name: 'Saturday 01:00 New York (Friday night)',
+      windows: [nightly],
+      at: '2026-01-10T06:00:00Z',
+      until: '2026-01-10T07:00:00.000Z',
+    },
+    {
+      name: 'Sunday 01:00 New York (no Saturday window)',
+      windows: [nightly],
+      at: '2026-01-11T06:00:00Z',
+      until: undefined,
+    },
     { name: 'Tuesday 21:59 New York', windows: [nightly], at: '2026-01-14T02:59:00Z', until: undefined },
     // A date range in local time.
-    { name: 'Christmas Eve 00:00 Amsterdam', windows: [yearEnd], at: '2026-12-23T23:00:00Z', until: '2027-01-02T08:00:00.000Z' },
-    { name: 'Christmas Eve 00:00 UTC, an hour after it began', windows: [yearEnd], at: '2026-12-24T00:00:00Z', until: '2027-01-02T08:00:00.000Z' },
+    {
+      name: 'Christmas Eve 00:00 Amsterdam',
+      windows: [yearEnd],
+      at: '2026-12-23T23:00:00Z',
+      until: '2027-01-02T08:00:00.000Z',
+    },
+    {
+      name: 'Christmas Eve 00:00 UTC, an hour after it began',
+      windows: [yearEnd],
+      at: '2026-12-24T00:00:00Z',
+      until: '2027-01-02T08:00:00.000Z',
+    },
     { name: 'just before the range', windows: [yearEnd], at: '2026-12-23T22:59:59Z', until: undefined },
-    { name: 'January 2nd 09:00 Amsterdam, over', windows: [yearEnd], at: '2027-01-02T08:00:00Z', until: undefined },
+    {
+      name: 'January 2nd 09:00 Amsterdam, over',
+      windows: [yearEnd],
+      at: '2027-01-02T08:00:00Z',
+      until: undefined,
+    },
   ])('$name → $until', ({ windows, at, until }) => {
     // Arrange
     const clock = new FakeClock(0);
@@ -104,7 +154,13 @@ describe('a configured weekly freeze as the gate applies it, with a fake clock',
     const config = configWith([
       [
         ['environments', 'dev', 'policy', 'freezes'],
-        [{ reason: 'no Friday deploys', timeZone: 'Europe/Amsterdam', weekly: { days: ['fri', 'sat', 'sun'], start: '16:00' } }],
+        [
+          {
+            reason: 'no Friday deploys',
+            timeZone: 'Europe/Amsterdam',
+            weekly: { days: ['fri', 'sat', 'sun'], start: '16:00' },
+          },
+        ],
       ],
     ]);
     const clock = new FakeClock(0);

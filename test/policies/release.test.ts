@@ -287,7 +287,10 @@ describe('the release policy through the gate', () => {
 
     // Act
     const refused = await gate.decide(ada, tool('deploy_service'), input);
-    const broken = await gate.decide(ada, tool('deploy_service'), { ...input, breakGlass: 'hotfix for INC-42' });
+    const broken = await gate.decide(ada, tool('deploy_service'), {
+      ...input,
+      breakGlass: 'hotfix for INC-42',
+    });
 
     // Assert
     expect(refused).toMatchObject({ kind: 'deny', code: 'FROZEN' });
@@ -303,7 +306,10 @@ describe('the release policy through the gate', () => {
 
 describe('channelProblem per channel kind', () => {
   const listed = configWith([
-    [['environments', 'prd', 'policy', 'writeFrom'], ['terminal', '#jarvis-ci', 'C0OPS00001']],
+    [
+      ['environments', 'prd', 'policy', 'writeFrom'],
+      ['terminal', '#jarvis-ci', 'C0OPS00001'],
+    ],
   ]);
   it.each([
     { origin: { kind: 'terminal' } as Origin, code: undefined },

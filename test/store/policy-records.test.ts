@@ -66,7 +66,13 @@ describe('approvals and freezes in the store (migration 10)', () => {
   it('keeps freezes until they end or are lifted, for every replica', async () => {
     // Arrange
     await one.putFreeze({ env: 'prd', reason: 'INC-42', actor: 'ada', at: T0, until: undefined });
-    await one.putFreeze({ env: 'prd', reason: 'release train', actor: 'ada', at: T0 + 1, until: T0 + 60_000 });
+    await one.putFreeze({
+      env: 'prd',
+      reason: 'release train',
+      actor: 'ada',
+      at: T0 + 1,
+      until: T0 + 60_000,
+    });
     await one.putFreeze({ env: 'tst', reason: 'audit', actor: 'ada', at: T0, until: undefined });
 
     // Act

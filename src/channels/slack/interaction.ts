@@ -107,4 +107,3 @@ export class SlackInteraction implements Interaction {
     return [...this.rollouts.values()].reduce((n, m) => n + m.sent, 0);
   }
 }
-

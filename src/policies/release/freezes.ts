@@ -32,7 +32,8 @@ export async function freezeInForce(
   const services = service === undefined ? Object.keys(config.environments[env]?.services ?? {}) : [service];
   for (const name of services) {
     const policy = policyOf(config, env, name);
-    if (policy.freeze !== undefined) found.push({ reason: policy.freeze, until: undefined, source: 'config' });
+    if (policy.freeze !== undefined)
+      found.push({ reason: policy.freeze, until: undefined, source: 'config' });
     const window = windowFreeze(policy.freezes, now);
     if (window) found.push(window);
   }
@@ -164,7 +165,7 @@ export function instantOf(text: string, zone: string): number {
   const [date, time = '00:00'] = text.split('T');
   const [y, mo, d] = date!.split('-').map(Number);
   const [h, mi] = time.split(':').map(Number);
-  return localToInstant(Date.UTC(y!, mo! - 1, d!, h!, mi!), zone);
+  return localToInstant(Date.UTC(y!, mo! - 1, d, h, mi), zone);
 }
 
 /** `until 2026-12-27 08:00 UTC` or `until an admin lifts it`, for refusals and status. */

@@ -65,7 +65,11 @@ export async function upstreamCheck(
   }
   const upstream = await store.lastSuccessful(previous, service, version);
   if (upstream) {
-    return { applies: true, ok: true, detail: `${version} succeeded in ${previous} (deployment #${upstream.id})` };
+    return {
+      applies: true,
+      ok: true,
+      detail: `${version} succeeded in ${previous} (deployment #${upstream.id})`,
+    };
   }
   const reason = `${service} ${version} has not succeeded in ${previous}, and ${env} only takes versions that did: deploy it to ${previous} first.`;
   return { applies: true, ok: false, detail: reason, refusal: { code: 'NOT_PROMOTED', reason } };
@@ -73,8 +77,7 @@ export async function upstreamCheck(
 
 /** Whether a rollback may go to a named version: why it may, or the refusal and the versions that may. */
 export type RollbackVersionCheck =
-  | { ok: true; why: string; knownGood: boolean }
-  | { ok: false; refusal: Refusal; options: string[] };
+  { ok: true; why: string; knownGood: boolean } | { ok: false; refusal: Refusal; options: string[] };
 
 /**
  * The release policy for a named rollback target, from the release state: it was live and verified here
@@ -101,6 +104,8 @@ export async function rollbackVersionCheck(
     verdict?.verdict === 'failed'
       ? `${service} ${version} failed in ${env} (${verdict.reason ?? 'failed'}): Jarvis will not roll back to it.`
       : `${service} ${version} was never live and verified in ${env}${previous ? ` and has no successful deployment in ${previous}` : ''}: a rollback must go to a version the release policy allows. ` +
-        (known.length > 0 ? `Verified here: ${known.join(', ')}.` : 'Deploy it through the promotion order instead.');
+        (known.length > 0
+          ? `Verified here: ${known.join(', ')}.`
+          : 'Deploy it through the promotion order instead.');
   return { ok: false, refusal: { code: 'ROLLBACK_NOT_ALLOWED', reason }, options: known };
 }

@@ -23,8 +23,18 @@ describe('channel guardrails through the Bolt app (defaults: prd writes not from
   };
 
   it.each([
-    { name: 'a prd write in a direct message', text: 'rollback prd', where: { channel: DM, channelType: 'im' }, asked: false },
-    { name: 'a prd read in a direct message', text: 'status of prd', where: { channel: DM, channelType: 'im' }, asked: false },
+    {
+      name: 'a prd write in a direct message',
+      text: 'rollback prd',
+      where: { channel: DM, channelType: 'im' },
+      asked: false,
+    },
+    {
+      name: 'a prd read in a direct message',
+      text: 'status of prd',
+      where: { channel: DM, channelType: 'im' },
+      asked: false,
+    },
     { name: 'a prd write in #jarvis-ci', text: 'deploy 1.3.0 to prd', where: {}, asked: true },
   ])('$name', async ({ text, where, asked }) => {
     // Act
