@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { environmentOf, type LoadedConfig, type Role } from '../config.js';
-import { JarvisError, isJarvisError, messageOf } from '../errors.js';
+import { JarvisError, isJarvisError, messageOf, type ErrorCode } from '../errors.js';
 import type { RolloutListener } from '../rollout/events.js';
 import type { RolloutService } from '../rollout/service.js';
 import type { MetricsProvider } from '../platform/metrics/provider.js';
@@ -86,7 +86,7 @@ export function defineTool<S extends z.ZodObject>(tool: Tool<S>): Tool<S> {
 
 /** The error result a tool call turns into: the call, its parameters, the upstream error and valid options. */
 export interface ToolError {
-  error: { code: string; message: string; options?: readonly string[]; resource?: string };
+  error: { code: ErrorCode; message: string; options?: readonly string[]; resource?: string };
   call: { tool: string; input: unknown };
 }
 
