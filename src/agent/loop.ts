@@ -377,7 +377,7 @@ export class Agent {
     });
     return {
       block: this.result(call, error, true),
-      record: { ...record, outcome: 'error' },
+      record: { ...record, outcome: 'error', code: error.error.code },
       error: error.error.message,
     };
   }
