@@ -1,11 +1,17 @@
-import type { LoadedConfig } from '../config.js';
-import { serviceOf } from '../config.js';
-import type { ErrorCode } from '../errors.js';
-import type { ApprovedPlan } from '../policies/release.js';
-import type { Actor, ApprovalRule } from '../policies/types.js';
+import { serviceOf, type LoadedConfig } from '../config.js';
+import { messageOf, type ErrorCode } from '../errors.js';
+import { planHash, type ApprovedPlan } from '../policies/release.js';
+import type { Actor, ApprovalRule, Decision } from '../policies/types.js';
 import type { Store } from '../store/store.js';
-import type { CallTarget } from '../tools/tool.js';
+import type { CallTarget, Tool, ToolContext } from '../tools/tool.js';
 import type { Interaction } from './types.js';
+
+/** What the loop's approval steps need. */
+export interface ApprovalDeps {
+  config: LoadedConfig;
+  store: Store;
+  wallNow: () => number;
+}
 
 /** Why a call did not run, as the loop reports it. */
 export interface Refused {
@@ -120,4 +126,68 @@ export async function useApprovals(
   }
   const used = await w.store.consumeApprovals(w.hash, w.wallNow());
   return { approvers: used.map((a) => a.approver) };
+}
+
+/** Collects the approvals an `ask` needs, bound to the plan's hash; `hash` is unset when none are. */
+export async function approveCall(
+  d: ApprovalDeps,
+  decision: Decision,
+  tool: Tool,
+  input: unknown,
+  actor: Actor,
+  io: Interaction,
+  plan: unknown,
+): Promise<{ refusal?: Refused; hash?: string }> {
+  if (decision.kind !== 'ask' || !decision.needs.approval || !decision.approvals) return {};
+  const target = tool.target(input as never, d.config);
+  const hash = planHash(approvedPlan(d.config, tool.name, target, plan, actor.id));
+  try {
+    const got = await collectApprovals({
+      store: d.store,
+      io,
+      requester: actor,
+      tool: tool.name,
+      summary: decision.summary,
+      rule: decision.approvals,
+      hash,
+      wallNow: d.wallNow,
+    });
+    return 'code' in got ? { refusal: got } : { hash };
+  } catch (err) {
+    return {
+      refusal: {
+        outcome: 'denied',
+        code: 'UNAVAILABLE',
+        message: `Approvals could not be kept: ${messageOf(err)}`,
+      },
+    };
+  }
+}
+
+/**
+ * Right before an approved write runs: works its plan out again and uses the approvals of exactly that
+ * plan (APPROVAL_STALE when the plan changed or they expired meanwhile).
+ */
+export async function stillApproved(
+  d: ApprovalDeps,
+  decision: Decision,
+  tool: Tool,
+  input: unknown,
+  ctx: ToolContext,
+  actor: Actor,
+  hash: string,
+): Promise<{ approvers: string[] } | Refused> {
+  if (decision.kind !== 'ask' || !decision.approvals) return { approvers: [] };
+  try {
+    const plan = tool.plan ? (await tool.plan(ctx, input as never)).plan : ctx.plan;
+    const target = tool.target(input as never, d.config);
+    const now = planHash(approvedPlan(d.config, tool.name, target, plan, actor.id));
+    return await useApprovals({ store: d.store, rule: decision.approvals, hash, wallNow: d.wallNow }, now);
+  } catch (err) {
+    return {
+      outcome: 'denied',
+      code: 'APPROVAL_STALE',
+      message: `The approved plan could not be checked again: ${messageOf(err)}`,
+    };
+  }
 }

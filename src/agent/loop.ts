@@ -7,8 +7,7 @@ import { redact, redactDeep } from '../redact.js';
 import type { Store } from '../store/store.js';
 import { toolError, type Tool, type ToolContext } from '../tools/tool.js';
 import { AnswerText, sentence } from './answer.js';
-import { approvedPlan, collectApprovals, useApprovals, type Refused } from './approvals.js';
-import { planHash } from '../policies/release.js';
+import { approveCall, stillApproved, type ApprovalDeps } from './approvals.js';
 import type { ConversationMemory } from './memory.js';
 import { frameToolOutput, toolResultBudget } from './tool-output.js';
 import type { ContentBlock, Interaction, Message, Planner, ToolCall, ToolSpec, Usage } from './types.js';
@@ -73,10 +72,12 @@ export interface TurnResult {
 export class Agent {
   private readonly settings: AgentSettings;
   private readonly wallNow: () => number;
+  private readonly approvalDeps: ApprovalDeps;
 
   constructor(private readonly deps: AgentDeps) {
     this.settings = deps.config.agent;
     this.wallNow = deps.wallNow ?? Date.now;
+    this.approvalDeps = { config: deps.config, store: deps.store, wallNow: this.wallNow };
   }
 
   async turn(
@@ -243,13 +244,13 @@ export class Agent {
         return this.failed(call, input, err, actor, tool.name, summary, decision, record, 'refused');
       }
     }
-    const approval = await this.approve(decision, tool, input, actor, io, ctx.plan);
+    const approval = await approveCall(this.approvalDeps, decision, tool, input, actor, io, ctx.plan);
     const refusal =
       approval.refusal ?? (await this.obtain(decision, tool, input, actor, io, opts.pressed === true));
     const after =
       refusal || !approval.hash
         ? undefined
-        : await this.stillApproved(decision, tool, input, ctx, actor, approval.hash);
+        : await stillApproved(this.approvalDeps, decision, tool, input, ctx, actor, approval.hash);
     const refused = refusal ?? (after && 'code' in after ? after : undefined);
     const people = {
       requester: actor.id,
@@ -290,71 +291,6 @@ export class Agent {
       return { block: this.result(call, output, false), record, output };
     } catch (err) {
       return this.failed(call, input, err, actor, tool.name, summary, decision, record, 'error');
-    }
-  }
-
-  /** Collects the approvals an `ask` needs, bound to the plan's hash; `hash` is unset when none are. */
-  private async approve(
-    decision: Decision,
-    tool: Tool,
-    input: unknown,
-    actor: Actor,
-    io: Interaction,
-    plan: unknown,
-  ): Promise<{ refusal?: Refused; hash?: string }> {
-    if (decision.kind !== 'ask' || !decision.needs.approval || !decision.approvals) return {};
-    const target = tool.target(input as never, this.deps.config);
-    const hash = planHash(approvedPlan(this.deps.config, tool.name, target, plan, actor.id));
-    try {
-      const got = await collectApprovals({
-        store: this.deps.store,
-        io,
-        requester: actor,
-        tool: tool.name,
-        summary: decision.summary,
-        rule: decision.approvals,
-        hash,
-        wallNow: this.wallNow,
-      });
-      return 'code' in got ? { refusal: got } : { hash };
-    } catch (err) {
-      return {
-        refusal: {
-          outcome: 'denied',
-          code: 'UNAVAILABLE',
-          message: `Approvals could not be kept: ${messageOf(err)}`,
-        },
-      };
-    }
-  }
-
-  /**
-   * Right before an approved write runs: works its plan out again and uses the approvals of exactly that
-   * plan (APPROVAL_STALE when the plan changed or they expired meanwhile).
-   */
-  private async stillApproved(
-    decision: Decision,
-    tool: Tool,
-    input: unknown,
-    ctx: ToolContext,
-    actor: Actor,
-    hash: string,
-  ): Promise<{ approvers: string[] } | Refused> {
-    if (decision.kind !== 'ask' || !decision.approvals) return { approvers: [] };
-    try {
-      const plan = tool.plan ? (await tool.plan(ctx, input as never)).plan : ctx.plan;
-      const target = tool.target(input as never, this.deps.config);
-      const now = planHash(approvedPlan(this.deps.config, tool.name, target, plan, actor.id));
-      return await useApprovals(
-        { store: this.deps.store, rule: decision.approvals, hash, wallNow: this.wallNow },
-        now,
-      );
-    } catch (err) {
-      return {
-        outcome: 'denied',
-        code: 'APPROVAL_STALE',
-        message: `The approved plan could not be checked again: ${messageOf(err)}`,
-      };
     }
   }
 
