@@ -327,3 +327,32 @@ describe('channelProblem per channel kind', () => {
     expect(problem?.code).toBe(code);
   });
 });
+
+describe('release policy settings in the configuration', () => {
+  it('reports every bad setting at once, with its path', () => {
+    // Act
+    const load = () =>
+      configWith([
+        [
+          ['environments', 'prd', 'policy', 'writeFrom'],
+          ['terminal', 'everywhere'],
+        ],
+        [['environments', 'prd', 'policy', 'approvals'], { required: 0 }],
+        [
+          ['environments', 'tst', 'policy', 'freezes'],
+          [{ reason: 'x', timeZone: 'Mars/Olympus', weekly: { days: ['fri'] } }],
+        ],
+      ]);
+
+    // Assert
+    expect(load).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }) as Error);
+    try {
+      load();
+    } catch (err) {
+      const problems = (err as { problems: string[] }).problems.join('\n');
+      expect(problems).toContain('environments.prd.policy.writeFrom.1');
+      expect(problems).toContain('environments.prd.policy.approvals.required');
+      expect(problems).toContain('environments.tst.policy.freezes.0.timeZone');
+    }
+  });
+});

@@ -44,8 +44,8 @@ export interface ApprovalRequest {
 }
 
 /**
- * Why `approverId` may not approve `request` (NOT_ELIGIBLE codes as FORBIDDEN), or undefined when they
- * may. An approver is a person other than the requester and other than a system actor (`pagerduty`), who
+ * Why `approverId` may not approve `request` (FORBIDDEN; NOT_FOUND for an unknown target), or undefined
+ * when they may. An approver is a person other than the requester and other than a system actor (`pagerduty`), who
  * has not approved this plan already, whose own role (looked up in `config.access`, never taken from the
  * channel) may write there, and who is in `approvals.from` when that lists anyone. Never throws.
  */
