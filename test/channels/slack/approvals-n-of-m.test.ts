@@ -127,4 +127,32 @@ describe('a prd release that needs two approvals from a group, through the Bolt 
     expect(rejected?.detail).toMatchObject({ code: 'NOT_APPROVED', requester: ALICE });
     expect(h.version('prd', 'checkout')).toBe('1.3.0');
   });
+
+  it('refuses an approved rollback whose plan changed before it ran (APPROVAL_STALE), changing nothing', async () => {
+    // Arrange: a new release (a plan no approval covers yet), a rollback of it approved by two, then
+    // another release lands while the requester is still to confirm.
+    await h.jarvis.rollouts.deploy({ env: 'prd', service: 'checkout', version: '1.3.1', actor: 'seed' });
+    const thread = await h.say(ALICE, 'rollback prd');
+    const first = await approvalQuestion(thread);
+    await h.press(BOB, first, 'jarvis_approve');
+    const second = await approvalQuestion(thread, [first]);
+    await h.press(CAROL, second, 'jarvis_approve');
+    const confirm = await h.question(thread, 'jarvis_confirm');
+    await h.jarvis.rollouts.deploy({ env: 'prd', service: 'checkout', version: '1.3.2', actor: 'seed' });
+
+    // Act
+    await h.press(ALICE, confirm, 'jarvis_confirm');
+    await h.service.slack!.channel.idle();
+
+    // Assert
+    const answer = h.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.params.thread_ts === thread)
+      .at(-1)!;
+    expect(String(answer.params.text)).toContain('APPROVAL_STALE');
+    expect(h.version('prd', 'checkout')).toBe('1.3.2');
+    const audit = await h.jarvis.store.listAudit({ actor: ALICE, limit: 5 });
+    expect(audit[0]).toMatchObject({ tool: 'rollback_service', outcome: 'denied' });
+    expect(audit[0]?.detail).toMatchObject({ code: 'APPROVAL_STALE', requester: ALICE });
+  });
 });
