@@ -90,3 +90,33 @@ describe('approverProblem', () => {
     if (says) expect(result?.reason).toContain(says);
   });
 });
+
+describe('approvals.from: roles, groups and ids', () => {
+  const withFrom = (from: string[]) =>
+    configWith([
+      [['access', 'defaultRole'], 'viewer'],
+      [['access', 'users'], { alice: 'deployer', bob: 'deployer', carol: 'deployer', ada: 'admin' }],
+      [['access', 'groups'], { oncall: ['carol'] }],
+      [['environments', 'dev', 'policy', 'approvals'], { required: 1, from }],
+    ]);
+  it.each([
+    { from: ['admin'], approver: 'ada', code: undefined },
+    { from: ['admin'], approver: 'bob', code: 'FORBIDDEN' },
+    { from: ['deployer'], approver: 'ada', code: undefined },
+    { from: ['oncall'], approver: 'carol', code: undefined },
+    { from: ['oncall'], approver: 'bob', code: 'FORBIDDEN' },
+    { from: ['bob'], approver: 'bob', code: undefined },
+    { from: ['bob'], approver: 'carol', code: 'FORBIDDEN' },
+    { from: ['oncall', 'admin'], approver: 'ada', code: undefined },
+  ])('from $from: $approver → $code', ({ from, approver, code }) => {
+    // Act
+    const result = approverProblem(
+      withFrom(from),
+      { requester: 'alice', env: 'dev', service: 'checkout' },
+      approver,
+    );
+
+    // Assert
+    expect(result?.code).toBe(code);
+  });
+});
