@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/policies/types.js';
 import {
@@ -140,5 +141,30 @@ describe('freezes set by an admin, as people see them', () => {
       requester: 'ada',
       breakGlass: { reason: 'payment outage, the fix cannot wait', freeze: 'Black Friday' },
     });
+  });
+
+  it('status says the freeze is unknown when it cannot be read, and a write is refused, never let through', async () => {
+    // Arrange: the freezes table is gone (a damaged database), everything else still answers.
+    const db = new Database(kit.h.storePath);
+    db.exec('DROP TABLE freezes');
+    db.close();
+
+    // Act
+    const status = await kit.agent.turn('t', ACTORS.alice, 'status of dev', scriptedPerson());
+    const person = scriptedPerson({ confirm: true });
+    const deploy = await kit.agent.command(
+      't',
+      ACTORS.alice,
+      { name: 'deploy_service', input: { env: 'dev', version: '1.3.0' } },
+      person,
+    );
+
+    // Assert
+    expect(status.text).toContain('Freeze: unknown (could not read freezes');
+    expect(status.text).toContain('Status of dev');
+    expect(deploy.calls).toMatchObject([{ outcome: 'denied' }]);
+    expect(deploy.calls[0]?.code).toBeDefined();
+    expect(person.confirmations).toEqual([]);
+    expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
   });
 });
