@@ -45,7 +45,7 @@ export interface Requirements {
   confirm: boolean;
   /** A TOTP code, verified by the gate's MFA, collected by the channel where the model never sees it. */
   mfa: boolean;
-  /** A second person's approval (Slack). */
+  /** Approvals by other people (Slack); how many and from whom: `Decision.approvals`. */
   approval: boolean;
 }
 
