@@ -3,6 +3,7 @@
  * hand the model (and people) an error that says what failed, on what, and what to try instead.
  */
 export type ErrorCode =
+  // Platform, store and configuration failures.
   | 'CONFIG_INVALID'
   | 'INVALID_INPUT'
   | 'NOT_FOUND'
@@ -16,7 +17,48 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'LOCKED'
   | 'ROLLOUT_FAILED'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'INTERNAL'
+  // Release policy refusals (src/policies/release.ts): the rule that refused a call.
+  /** The actor may only read (PagerDuty-triggered work, or flagged read-only). */
+  | 'READ_ONLY'
+  /** The actor's role is below what the environment (or the tool) needs. */
+  | 'ROLE_REQUIRED'
+  /** A promotion skips an environment, goes backwards or into the first environment. */
+  | 'PROMOTION_ORDER'
+  /** The version has not succeeded in the previous environment of the promotion order. */
+  | 'NOT_PROMOTED'
+  /** A rollback target the release state does not allow (failed here, never verified nor promoted). */
+  | 'ROLLBACK_NOT_ALLOWED'
+  /** A change freeze is in force. */
+  | 'FROZEN'
+  /** A break-glass request that is not allowed (not an admin, no reason). */
+  | 'BREAK_GLASS_REFUSED'
+  /** Writes to this environment may not be asked for from the channel the request came from. */
+  | 'CHANNEL_NOT_ALLOWED'
+  // What the agent loop reports when a call did not run (src/agent/loop.ts).
+  /** The gate refused the call; the rule that refused it is given as well. */
+  | 'DENIED'
+  /** The call needs approvals this channel cannot collect. */
+  | 'APPROVAL_REQUIRED'
+  /** An approver rejected the call, or too few approved before the request expired. */
+  | 'NOT_APPROVED'
+  /** The plan changed after it was approved: the approvals do not cover what would run now. */
+  | 'APPROVAL_STALE'
+  /** The person did not confirm. */
+  | 'DECLINED'
+  /** MFA is required but no key is configured. */
+  | 'MFA_UNAVAILABLE'
+  /** The person's code was not accepted. */
+  | 'MFA_FAILED'
+  /** The planner named a tool that does not exist. */
+  | 'UNKNOWN_TOOL';
+
+/** A refusal as policy rules return it: a stable code and the reason people and the model read. */
+export interface Refusal {
+  code: ErrorCode;
+  reason: string;
+}
 
 export interface ErrorDetails {
   /** The resource the failure concerns: an ARN, `namespace/kind/name`, a config path. */

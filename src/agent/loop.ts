@@ -1,12 +1,13 @@
 import type { Clock } from '../clock.js';
 import type { AgentSettings, LoadedConfig } from '../config.js';
-import { isJarvisError, messageOf } from '../errors.js';
+import { isJarvisError, messageOf, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Actor, Decision, MfaOutcome } from '../policies/types.js';
 import { redact, redactDeep } from '../redact.js';
 import type { Store } from '../store/store.js';
 import { toolError, type Tool, type ToolContext } from '../tools/tool.js';
 import { AnswerText, sentence } from './answer.js';
+import { approveCall, stillApproved, type ApprovalDeps } from './approvals.js';
 import type { ConversationMemory } from './memory.js';
 import { frameToolOutput, toolResultBudget } from './tool-output.js';
 import type { ContentBlock, Interaction, Message, Planner, ToolCall, ToolSpec, Usage } from './types.js';
@@ -36,6 +37,8 @@ export interface AgentDeps {
   /** Everything a tool needs except who it runs for and where progress goes. */
   toolContext: Omit<ToolContext, 'actor' | 'onEvent' | 'signal'>;
   logger?: Logger;
+  /** Wall time in ms (default `Date.now`) that approvals expire in, as the gate measures freezes in. */
+  wallNow?: () => number;
 }
 
 /** What happened to one tool call in a turn. */
@@ -46,6 +49,11 @@ export interface CallRecord {
   outcome: 'ok' | 'error' | 'denied' | 'declined' | 'mfa-failed' | 'invalid';
   /** The tool ran (`ok`) but what it was asked for did not happen: a rollout that failed or rolled back. */
   failed?: true;
+  /**
+   * Why it did not run: the code of the rule that refused it (FROZEN, NOT_PROMOTED...), or what stopped it
+   * (DECLINED, MFA_FAILED, NOT_APPROVED...). Undefined when it ran.
+   */
+  code?: ErrorCode;
 }
 
 export interface TurnResult {
@@ -72,9 +80,13 @@ export interface TurnResult {
  */
 export class Agent {
   private readonly settings: AgentSettings;
+  private readonly wallNow: () => number;
+  private readonly approvalDeps: ApprovalDeps;
 
   constructor(private readonly deps: AgentDeps) {
     this.settings = deps.config.agent;
+    this.wallNow = deps.wallNow ?? Date.now;
+    this.approvalDeps = { config: deps.config, store: deps.store, wallNow: this.wallNow };
   }
 
   async turn(
@@ -190,7 +202,7 @@ export class Agent {
     const tool = this.deps.tools.get(call.name);
     const fail = (
       record: CallRecord,
-      code: string,
+      code: ErrorCode,
       message: string,
       extra: Record<string, unknown> = {},
     ) => ({
@@ -199,7 +211,7 @@ export class Agent {
         { error: { code, message, ...extra }, call: { tool: call.name, input: call.input } },
         true,
       ),
-      record,
+      record: { ...record, code: record.code ?? code },
       error: message,
     });
     if (!tool) {
@@ -251,19 +263,50 @@ export class Agent {
         return this.failed(call, input, err, actor, tool.name, summary, decision, record, 'refused');
       }
     }
-    const refusal = await this.obtain(decision, tool, input, actor, io, opts.pressed === true);
+    const approval = await approveCall(this.approvalDeps, decision, tool, input, actor, io, ctx.plan);
+    const refusal =
+      approval.refusal ?? (await this.obtain(decision, tool, input, actor, io, opts.pressed === true));
+    const after =
+      refusal || !approval.hash
+        ? undefined
+        : await stillApproved(this.approvalDeps, decision, tool, input, ctx, actor, approval.hash);
+    const refused = refusal ?? (after && 'code' in after ? after : undefined);
+    const people = {
+      requester: actor.id,
+      ...(after && 'approvers' in after ? { approvers: after.approvers } : {}),
+      ...(decision.kind === 'ask' && decision.breakGlass ? { breakGlass: decision.breakGlass } : {}),
+    };
     await this.audit(
       actor,
       tool.name,
       summary,
       decision,
-      refusal ? refusal.outcome : 'approved',
-      refusal ? { reason: refusal.message } : undefined,
+      refused ? refused.outcome : 'approved',
+      refused
+        ? {
+            ...people,
+            code: refused.code,
+            ...(decision.kind === 'deny' ? { rule: decision.code } : {}),
+            reason: refused.message,
+          }
+        : people,
     );
-    if (refusal) return fail({ ...record, outcome: refusal.outcome }, refusal.code, refusal.message);
+    if (refused) {
+      const rule = decision.kind === 'deny' ? { rule: decision.code } : {};
+      return fail(
+        {
+          ...record,
+          outcome: refused.outcome,
+          code: decision.kind === 'deny' ? decision.code : refused.code,
+        },
+        refused.code,
+        refused.message,
+        rule,
+      );
+    }
     try {
       const output = await tool.run(ctx, input);
-      await this.audit(actor, tool.name, summary, decision, 'ok', outcomeDetail(output));
+      await this.audit(actor, tool.name, summary, decision, 'ok', { ...people, ...outcomeDetail(output) });
       const failed = tool.succeeded?.(output) === false ? { failed: true as const } : {};
       return { block: this.result(call, output, false), record: { ...record, ...failed }, output };
     } catch (err) {
@@ -290,12 +333,12 @@ export class Agent {
     });
     return {
       block: this.result(call, error, true),
-      record: { ...record, outcome: 'error' },
+      record: { ...record, outcome: 'error', code: error.error.code },
       error: error.error.message,
     };
   }
 
-  /** Gets what the decision asks for from the person; undefined when the call may run. */
+  /** Gets what the decision asks for from the person (approvals aside); undefined when the call may run. */
   private async obtain(
     decision: Decision,
     tool: Tool,
@@ -303,7 +346,7 @@ export class Agent {
     actor: Actor,
     io: Interaction,
     pressed: boolean,
-  ): Promise<{ outcome: CallRecord['outcome']; code: string; message: string } | undefined> {
+  ): Promise<{ outcome: CallRecord['outcome']; code: ErrorCode; message: string } | undefined> {
     if (decision.kind === 'allow') return undefined;
     if (decision.kind === 'deny')
       return {
@@ -312,22 +355,6 @@ export class Agent {
         message: `The policy refused this call: ${decision.reason}`,
       };
     const { needs, summary } = decision;
-    if (needs.approval) {
-      const approval = io.approval ? await io.approval(summary, actor) : undefined;
-      if (!approval)
-        return {
-          outcome: 'denied',
-          code: 'APPROVAL_REQUIRED',
-          message:
-            'This action needs a second person’s approval, which this channel cannot collect; ask in Slack.',
-        };
-      if (!approval.approved)
-        return {
-          outcome: 'declined',
-          code: 'NOT_APPROVED',
-          message: 'The approver did not approve this action.',
-        };
-    }
     // A button naming exactly this action, pressed by the person, is their confirmation.
     if (needs.confirm && !pressed && !(await io.confirm(summary, needs))) {
       return {
@@ -382,6 +409,7 @@ export class Agent {
         ? `ask:${Object.entries(decision.needs)
             .filter(([, v]) => v)
             .map(([k]) => k)
+            .concat(decision.breakGlass ? ['break-glass'] : [])
             .join('+')}`
         : decision.kind;
     try {

@@ -45,7 +45,9 @@ function describeEnvironment(config: LoadedConfig, env: string, previous: string
 function guardsOf(policy: Policy, previous: string | undefined): string {
   const needs: string[] = [];
   if (policy.requireMfa) needs.push('MFA');
-  if (policy.requireApproval) needs.push("a second person's approval");
+  const approvals = policy.approvals?.required ?? (policy.requireApproval ? 1 : 0);
+  if (approvals > 0)
+    needs.push(approvals > 1 ? `${approvals} other people's approvals` : "a second person's approval");
   if (policy.requirePreviousEnvSuccess && previous)
     needs.push(`the version to have succeeded in ${previous}`);
   if (policy.writeRole !== 'deployer') needs.push(`the ${policy.writeRole} role`);

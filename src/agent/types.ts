@@ -1,6 +1,17 @@
 import type { RolloutEvent } from '../rollout/events.js';
 import type { Actor, MfaOutcome, Requirements } from '../policies/types.js';
 
+/** One approval asked of people: the write, who asked, how many are needed and who already approved. */
+export interface ApprovalAsk {
+  summary: string;
+  requester: Actor;
+  required: number;
+  /** People who already approved this exact plan. */
+  approvers: readonly string[];
+  /** Why `user` may not answer; undefined when they may. */
+  eligible: (user: string) => string | undefined;
+}
+
 /** A tool as planners see it: name, description and JSON schema of its input. */
 export interface ToolSpec {
   name: string;
@@ -72,8 +83,12 @@ export interface Interaction {
    * may retry on `invalid` (a modal showing the error). The code goes nowhere else.
    */
   mfa(summary: string, verify: (code: string) => Promise<MfaOutcome>): Promise<MfaOutcome>;
-  /** A second person's approval, when the channel can obtain one; undefined: it cannot. */
-  approval?(summary: string, requester: Actor): Promise<{ approved: boolean; approver?: string }>;
+  /**
+   * One more person's approval, when the channel can obtain one; undefined: it cannot. The channel only
+   * renders the request and collects the answer: `eligible` (the release policy's rule, from the call's
+   * target) says who may answer.
+   */
+  approval?(request: ApprovalAsk): Promise<{ approved: boolean; approver?: string }>;
   /** Rollout progress. */
   progress(event: RolloutEvent): void;
   /** Streamed text of the assistant. */

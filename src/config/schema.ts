@@ -8,6 +8,7 @@ import {
   ServiceEvidenceSchema,
   requiredEvidenceIssues,
 } from './schema-evidence.js';
+import { ApprovalsSchema, FreezeWindowSchema, WriteOriginSchema } from './schema-policy.js';
 
 /**
  * The shape of `jarvis.config.yaml`. Every object is strict so that a misspelt key is reported instead of
@@ -15,6 +16,13 @@ import {
  * sections (Slack, PagerDuty) are in schema-channels.ts.
  */
 
+export {
+  ApprovalsSchema,
+  FreezeWindowSchema,
+  WriteOriginSchema,
+  type ApprovalsSettings,
+  type FreezeWindow,
+} from './schema-policy.js';
 export {
   PagerDutySchema,
   SlackSchema,
@@ -81,11 +89,23 @@ export const PolicySchema = z
     requireMfa: z.boolean().default(false),
     /** How long a verified code covers further writes by the same person here; 0 means every write asks. */
     mfaTtlSeconds: z.number().int().min(0).max(3600).default(0),
+    /** One approval by anyone allowed to write here; shorthand for `approvals: { required: 1 }`. */
     requireApproval: z.boolean().default(false),
+    /** How many people must approve a write here, and who may (see ApprovalsSchema). */
+    approvals: ApprovalsSchema.optional(),
     /** Deploys must name a version that succeeded in the previous environment of the promotion order. */
     requirePreviousEnvSuccess: z.boolean().default(false),
     /** A change freeze: write tools are refused with this reason while it is set. */
     freeze: z.string().min(1).optional(),
+    /** Change freezes by date range or weekly window; writes are refused while one is in force. */
+    freezes: z.array(FreezeWindowSchema).default([]),
+    /**
+     * Where a write here may be asked from: `terminal` (the REPL and `jarvis ask`), `slack` (any channel
+     * in `slack.channels`), `dm` (a direct message), or one Slack channel by name (`#jarvis-ci`) or id.
+     * Default: everywhere Jarvis listens, except direct messages for the last environment of the
+     * promotion order (production).
+     */
+    writeFrom: z.array(WriteOriginSchema).min(1).optional(),
   })
   .strict();
 export type Policy = z.infer<typeof PolicySchema>;
@@ -271,6 +291,8 @@ export const AccessSchema = z
     defaultRole: RoleSchema.default('viewer'),
     /** Roles by actor id: Slack user ids (U0123ABCD), never display names; REPL login names. */
     users: z.record(z.string().min(1), RoleSchema).default({}),
+    /** Named groups of actor ids, for `approvals.from` (e.g. `release-managers: [U0123ABCD, U0456EFGH]`). */
+    groups: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
   })
   .strict();
 export type AccessSettings = z.infer<typeof AccessSchema>;
@@ -319,7 +341,7 @@ export type ReconcilerSettings = z.infer<typeof ReconcilerSchema>;
 
 export const ConfigSchema = z
   .object({
-    access: AccessSchema.default({ defaultRole: 'viewer', users: {} }),
+    access: AccessSchema.default({ defaultRole: 'viewer', users: {}, groups: {} }),
     agent: AgentSchema.default(AgentSchema.parse({})),
     reconciler: ReconcilerSchema.default({ intervalSeconds: 5 }),
     mfa: MfaSchema.default({ pastSteps: 1, futureSteps: 0 }),

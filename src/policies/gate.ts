@@ -1,14 +1,11 @@
 import type { Clock } from '../clock.js';
-import { policyOf, previousEnvironment, type LoadedConfig, type Policy } from '../config.js';
-import { messageOf } from '../errors.js';
+import { environmentOf, policyOf, type LoadedConfig, type Policy } from '../config.js';
+import { isJarvisError, messageOf, type ErrorCode } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { CallTarget, Tool } from '../tools/tool.js';
-import { promotionOrderProblem, unknownTarget } from './environments.js';
-import { roleAtLeast } from './rbac.js';
+import { unknownTarget } from './environments.js';
+import { ReleasePolicy } from './release.js';
 import type { Actor, Decision, Requirements } from './types.js';
-
-/** The one tool exempt from the promotion checks: going back must never wait for another environment. */
-const ROLLBACK_TOOL = 'rollback_service';
 
 export interface PolicyGateDeps {
   config: LoadedConfig;
@@ -20,7 +17,7 @@ export interface PolicyGateDeps {
   clock: Clock;
   /**
    * Real wall time in ms (default `Date.now`), against which an earlier MFA verification's
-   * `mfaTtlSeconds` is measured. It is the time base MfaService records verifications in; a scaled
+   * `mfaTtlSeconds`, freeze windows and approvals are measured. It is the time base MfaService records verifications in; a scaled
    * sandbox clock would make a five-minute validity last five seconds.
    */
   wallNow?: () => number;
@@ -36,11 +33,13 @@ export class PolicyGate {
   private readonly config: LoadedConfig;
   private readonly store: Store;
   private readonly wallNow: () => number;
+  private readonly release: ReleasePolicy;
 
   constructor(deps: PolicyGateDeps) {
     this.config = deps.config;
     this.store = deps.store;
     this.wallNow = deps.wallNow ?? Date.now;
+    this.release = new ReleasePolicy({ config: deps.config, store: deps.store, wallNow: this.wallNow });
   }
 
   /**
@@ -53,7 +52,7 @@ export class PolicyGate {
     try {
       return await this.decideOrThrow(actor, tool, input);
     } catch (err) {
-      return deny(`Cannot check ${tool.name}: ${messageOf(err)}`);
+      return deny(isJarvisError(err) ? err.code : 'INTERNAL', `Cannot check ${tool.name}: ${messageOf(err)}`);
     }
   }
 
@@ -61,16 +60,17 @@ export class PolicyGate {
     const parsed = tool.input.safeParse(input);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
-      return deny(`Invalid input for ${tool.name}: ${issues.join('; ')}.`);
+      return deny('INVALID_INPUT', `Invalid input for ${tool.name}: ${issues.join('; ')}.`);
     }
     if (tool.risk === 'read') return { kind: 'allow', reason: `${tool.name} only reads` };
 
     // PagerDuty-triggered work is read-only whatever the channel sets, as a second line of defence.
     if (actor.readOnly === true || actor.channel === 'pagerduty') {
-      return deny('read-only actor: PagerDuty-triggered work may only read');
+      return deny('READ_ONLY', 'read-only actor: PagerDuty-triggered work may only read');
     }
     if (actor.role === 'viewer') {
       return deny(
+        'ROLE_REQUIRED',
         `${actor.id} has the role viewer, which may only read. An admin can grant deployer in access.users.`,
       );
     }
@@ -79,66 +79,41 @@ export class PolicyGate {
     try {
       target = tool.target(parsed.data, this.config);
     } catch (err) {
-      return deny(messageOf(err));
+      return deny(isJarvisError(err) ? err.code : 'INVALID_INPUT', messageOf(err));
     }
     const { env, service } = target;
-    if (env === undefined || service === undefined) {
-      return deny(`${tool.name} must name an environment and a service to write to.`);
+    const envOnly = tool.effect === 'guards';
+    if (env === undefined || (service === undefined && !envOnly)) {
+      return deny('INVALID_INPUT', `${tool.name} must name an environment and a service to write to.`);
     }
     const unknown =
       unknownTarget(this.config, env, service) ??
       (target.fromEnv === undefined ? undefined : unknownTarget(this.config, target.fromEnv));
-    if (unknown) return deny(unknown);
+    if (unknown) return deny('NOT_FOUND', unknown);
 
-    const policy = policyOf(this.config, env, service);
-    if (!roleAtLeast(actor.role, policy.writeRole)) {
-      return deny(
-        `Writing to ${service} in ${env} needs the role ${policy.writeRole}; ${actor.id} is ${actor.role}.`,
-      );
-    }
-    // Stopping a change (abort, pause) returns to or holds the verified state: it is never refused for a
-    // freeze, and needs neither an MFA code nor a second person, only the person's own confirmation.
+    const verdict = await this.release.checkWrite({ actor, tool, target: { ...target, env } });
+    if (!verdict.ok) return deny(verdict.refusal.code, verdict.refusal.reason);
+
+    const policy =
+      service === undefined ? environmentOf(this.config, env).policy : policyOf(this.config, env, service);
+    // Stopping a change (abort, pause) returns to or holds the verified state: it needs neither an MFA
+    // code nor a second person, only the person's own confirmation. Breaking the glass always needs MFA.
     const stops = tool.effect === 'stops';
-    if (policy.freeze !== undefined && !stops)
-      return deny(`${env} is frozen for ${service}: ${policy.freeze}`);
-
-    if (tool.name !== ROLLBACK_TOOL && !stops) {
-      const order = await this.promotionProblem(target, env, service, policy);
-      if (order) return deny(order);
-    }
-
+    const mfaWanted = verdict.breakGlass !== undefined || (!stops && policy.requireMfa);
     const needs: Requirements = {
       confirm: true,
-      mfa: !stops && policy.requireMfa && !(await this.mfaStillValid(actor.id, env, policy)),
-      approval: !stops && policy.requireApproval,
+      mfa:
+        mfaWanted && (verdict.breakGlass !== undefined || !(await this.mfaStillValid(actor.id, env, policy))),
+      approval: verdict.approvals !== undefined,
     };
     return {
       kind: 'ask',
       needs,
       summary: tool.summary(parsed.data, this.config),
-      reason: `${tool.name} writes to ${service} in ${env}: needs ${describeNeeds(needs)}`,
+      reason: `${tool.name} writes to ${service ?? 'the policy'} in ${env}: needs ${describeNeeds(needs, verdict.approvals?.required)}`,
+      ...(verdict.approvals ? { approvals: verdict.approvals } : {}),
+      ...(verdict.breakGlass ? { breakGlass: verdict.breakGlass } : {}),
     };
-  }
-
-  /** Why the call breaks the promotion order or skips an environment; undefined when it does not. */
-  private async promotionProblem(
-    target: CallTarget,
-    env: string,
-    service: string,
-    policy: Policy,
-  ): Promise<string | undefined> {
-    if (target.fromEnv !== undefined) {
-      const order = promotionOrderProblem(this.config, target.fromEnv, env);
-      if (order) return order;
-    }
-    const previous = previousEnvironment(this.config, env);
-    if (!policy.requirePreviousEnvSuccess || target.version === undefined || previous === undefined) {
-      return undefined;
-    }
-    const succeeded = await this.store.lastSuccessful(previous, service, target.version);
-    return succeeded
-      ? undefined
-      : `${service} ${target.version} has not succeeded in ${previous}, and ${env} only takes versions that did: deploy it to ${previous} first.`;
   }
 
   /**
@@ -159,13 +134,17 @@ export class PolicyGate {
   }
 }
 
-function deny(reason: string): Decision {
-  return { kind: 'deny', reason };
+function deny(code: ErrorCode, reason: string): Decision {
+  return { kind: 'deny', code, reason };
 }
 
-function describeNeeds(needs: Requirements): string {
+function describeNeeds(needs: Requirements, approvals: number | undefined): string {
   const parts = ['a confirmation'];
   if (needs.mfa) parts.push('an MFA code');
-  if (needs.approval) parts.push("a second person's approval");
+  if (needs.approval) {
+    parts.push(
+      approvals && approvals > 1 ? `${approvals} other people's approvals` : "a second person's approval",
+    );
+  }
   return parts.join(', ');
 }

@@ -1,5 +1,6 @@
-import { policyOf, previousEnvironment, serviceOf, type ServiceConfig } from '../config.js';
-import { JarvisError, isJarvisError, messageOf } from '../errors.js';
+import { serviceOf, type ServiceConfig } from '../config.js';
+import { JarvisError, isJarvisError, messageOf, type ErrorCode, type Refusal } from '../errors.js';
+import { upstreamCheck } from '../policies/release.js';
 import { otherColour, type Colour, type ServiceRoute, type Weights } from '../platform/types.js';
 import { lockKey, type Deployment, type DeploymentStrategy, type ReleaseState } from '../store/store.js';
 import { RolloutControl } from './control.js';
@@ -29,6 +30,12 @@ export interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /** The release policy's code, for a failed check that is a policy rule (NOT_PROMOTED...). */
+  code?: ErrorCode;
+}
+
+function codeOf(refusal: Refusal | undefined): { code?: ErrorCode } {
+  return refusal ? { code: refusal.code } : {};
 }
 
 export interface RolloutResult {
@@ -39,7 +46,7 @@ export interface RolloutResult {
 /**
  * Deploys `version` to the idle colour and shifts traffic to it (DESIGN.md, "Blue/green on an ALB").
  * Resolves with the recorded deployment whatever its final status; rejects before anything changes when a
- * pre-check fails (FORBIDDEN with the checklist), the lock is held (LOCKED), or a name is unknown
+ * pre-check fails (NOT_PROMOTED for the release policy, else FORBIDDEN, with the checklist), the lock is held (LOCKED), or a name is unknown
  * (NOT_FOUND). A failure of the abort itself rejects, leaving the journal for the reconciler.
  */
 export async function deploy(x: Internals, req: DeployRequest): Promise<RolloutResult> {
@@ -53,7 +60,7 @@ export async function deploy(x: Internals, req: DeployRequest): Promise<RolloutR
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) {
       throw new JarvisError(
-        'FORBIDDEN',
+        failed.find((c) => c.code !== undefined)?.code ?? 'FORBIDDEN',
         `Pre-checks failed for ${req.service} ${req.version} in ${req.env}: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}.`,
         { resource: `${req.env}/${req.service}`, facts: { checks } },
       );
@@ -315,17 +322,9 @@ export async function precheck(
   const checks: Check[] = [
     { name: 'lock', ok: true, detail: `no other rollout of ${route.service} in ${route.env}` },
   ];
-  const policy = policyOf(config, route.env, route.service);
-  const previous = previousEnvironment(config, route.env);
-  if (policy.requirePreviousEnvSuccess && previous) {
-    const upstream = await store.lastSuccessful(previous, route.service, version);
-    checks.push({
-      name: 'promotion',
-      ok: upstream !== undefined,
-      detail: upstream
-        ? `${version} succeeded in ${previous} (deployment #${upstream.id})`
-        : `${version} has no successful deployment in ${previous}; deploy it there first`,
-    });
+  const upstream = await upstreamCheck(config, store, route.env, route.service, version);
+  if (upstream.applies) {
+    checks.push({ name: 'promotion', ok: upstream.ok, detail: upstream.detail, ...codeOf(upstream.refusal) });
   }
   const read = {
     readWeights: ports.traffic.readWeights.bind(ports.traffic),

@@ -1,5 +1,5 @@
-import { previousEnvironment } from '../config.js';
 import { JarvisError } from '../errors.js';
+import { rollbackVersionCheck } from '../policies/release.js';
 import { otherColour, type Colour } from '../platform/types.js';
 import type { ReleaseState, ReleaseVerdict } from '../store/store.js';
 import { currentState, resolve, runningOf, type Internals } from './internals.js';
@@ -39,7 +39,7 @@ export type RollbackPlan =
 /**
  * What `rollback` would do now, read-only: abort a rollout in progress; else switch to the last known-good
  * version (one write when the standby holds it and is healthy, prepared first otherwise), or to a named
- * version the release policy allows. Throws CONFLICT (no known-good version) or FORBIDDEN (a named
+ * version the release policy allows. Throws CONFLICT (no known-good version) or ROLLBACK_NOT_ALLOWED (a named
  * version that was never verified here nor succeeded upstream) with the reason and what to do.
  */
 export async function planRollback(
@@ -151,29 +151,14 @@ async function healthy(ports: ReturnType<typeof resolve>['ports'], targetGroupAr
   return targets.length > 0 && targets.every((t) => t.state === 'healthy');
 }
 
-/**
- * The release policy of a deploy, for a named rollback target: it was live and verified here before, or it
- * succeeded in the previous environment. Returns why it is allowed; throws FORBIDDEN otherwise.
- */
+/** The release policy's rollback rule for a named target: why it is allowed; throws its refusal otherwise. */
 async function namedVersionAllowed(x: Internals, state: ReleaseState, version: string): Promise<string> {
-  const { env, service } = state;
-  const verdicts = await x.deps.store.versionVerdicts(env, service);
-  const verdict = verdicts.find((v) => v.version === version);
-  if (verdict?.verdict === 'known_good') return 'verified here before';
-  const previous = previousEnvironment(x.deps.config, env);
-  const upstream = previous ? await x.deps.store.lastSuccessful(previous, service, version) : undefined;
-  if (upstream && verdict?.verdict !== 'failed') return `succeeded in ${previous} (#${upstream.id})`;
-  const known = verdicts.filter((v) => v.verdict === 'known_good').map((v) => v.version);
-  throw new JarvisError(
-    'FORBIDDEN',
-    verdict?.verdict === 'failed'
-      ? `${service} ${version} failed in ${env} (${verdict.reason ?? 'failed'}): Jarvis will not roll back to it.`
-      : `${service} ${version} was never live and verified in ${env}${previous ? ` and has no successful deployment in ${previous}` : ''}: a rollback must go to a version the release policy allows. ` +
-          (known.length > 0
-            ? `Verified here: ${known.join(', ')}.`
-            : 'Deploy it through the promotion order instead.'),
-    { resource: `${env}/${service}`, options: known },
-  );
+  const check = await rollbackVersionCheck(x.deps.config, x.deps.store, state.env, state.service, version);
+  if (check.ok) return check.why;
+  throw new JarvisError(check.refusal.code, check.refusal.reason, {
+    resource: `${state.env}/${state.service}`,
+    options: check.options,
+  });
 }
 
 /** The confirmation line: `Blue (active) 1.3.0-errors ← 100%  →  Green 1.2.0 (last good, verified 2h ago)`. */

@@ -218,6 +218,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE audit_log ADD COLUMN hash TEXT;
     `,
   },
+  {
+    version: 10,
+    name: 'approvals and freezes',
+    sql: `
+      -- One row per person approving one plan (the hash of tool, target, version, steps and requester);
+      -- usable until expires_at, once: used_at is set when the approved write runs.
+      CREATE TABLE approvals (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        plan_hash  TEXT    NOT NULL,
+        tool       TEXT    NOT NULL,
+        env        TEXT    NOT NULL,
+        service    TEXT    NOT NULL,
+        requester  TEXT    NOT NULL,
+        approver   TEXT    NOT NULL,
+        at         INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at    INTEGER
+      );
+      CREATE INDEX approvals_by_plan ON approvals (plan_hash, expires_at);
+      -- Freezes set by admins (freeze_environment); lifted_at is set by unfreeze_environment.
+      CREATE TABLE freezes (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        env       TEXT    NOT NULL,
+        reason    TEXT    NOT NULL,
+        actor     TEXT    NOT NULL,
+        at        INTEGER NOT NULL,
+        until     INTEGER,
+        lifted_at INTEGER,
+        lifted_by TEXT
+      );
+      CREATE INDEX freezes_by_env ON freezes (env, lifted_at);
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

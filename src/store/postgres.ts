@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { PgDb } from './postgres-db.js';
 import { pgDeployments } from './postgres-deployments.js';
 import { pgJournal, pgLeases } from './postgres-leases.js';
+import { pgPolicyRecords } from './postgres-policy.js';
 import { createPool, migratePostgres, safeUrl, type PostgresStoreOptions } from './postgres-open.js';
 import { pgAudit, pgMfa, pgReplay } from './postgres-security.js';
 import type { Store } from './store.js';
@@ -39,6 +40,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...pgAudit(db),
     ...pgMfa(db),
     ...pgReplay(db),
+    ...pgPolicyRecords(db),
     close: () => db.close(),
   };
 }

@@ -47,6 +47,8 @@ import type { ReplayKey } from './replay.js';
 import { auditHash, type ChainedAuditEntry } from './audit-chain.js';
 import type { MfaLockout, MfaSubjectKind } from './mfa-limits.js';
 import * as v from './validate.js';
+import type { ApprovalRecord, NewApproval, NewFreeze, StoredFreeze } from './policy-records.js';
+import { SqlitePolicyRecords } from './sqlite-policy.js';
 
 export { DEFAULT_DB_FILE, type SqliteStoreOptions } from './sqlite-open.js';
 
@@ -61,6 +63,7 @@ export class SqliteStore implements Store {
   private readonly db: Database;
   private readonly s: Statements;
   private readonly busyTimeoutMs: number;
+  private readonly policy: SqlitePolicyRecords;
 
   /** `options` may be just the file: a path, or `:memory:`. */
   constructor(options: string | SqliteStoreOptions = {}) {
@@ -68,6 +71,7 @@ export class SqliteStore implements Store {
     ({ db: this.db, file: this.file, busyTimeoutMs: this.busyTimeoutMs } = opened);
     try {
       this.s = prepareStatements(this.db);
+      this.policy = new SqlitePolicyRecords(this.db);
     } catch (err) {
       this.db.close();
       throw storeError(err, this.file, this.busyTimeoutMs);
@@ -471,6 +475,30 @@ export class SqliteStore implements Store {
         .map(toCommand)
         .sort((a, b) => a.id - b.id),
     );
+  }
+
+  recordApproval(approval: NewApproval): Promise<boolean> {
+    return this.call(() => this.policy.recordApproval(approval));
+  }
+
+  approvalsFor(planHash: string, now: number): Promise<ApprovalRecord[]> {
+    return this.call(() => this.policy.approvalsFor(planHash, now));
+  }
+
+  consumeApprovals(planHash: string, now: number): Promise<ApprovalRecord[]> {
+    return this.call(() => this.policy.consumeApprovals(planHash, now));
+  }
+
+  putFreeze(freeze: NewFreeze): Promise<StoredFreeze> {
+    return this.call(() => this.policy.putFreeze(freeze));
+  }
+
+  liftFreezes(env: string, actor: string, now: number): Promise<number> {
+    return this.call(() => this.policy.liftFreezes(env, actor, now));
+  }
+
+  activeFreezes(env: string, now: number): Promise<StoredFreeze[]> {
+    return this.call(() => this.policy.activeFreezes(env, now));
   }
 
   close(): Promise<void> {

@@ -15,10 +15,12 @@ import type { ReleaseOutcome, ReleaseStore } from './release.js';
 import type { AuditChainStore } from './audit-chain.js';
 import type { MfaLimitStore } from './mfa-limits.js';
 import type { ReplayStore } from './replay.js';
+import type { PolicyRecordStore } from './policy-records.js';
 
 export type * from './release.js';
 export type * from './replay.js';
 export type * from './mfa-limits.js';
+export type * from './policy-records.js';
 export type { AuditChainStore, ChainedAuditEntry } from './audit-chain.js';
 
 /** The two target groups of a service; the one at 100% before a release is the stable colour. */
@@ -351,7 +353,14 @@ export interface ReplayMemoryStore extends ReplayStore {
  * the concerns above. Approvals and freezes join as interfaces of their own in the same way.
  */
 export interface Store
-  extends DeploymentStore, JournalStore, LeaseStore, AuditStore, MfaStore, ReplayMemoryStore {
+  extends
+    DeploymentStore,
+    JournalStore,
+    LeaseStore,
+    AuditStore,
+    MfaStore,
+    ReplayMemoryStore,
+    PolicyRecordStore {
   /** Closes the store; later calls reject with UNAVAILABLE. Closing twice is harmless. */
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ControlRequest, ControlResult } from '../rollout/service.js';
 import { record } from './text.js';
-import { defineTool, envField, serviceField, serviceFor, type ToolContext } from './tool.js';
+import { breakGlassField, defineTool, envField, serviceField, serviceFor, type ToolContext } from './tool.js';
 
 const reasonField = z.string().max(300).optional().describe('Why, in the words of the person asking.');
 const deploymentField = z
@@ -121,9 +121,20 @@ export const resumeTool = defineTool({
   name: 'resume_rollout',
   description: 'Resumes a paused rollout of a service: traffic shifting continues from its current step.',
   risk: 'write',
-  input: z.object({ env: envField, service: serviceField, deploymentId: deploymentField }).strict(),
+  input: z
+    .object({
+      env: envField,
+      service: serviceField,
+      deploymentId: deploymentField,
+      breakGlass: breakGlassField,
+    })
+    .strict(),
   summary: (i, config) => `resume the rollout of ${serviceFor(config, i.env, i.service)} in ${i.env}`,
-  target: (i, config) => ({ env: i.env, service: serviceFor(config, i.env, i.service) }),
+  target: (i, config) => ({
+    env: i.env,
+    service: serviceFor(config, i.env, i.service),
+    breakGlass: i.breakGlass,
+  }),
   run: async (ctx, i) => describe(await ctx.rollouts.resume(requestOf(ctx, i))),
   render,
 });

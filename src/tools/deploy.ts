@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { serviceOf, type LoadedConfig } from '../config.js';
-import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
+import { breakGlassField, defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
 import { refuseWithoutEvidence } from './evidence.js';
 import { describeRollout, renderRollout, rolloutSucceeded } from './render.js';
 
@@ -9,12 +9,15 @@ export const deployTool = defineTool({
   description:
     'Blue/green deploy of a version to one environment: prepares the idle colour with the version, shifts traffic step by step (e.g. 10, 25, 50, 100%) with error-rate and latency analysis between steps, and rolls back automatically when analysis fails. Returns the deployment record and the pre-check list. Use promote_version to move a version from one environment to the next.',
   risk: 'write',
-  input: z.object({ env: envField, service: serviceField, version: versionField }).strict(),
+  input: z
+    .object({ env: envField, service: serviceField, version: versionField, breakGlass: breakGlassField })
+    .strict(),
   summary: (input, config) => summaryOf(input, config),
   target: (input, config) => ({
     env: input.env,
     service: serviceFor(config, input.env, input.service),
     version: input.version,
+    breakGlass: input.breakGlass,
   }),
   // Missing or failing release evidence is refused before anyone is asked to confirm.
   plan: async (ctx, input) => {

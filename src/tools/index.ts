@@ -2,12 +2,14 @@ import { abortTool, pauseTool, resumeTool } from './control.js';
 import { deployTool } from './deploy.js';
 import { diagnosticsTool } from './diagnostics.js';
 import { emergencyRollbackTool } from './emergency-rollback.js';
+import { freezeTool } from './freeze.js';
 import { historyTool } from './history.js';
 import { metricsTool } from './metrics.js';
 import { promoteTool } from './promote.js';
 import { rollbackTool } from './rollback.js';
 import { statusTool } from './status.js';
 import type { Tool } from './tool.js';
+import { unfreezeTool } from './unfreeze.js';
 
 /** Every tool, registered in one place (STYLE.md 9). */
 export const RELEASE_TOOLS: readonly Tool[] = [
@@ -22,6 +24,8 @@ export const RELEASE_TOOLS: readonly Tool[] = [
   metricsTool,
   diagnosticsTool,
   emergencyRollbackTool,
+  freezeTool,
+  unfreezeTool,
 ];
 
 /** A registry keyed by name; a duplicate name is a programming error and fails at start-up. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { LoadedConfig } from '../config.js';
-import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
+import { breakGlassField, defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
 import { refuseWithoutEvidence } from './evidence.js';
 import { describeRollout, renderRollout, rolloutSucceeded } from './render.js';
 
@@ -15,6 +15,7 @@ export const promoteTool = defineTool({
       from: envField.describe('Environment the version succeeded in.'),
       to: envField.describe('Environment to deploy it to: the next one in the promotion order.'),
       service: serviceField,
+      breakGlass: breakGlassField,
     })
     .strict(),
   summary: (input, config) => summaryOf(input, config),
@@ -23,6 +24,7 @@ export const promoteTool = defineTool({
     fromEnv: input.from,
     service: serviceFor(config, input.to, input.service),
     version: input.version,
+    breakGlass: input.breakGlass,
   }),
   // Missing or failing release evidence is refused before anyone is asked to confirm.
   plan: async (ctx, input) => {

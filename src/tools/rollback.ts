@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeRollback, type RollbackPlan } from '../rollout/rollback.js';
-import { defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
+import { breakGlassField, defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
 import { describeRollout, renderRollout, rolloutSucceeded } from './render.js';
 import { record, records } from './text.js';
 
@@ -9,6 +9,7 @@ export const rollbackTool = defineTool({
   description:
     'Rolls a service back to its last known-good version (one that was live and verified in this environment): one verified weight write when the standby colour holds it, else that version is prepared on the idle colour first. Refused when there is no known-good version. With a version: that version, if it was verified here before or succeeded in the previous environment, then analysed for the verification window. During a rollout of the same service it aborts that rollout instead.',
   risk: 'write',
+  effect: 'reverts',
   input: z
     .object({
       env: envField,
@@ -21,6 +22,7 @@ export const rollbackTool = defineTool({
         .max(300)
         .optional()
         .describe('Why, in the words of the person asking; recorded on the release rolled back.'),
+      breakGlass: breakGlassField,
     })
     .strict(),
   summary: (input, config) =>
@@ -29,6 +31,7 @@ export const rollbackTool = defineTool({
     env: input.env,
     service: serviceFor(config, input.env, input.service),
     version: input.version,
+    breakGlass: input.breakGlass,
   }),
   plan: async (ctx, input) => {
     const plan = await ctx.rollouts.planRollback(

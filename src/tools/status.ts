@@ -3,7 +3,9 @@ import { environmentOf } from '../config.js';
 import { serviceStatus } from '../rollout/status.js';
 import type { ColourRelease } from '../store/store.js';
 import { record, records, textTable } from './text.js';
-import { defineTool, envField, serviceField } from './tool.js';
+import { defineTool, envField, serviceField, type ToolContext } from './tool.js';
+import { freezeEnd, freezeInForce } from '../policies/release.js';
+import { messageOf } from '../errors.js';
 
 export const statusTool = defineTool({
   name: 'get_status',
@@ -22,11 +24,13 @@ export const statusTool = defineTool({
     const services = input.service
       ? [input.service]
       : Object.keys(environmentOf(ctx.config, input.env).services);
-    const statuses = await Promise.all(
-      services.map((s) => serviceStatus(ctx.rollouts, ctx.store, ctx.clock.now(), input.env, s)),
-    );
+    const [statuses, freeze] = await Promise.all([
+      Promise.all(services.map((s) => serviceStatus(ctx.rollouts, ctx.store, ctx.clock.now(), input.env, s))),
+      freezeStatus(ctx, input.env, input.service),
+    ]);
     return {
       env: input.env,
+      freeze,
       services: statuses.map((s) => ({
         service: s.service,
         weights: s.weights,
@@ -53,6 +57,27 @@ export const statusTool = defineTool({
   },
   render: renderStatus,
 });
+
+/** The freeze in force (null: none), or `{ unknown }` when it could not be read: never "not frozen" then. */
+async function freezeStatus(
+  ctx: ToolContext,
+  env: string,
+  service: string | undefined,
+): Promise<Record<string, unknown> | null> {
+  try {
+    const freeze = await freezeInForce(ctx.config, ctx.store, env, service, Date.now());
+    if (!freeze) return null;
+    return {
+      reason: freeze.reason,
+      until: freeze.until === undefined ? null : new Date(freeze.until).toISOString(),
+      ends: freezeEnd(freeze),
+      source: freeze.source,
+      ...(freeze.actor ? { by: freeze.actor } : {}),
+    };
+  } catch (err) {
+    return { unknown: `could not read freezes: ${messageOf(err)}` };
+  }
+}
 
 function releaseOf(c: ColourRelease): Record<string, unknown> {
   return {
@@ -90,6 +115,13 @@ function renderStatus(output: unknown): string | undefined {
   const services = records(r?.services);
   if (!r || services.length === 0) return undefined;
   const lines = [`Status of ${String(r.env)}:`];
+  const freeze = record(r.freeze);
+  if (freeze && typeof freeze.unknown === 'string') lines.push(`Freeze: unknown (${freeze.unknown}).`);
+  else if (freeze) {
+    lines.push(
+      `FROZEN: ${String(freeze.reason)} (${String(freeze.ends)}). Writes are refused except abort, pause and rollback to known good.`,
+    );
+  }
   for (const s of services) {
     const weights = record(s.weights) ?? {};
     lines.push(

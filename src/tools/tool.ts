@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { environmentOf, type LoadedConfig } from '../config.js';
-import { JarvisError, isJarvisError, messageOf } from '../errors.js';
+import { environmentOf, type LoadedConfig, type Role } from '../config.js';
+import { JarvisError, isJarvisError, messageOf, type ErrorCode } from '../errors.js';
 import type { RolloutListener } from '../rollout/events.js';
 import type { RolloutService } from '../rollout/service.js';
 import type { MetricsProvider } from '../platform/metrics/provider.js';
@@ -39,6 +39,8 @@ export interface CallTarget {
   version?: string | undefined;
   /** For promotions: the environment the version comes from. */
   fromEnv?: string | undefined;
+  /** An admin's reason to write during a freeze (the `breakGlass` input); MFA is then required. */
+  breakGlass?: string | undefined;
 }
 
 /**
@@ -59,10 +61,16 @@ export interface Tool<S extends z.ZodObject = z.ZodObject> {
    */
   plan?(ctx: ToolContext, input: z.infer<S>): Promise<ToolPlan>;
   /**
-   * `stops`: the write only stops a change or returns to the verified state (abort, pause): it needs no
-   * MFA code, no approval and no promotion check, but still a confirmation (a button press counts).
+   * How the release policy treats the write (src/policies/release.ts). `stops`: it only stops a change or
+   * returns to the verified state (abort, pause): no MFA code, no approval, no promotion check, no freeze,
+   * but still a confirmation (a button press counts). `reverts`: it goes back to an earlier version
+   * (rollback): no promotion check; the version must be one the release state allows, and a freeze lets it
+   * through to a known-good version. `guards`: it changes the policy's own state (freeze, unfreeze): not
+   * refused for a freeze, no promotion check, no approval. Undefined: a release like any other.
    */
-  effect?: 'stops';
+  effect?: 'stops' | 'reverts' | 'guards';
+  /** The least role the tool needs wherever it writes, above the environment's `writeRole`. */
+  minRole?: Role;
   /**
    * The result as people read it (plain text, tables in monospace), for channels and the offline planner.
    * It receives the result as it came back through the loop (parsed JSON, possibly from a bounded copy),
@@ -83,7 +91,7 @@ export function defineTool<S extends z.ZodObject>(tool: Tool<S>): Tool<S> {
 
 /** The error result a tool call turns into: the call, its parameters, the upstream error and valid options. */
 export interface ToolError {
-  error: { code: string; message: string; options?: readonly string[]; resource?: string };
+  error: { code: ErrorCode; message: string; options?: readonly string[]; resource?: string };
   call: { tool: string; input: unknown };
 }
 
@@ -134,6 +142,16 @@ export const serviceField = z
   .max(63)
   .optional()
   .describe('Service name; omit for the default service.');
+/** The break-glass reason of a write during a freeze (admins only; MFA is then required). */
+export const breakGlassField = z
+  .string()
+  .min(10)
+  .max(300)
+  .optional()
+  .describe(
+    'Only when the environment is frozen and an admin says this write cannot wait: their reason, in their words. Needs an MFA code; recorded as break-glass. Never set it on your own.',
+  );
+
 export const versionField = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/)

@@ -221,7 +221,7 @@ describe('offline planner scenarios', () => {
       expect(await kit.h.jarvis.store.listDeployments({ env: 'tst', limit: 10 })).toEqual([
         expect.objectContaining({ version: '1.3.0', strategy: 'promote', status: 'SUCCESS' }),
       ]);
-      expect(turn.text).toMatch(/✓ upstream success: 1\.3\.0 succeeded in dev \(deployment #1,/);
+      expect(turn.text).toMatch(/✓ upstream success: 1\.3\.0 succeeded in dev \(deployment #1\)/);
     });
 
     it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approverProblem } from '../../src/policies/approvals.js';
+import { approverProblem } from '../../src/policies/release.js';
 import { roleAtLeast, roleOf } from '../../src/policies/rbac.js';
 import { actor, configWith } from './helpers.js';
 
@@ -8,7 +8,7 @@ const config = configWith([
   [['access', 'users'], { alice: 'deployer', bob: 'deployer', ada: 'admin', victor: 'viewer' }],
   [['environments', 'prd', 'policy', 'writeRole'], 'admin'],
 ]);
-const alice = actor('alice', 'deployer');
+const alice = actor('alice', 'deployer').id;
 
 describe('roleOf and roleAtLeast', () => {
   it.each([
@@ -42,41 +42,81 @@ describe('roleOf and roleAtLeast', () => {
 
 describe('approverProblem', () => {
   it.each([
-    { name: 'a second deployer in dev', approver: 'bob', env: 'dev', problem: undefined },
-    { name: 'an admin in prd', approver: 'ada', env: 'prd', problem: undefined },
-    { name: 'nobody', approver: undefined, env: 'dev', problem: /a second person/ },
+    { name: 'a second deployer in dev', approver: 'bob', env: 'dev', code: undefined },
+    { name: 'an admin in prd', approver: 'ada', env: 'prd', code: undefined },
+    { name: 'nobody', approver: undefined, env: 'dev', code: 'FORBIDDEN', says: 'a second person' },
     {
       name: 'the requester',
       approver: 'alice',
       env: 'dev',
-      problem: /alice asked for this change and cannot approve it/,
+      code: 'FORBIDDEN',
+      says: 'alice asked for this change and cannot approve it',
     },
+    { name: 'a viewer', approver: 'victor', env: 'dev', code: 'FORBIDDEN', says: 'victor is viewer' },
     {
-      name: 'a viewer',
-      approver: 'victor',
+      name: 'someone unlisted (default viewer)',
+      approver: 'eve',
       env: 'dev',
-      problem: /victor is viewer; .* needs the role deployer/,
+      code: 'FORBIDDEN',
+      says: 'eve is viewer',
     },
-    { name: 'someone unlisted (default viewer)', approver: 'eve', env: 'dev', problem: /eve is viewer/ },
     {
       name: 'a deployer where admin is required',
       approver: 'bob',
       env: 'prd',
-      problem: /bob is deployer; .* needs the role admin/,
+      code: 'FORBIDDEN',
+      says: 'needs the role admin',
     },
-    { name: 'PagerDuty', approver: 'pagerduty', env: 'dev', problem: /PagerDuty cannot approve/ },
+    {
+      name: 'PagerDuty',
+      approver: 'pagerduty',
+      env: 'dev',
+      code: 'FORBIDDEN',
+      says: 'PagerDuty cannot approve',
+    },
     {
       name: 'anyone, for an unknown environment',
       approver: 'ada',
       env: 'stg',
-      problem: /Unknown environment "stg"/,
+      code: 'NOT_FOUND',
+      says: 'Unknown environment "stg"',
     },
-  ])('$name', ({ approver, env, problem }) => {
+  ])('$name', ({ approver, env, code, says }) => {
     // Act
     const result = approverProblem(config, { requester: alice, env, service: 'checkout' }, approver);
 
     // Assert
-    if (problem === undefined) expect(result).toBeUndefined();
-    else expect(result).toMatch(problem);
+    expect(result?.code).toBe(code);
+    if (says) expect(result?.reason).toContain(says);
+  });
+});
+
+describe('approvals.from: roles, groups and ids', () => {
+  const withFrom = (from: string[]) =>
+    configWith([
+      [['access', 'defaultRole'], 'viewer'],
+      [['access', 'users'], { alice: 'deployer', bob: 'deployer', carol: 'deployer', ada: 'admin' }],
+      [['access', 'groups'], { oncall: ['carol'] }],
+      [['environments', 'dev', 'policy', 'approvals'], { required: 1, from }],
+    ]);
+  it.each([
+    { from: ['admin'], approver: 'ada', code: undefined },
+    { from: ['admin'], approver: 'bob', code: 'FORBIDDEN' },
+    { from: ['deployer'], approver: 'ada', code: undefined },
+    { from: ['oncall'], approver: 'carol', code: undefined },
+    { from: ['oncall'], approver: 'bob', code: 'FORBIDDEN' },
+    { from: ['bob'], approver: 'bob', code: undefined },
+    { from: ['bob'], approver: 'carol', code: 'FORBIDDEN' },
+    { from: ['oncall', 'admin'], approver: 'ada', code: undefined },
+  ])('from $from: $approver → $code', ({ from, approver, code }) => {
+    // Act
+    const result = approverProblem(
+      withFrom(from),
+      { requester: 'alice', env: 'dev', service: 'checkout' },
+      approver,
+    );
+
+    // Assert
+    expect(result?.code).toBe(code);
   });
 });

@@ -22,8 +22,7 @@ interface Case {
   input: unknown;
   config?: () => LoadedConfig;
   arrange?: (store: Store) => Promise<void>;
-  expected: Partial<Decision> & { kind: Decision['kind'] };
-  reason?: RegExp;
+  expected: { kind: Decision['kind']; code?: string; needs?: object; summary?: string };
 }
 
 const upstream =
@@ -53,23 +52,21 @@ const CASES: Case[] = [
     actor: pager,
     tool: 'rollback_service',
     input: { env: 'prd' },
-    expected: { kind: 'deny', reason: 'read-only actor: PagerDuty-triggered work may only read' },
+    expected: { kind: 'deny', code: 'READ_ONLY' },
   },
   {
     name: 'write by any actor flagged read-only',
     actor: readOnlyRepl,
     tool: 'deploy_service',
     input: { env: 'dev', version: '1.3.0' },
-    expected: { kind: 'deny' },
-    reason: /read-only actor/,
+    expected: { kind: 'deny', code: 'READ_ONLY' },
   },
   {
     name: 'write by a viewer',
     actor: victor,
     tool: 'deploy_service',
     input: { env: 'dev', version: '1.3.0' },
-    expected: { kind: 'deny' },
-    reason: /victor has the role viewer/,
+    expected: { kind: 'deny', code: 'ROLE_REQUIRED' },
   },
   {
     name: 'write by a role below the environment writeRole',
@@ -77,8 +74,7 @@ const CASES: Case[] = [
     tool: 'deploy_service',
     input: { env: 'dev', version: '1.3.0' },
     config: () => configWith([[['environments', 'dev', 'policy', 'writeRole'], 'admin']]),
-    expected: { kind: 'deny' },
-    reason: /needs the role admin; alice is deployer/,
+    expected: { kind: 'deny', code: 'ROLE_REQUIRED' },
   },
   {
     name: "write by a role below the service's writeRole override",
@@ -87,8 +83,7 @@ const CASES: Case[] = [
     input: { env: 'dev', service: 'catalog', version: '1.3.0' },
     config: () =>
       configWith([[['environments', 'dev', 'services', 'catalog', 'policy'], { writeRole: 'admin' }]]),
-    expected: { kind: 'deny' },
-    reason: /catalog in dev needs the role admin/,
+    expected: { kind: 'deny', code: 'ROLE_REQUIRED' },
   },
   {
     name: 'write by an admin where admin is required',
@@ -101,11 +96,20 @@ const CASES: Case[] = [
   {
     name: 'write during a freeze',
     actor: ada,
+    tool: 'deploy_service',
+    input: { env: 'dev', version: '1.3.0' },
+    config: () =>
+      configWith([[['environments', 'dev', 'policy', 'freeze'], 'quarter-end freeze until Monday']]),
+    expected: { kind: 'deny', code: 'FROZEN' },
+  },
+  {
+    name: 'rollback to the last known-good version during a freeze',
+    actor: ada,
     tool: 'rollback_service',
     input: { env: 'tst' },
     config: () =>
       configWith([[['environments', 'tst', 'policy', 'freeze'], 'quarter-end freeze until Monday']]),
-    expected: { kind: 'deny', reason: 'tst is frozen for checkout: quarter-end freeze until Monday' },
+    expected: { kind: 'ask', needs: { confirm: true, mfa: false, approval: false } },
   },
   // Where to.
   {
@@ -113,24 +117,21 @@ const CASES: Case[] = [
     actor: alice,
     tool: 'deploy_service',
     input: { env: 'stg', version: '1.3.0' },
-    expected: { kind: 'deny' },
-    reason: /Unknown environment "stg"\. Known environments: dev, tst, prd/,
+    expected: { kind: 'deny', code: 'NOT_FOUND' },
   },
   {
     name: 'write to an unknown service',
     actor: alice,
     tool: 'deploy_service',
     input: { env: 'dev', service: 'payments', version: '1.3.0' },
-    expected: { kind: 'deny' },
-    reason: /Unknown service "payments" in dev\. Services there: checkout, catalog/,
+    expected: { kind: 'deny', code: 'NOT_FOUND' },
   },
   {
     name: 'promotion from an unknown environment',
     actor: alice,
     tool: 'promote_version',
     input: { version: '1.3.0', from: 'qa', to: 'prd' },
-    expected: { kind: 'deny' },
-    reason: /Unknown environment "qa"/,
+    expected: { kind: 'deny', code: 'NOT_FOUND' },
   },
   // Promotion order.
   {
@@ -139,24 +140,21 @@ const CASES: Case[] = [
     tool: 'promote_version',
     input: { version: '1.3.0', from: 'dev', to: 'prd' },
     arrange: upstream('dev'),
-    expected: { kind: 'deny' },
-    reason: /prd takes versions from tst, not from dev/,
+    expected: { kind: 'deny', code: 'PROMOTION_ORDER' },
   },
   {
     name: 'promotion backwards',
     actor: alice,
     tool: 'promote_version',
     input: { version: '1.3.0', from: 'prd', to: 'tst' },
-    expected: { kind: 'deny' },
-    reason: /tst takes versions from dev, not from prd/,
+    expected: { kind: 'deny', code: 'PROMOTION_ORDER' },
   },
   {
     name: 'promotion into the first environment',
     actor: alice,
     tool: 'promote_version',
     input: { version: '1.3.0', from: 'tst', to: 'dev' },
-    expected: { kind: 'deny' },
-    reason: /dev is the first environment/,
+    expected: { kind: 'deny', code: 'PROMOTION_ORDER' },
   },
   {
     name: 'promotion of a version that did not succeed upstream',
@@ -164,8 +162,7 @@ const CASES: Case[] = [
     tool: 'promote_version',
     input: { version: '1.3.0', from: 'tst', to: 'prd' },
     arrange: upstream('tst', '1.2.9'),
-    expected: { kind: 'deny' },
-    reason: /checkout 1\.3\.0 has not succeeded in tst.*deploy it to tst first/,
+    expected: { kind: 'deny', code: 'NOT_PROMOTED' },
   },
   {
     name: 'deploy of a version that did not succeed in the previous environment',
@@ -173,22 +170,29 @@ const CASES: Case[] = [
     tool: 'deploy_service',
     input: { env: 'prd', version: '1.3.0' },
     arrange: upstream('dev'),
-    expected: { kind: 'deny' },
-    reason: /deploy it to tst first/,
+    expected: { kind: 'deny', code: 'NOT_PROMOTED' },
   },
   {
     name: 'deploy to tst of a version dev never ran',
     actor: alice,
     tool: 'deploy_service',
     input: { env: 'tst', version: '2.0.0' },
-    expected: { kind: 'deny' },
-    reason: /deploy it to dev first/,
+    expected: { kind: 'deny', code: 'NOT_PROMOTED' },
   },
   {
-    name: 'rollback to a version that never ran upstream (rollbacks are exempt)',
+    // The tool's plan refuses it (ROLLBACK_NOT_ALLOWED, see the engine's tests) with the state it reads.
+    name: 'rollback to a version never verified here nor promoted',
     actor: alice,
     tool: 'rollback_service',
     input: { env: 'prd', version: '1.1.0' },
+    expected: { kind: 'ask', needs: { confirm: true, mfa: true, approval: false } },
+  },
+  {
+    name: 'rollback to a version that succeeded upstream (the promotion order is not asked for)',
+    actor: alice,
+    tool: 'rollback_service',
+    input: { env: 'prd', version: '1.1.0' },
+    arrange: upstream('tst', '1.1.0'),
     expected: { kind: 'ask', needs: { confirm: true, mfa: true, approval: false } },
   },
   // What is asked.
@@ -266,7 +270,7 @@ describe('PolicyGate.decide', () => {
 
     // Assert
     expect(decision).toMatchObject(c.expected);
-    if (c.reason) expect(decision.reason).toMatch(c.reason);
+    if (decision.kind === 'deny') expect(decision.reason.length).toBeGreaterThan(10);
   });
 
   describe('rollout controls', () => {
@@ -290,8 +294,7 @@ describe('PolicyGate.decide', () => {
         env: 'prd',
       });
       expect(abort.kind).toBe('ask');
-      expect(resume.kind).toBe('deny');
-      expect(resume.reason).toMatch(/frozen/);
+      expect(resume).toMatchObject({ kind: 'deny', code: 'FROZEN' });
     });
 
     it('refuses a viewer the controls like any write', async () => {
@@ -395,8 +398,7 @@ describe('PolicyGate.decide', () => {
 
       // Assert
       expect(clean).toMatchObject({ kind: 'ask', needs: { confirm: true, mfa: true } });
-      expect(shaped.kind).toBe('deny');
-      expect(shaped.reason).toMatch(/Invalid input for deploy_service/);
+      expect(shaped).toMatchObject({ kind: 'deny', code: 'INVALID_INPUT' });
       expect(shaped.reason).toContain(key);
     });
 
@@ -421,8 +423,7 @@ describe('PolicyGate.decide', () => {
         const decision = await subject.decide(ada, tool('deploy_service'), input);
 
         // Assert
-        expect(decision.kind).toBe('deny');
-        expect(decision.reason).toMatch(/Invalid input for deploy_service/);
+        expect(decision).toMatchObject({ kind: 'deny', code: 'INVALID_INPUT' });
       },
     );
   });
@@ -443,6 +444,7 @@ describe('PolicyGate.decide', () => {
       // Assert
       expect(decision).toEqual({
         kind: 'deny',
+        code: 'INVALID_INPUT',
         reason: 'dev has several services; name one of: checkout, catalog.',
       });
     });
@@ -456,8 +458,7 @@ describe('PolicyGate.decide', () => {
       const decision = await subject.decide(alice, tool('deploy_service'), { env: 'prd', version: '1.3.0' });
 
       // Assert
-      expect(decision.kind).toBe('deny');
-      expect(decision.reason).toMatch(/^Cannot check deploy_service: /);
+      expect(decision).toMatchObject({ kind: 'deny', code: 'UNAVAILABLE' });
     });
 
     it('denies when the summary cannot be written', async () => {
@@ -473,7 +474,11 @@ describe('PolicyGate.decide', () => {
       const decision = await gate().decide(alice, broken, { env: 'dev', version: '1.3.0' });
 
       // Assert
-      expect(decision).toEqual({ kind: 'deny', reason: 'Cannot check deploy_service: no steps' });
+      expect(decision).toEqual({
+        kind: 'deny',
+        code: 'INTERNAL',
+        reason: 'Cannot check deploy_service: no steps',
+      });
     });
   });
 });

@@ -119,10 +119,7 @@ describe('rollout engine against the sandbox', () => {
       actor: 'bob',
       version: '1.0.0',
     });
-    await expect(refused).rejects.toMatchObject({
-      code: 'FORBIDDEN',
-      message: /never live and verified in dev/,
-    });
+    await expect(refused).rejects.toMatchObject({ code: 'ROLLBACK_NOT_ALLOWED' });
     expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
 
     await h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' });
@@ -152,8 +149,7 @@ describe('rollout engine against the sandbox', () => {
       service: 'checkout',
       actor: 'alice',
     });
-    await expect(refused).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(refused).rejects.toThrow(/1\.3\.0 has no successful deployment of checkout in dev/);
+    await expect(refused).rejects.toMatchObject({ code: 'NOT_PROMOTED' });
     expect(h.weights('tst', 'checkout')).toEqual({ blue: 100, green: 0 });
     await expect(
       h.jarvis.rollouts.promote({
@@ -163,7 +159,7 @@ describe('rollout engine against the sandbox', () => {
         service: 'checkout',
         actor: 'alice',
       }),
-    ).rejects.toThrow(/prd is promoted from tst, not dev/);
+    ).rejects.toMatchObject({ code: 'PROMOTION_ORDER' });
 
     await h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' });
     const promoted = await h.jarvis.rollouts.promote({

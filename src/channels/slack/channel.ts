@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../../config.js';
 import { messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { roleOf } from '../../policies/rbac.js';
+import { slackOrigin } from './origin.js';
 import type { Actor } from '../../policies/types.js';
 import type { RolloutEvent } from '../../rollout/events.js';
 import type { Deployment } from '../../store/store.js';
@@ -218,7 +219,12 @@ export class SlackChannel {
       }
       return;
     }
-    const actor: Actor = { id: message.user, role: roleOf(this.deps.config, message.user), channel: 'slack' };
+    const actor: Actor = {
+      id: message.user,
+      role: roleOf(this.deps.config, message.user),
+      channel: 'slack',
+      origin: await slackOrigin(this.deps.api, message.channel, message.channelType),
+    };
     const io = new SlackInteraction({
       api: this.deps.api,
       decisions: this.decisions,

@@ -5,6 +5,7 @@ import { messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { controlProblem } from '../../policies/controls.js';
 import { roleOf } from '../../policies/rbac.js';
+import { slackOrigin } from './origin.js';
 import type { Actor } from '../../policies/types.js';
 import type { Deployment } from '../../store/store.js';
 import type { SlackApi } from './api.js';
@@ -160,7 +161,12 @@ export class RolloutControls {
       return this.refuse(click, `*${label}* is not available in this Jarvis: say it in the thread instead.`);
     }
     const where: Where = { channel: click.channel, threadTs };
-    const actor: Actor = { id: click.user, role: roleOf(this.deps.config, click.user), channel: 'slack' };
+    const actor: Actor = {
+      id: click.user,
+      role: roleOf(this.deps.config, click.user),
+      channel: 'slack',
+      origin: await slackOrigin(this.deps.api, click.channel),
+    };
     const name = CONTROL_TOOLS[click.action];
     const reason = `${label} pressed in Slack by ${click.user}`;
     const call: CommandCall = {

@@ -116,18 +116,22 @@ export class Decisions {
     );
   }
 
-  /** Resolves with the answer of the first person for whom `problem` finds nothing to object. */
+  /**
+   * Resolves with the answer of the first person for whom `problem` finds nothing to object. `progress`:
+   * how many approvals the write needs and who already gave one (shown on the question).
+   */
   approval(
     where: Where,
     requester: string,
     summary: string,
     problem: (user: string) => string | undefined,
+    progress: { required: number; approvers: readonly string[] } = { required: 1, approvers: [] },
   ): Promise<ApprovalAnswer> {
     return this.open<ApprovalAnswer>(
       where,
       requester,
       summary,
-      (id, expiresAt) => approvalView(id, summary, requester, expiresAt),
+      (id, expiresAt) => approvalView(id, summary, requester, expiresAt, progress),
       (base, resolve) => ({ ...base, kind: 'approval', problem, resolve }),
     );
   }

@@ -1,20 +1,13 @@
-import type { Interaction } from '../../agent/types.js';
-import { policyOf, type LoadedConfig } from '../../config.js';
+import type { ApprovalAsk, Interaction } from '../../agent/types.js';
+import type { LoadedConfig } from '../../config.js';
 import { messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { approverProblem } from '../../policies/approvals.js';
 import type { Actor, MfaOutcome, Requirements } from '../../policies/types.js';
 import type { RolloutEvent } from '../../rollout/events.js';
 import type { SlackApi } from './api.js';
 import type { ApprovalAnswer, Decisions, Where } from './decisions.js';
 import { ProgressMessage } from './progress.js';
 import type { ProgressState } from './progress-state.js';
-
-/** Where a write goes, when the loop says (it may; see {@link SlackInteraction.approval}). */
-export interface ApprovalTarget {
-  env: string;
-  service: string;
-}
 
 export interface SlackInteractionDeps {
   api: SlackApi;
@@ -54,13 +47,16 @@ export class SlackInteraction implements Interaction {
   }
 
   /**
-   * Asks for a second person's approval. With `target`, an approver must be allowed to write there
-   * (approverProblem); without it, allowed to write everywhere an approval is required, which is never
-   * less strict.
+   * Asks for one more person's approval. Who may answer is the release policy's decision (`eligible`,
+   * from the call's target); this only renders the question and collects the answer.
    */
-  approval(summary: string, requester: Actor, target?: ApprovalTarget): Promise<ApprovalAnswer> {
-    const problem = approvalCheck(this.deps.config, requester, target);
-    return this.waiting(this.deps.decisions.approval(this.deps.where, requester.id, summary, problem));
+  approval(request: ApprovalAsk): Promise<ApprovalAnswer> {
+    return this.waiting(
+      this.deps.decisions.approval(this.deps.where, request.requester.id, request.summary, request.eligible, {
+        required: request.required,
+        approvers: request.approvers,
+      }),
+    );
   }
 
   private waiting<T>(wait: Promise<T>): Promise<T> {
@@ -110,25 +106,4 @@ export class SlackInteraction implements Interaction {
   get edits(): number {
     return [...this.rollouts.values()].reduce((n, m) => n + m.sent, 0);
   }
-}
-
-/** Why a user may not approve `requester`'s write; undefined when they may. */
-export function approvalCheck(
-  config: LoadedConfig,
-  requester: Actor,
-  target: ApprovalTarget | undefined,
-): (user: string) => string | undefined {
-  if (target) return (user) => approverProblem(config, { requester, ...target }, user);
-  const all = Object.entries(config.environments).flatMap(([env, e]) =>
-    Object.keys(e.services).map((service) => ({ env, service })),
-  );
-  const gated = all.filter((t) => policyOf(config, t.env, t.service).requireApproval);
-  const targets = gated.length > 0 ? gated : all;
-  return (user) => {
-    for (const t of targets) {
-      const problem = approverProblem(config, { requester, ...t }, user);
-      if (problem) return problem;
-    }
-    return undefined;
-  };
 }

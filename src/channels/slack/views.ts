@@ -90,13 +90,24 @@ export function confirmView(
 }
 
 /** Asks a second person to approve the requester's action. */
-export function approvalView(id: string, summary: string, requester: string, expiresAt: number): MessageView {
+export function approvalView(
+  id: string,
+  summary: string,
+  requester: string,
+  expiresAt: number,
+  progress: { required: number; approvers: readonly string[] } = { required: 1, approvers: [] },
+): MessageView {
+  const { required, approvers } = progress;
+  const asked =
+    required > 1
+      ? `approval ${approvers.length + 1} of ${required}${approvers.length > 0 ? ` (approved so far by ${approvers.map(mention).join(', ')})` : ''}`
+      : "a second person's approval";
   return {
     text: `Approval needed: ${summary}`,
     blocks: [
-      section(`:raising_hand: ${mention(requester)} asks for a second person's approval:\n${quote(summary)}`),
+      section(`:raising_hand: ${mention(requester)} asks for ${asked}:\n${quote(summary)}`),
       context(
-        `Anyone allowed to make this change except ${mention(requester)} can answer. The buttons expire at ${slackTime(expiresAt)}.`,
+        `Anyone allowed to approve this change except ${mention(requester)}${approvers.length > 0 ? ' and those who already did' : ''} can answer. The buttons expire at ${slackTime(expiresAt)}.`,
       ),
       actions(`jarvis_approval_${id}`, [
         button('Approve', 'approve', id, 'primary'),

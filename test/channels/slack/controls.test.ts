@@ -277,7 +277,12 @@ describe('Stop and Pause/Resume on the progress message', () => {
       expect(agent.commands.slice(before)).toEqual([
         {
           thread: `slack:${CI}:${thread}`,
-          actor: { id: user, role: 'deployer', channel: 'slack' },
+          actor: {
+            id: user,
+            role: 'deployer',
+            channel: 'slack',
+            origin: { kind: 'slack', channel: CI, name: 'jarvis-ci' },
+          },
           call: {
             name: want.name,
             input: { env: 'prd', service: 'checkout', deploymentId: id, reason: want.reason },
