@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -31,17 +32,17 @@ const MAX_BODY = 3 * 1024 * 1024;
 
 /**
  * Serves the Kubernetes API of one simulated cluster over HTTPS with a CA made at start-up. Every request
- * must carry an EKS bearer token; faults injected for api `kube` apply (latency, 429 with Retry-After,
+ * must carry an EKS bearer token, or `opts.token` (what the sandbox's kubeconfig files hand kubectl); faults injected for api `kube` apply (latency, 429 with Retry-After,
  * 500, 503 while down); failures are Kubernetes Status objects. Resolves once listening.
  */
 export async function startKubeServer(
   world: World,
   cluster: string,
-  opts: { host: string; port: number },
+  opts: { host: string; port: number; token?: string },
 ): Promise<KubeServer> {
   const tls = await makeServerTls(cluster);
   const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
-    void handle(world, cluster, req, res);
+    void handle(world, cluster, opts.token, req, res);
   });
   let connections = 0;
   server.on('secureConnection', () => {
@@ -67,6 +68,7 @@ export async function startKubeServer(
 async function handle(
   world: World,
   cluster: string,
+  token: string | undefined,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -77,7 +79,11 @@ async function handle(
     if (latency > 0) await delay(latency);
     if (world.faults.get('kube').down) throw serviceUnavailable();
     // Wall time on purpose: token expiry is real, whatever the simulation's time scale.
-    if (!checkBearer(req.headers.authorization, Date.now()).ok) throw unauthorized();
+    if (
+      !staticToken(req.headers.authorization, token) &&
+      !checkBearer(req.headers.authorization, Date.now()).ok
+    )
+      throw unauthorized();
     const fault = world.faults.next('kube');
     if (fault?.kind === 'throttle') throw tooManyRequests();
     if (fault?.kind === 'server-error') throw internalError();
@@ -93,6 +99,14 @@ async function handle(
     reply = { status: failure.code, body: failure.toStatus(), headers: failure.headers };
   }
   send(res, reply);
+}
+
+/** The sandbox's own long-lived token (the one its kubeconfig files carry), compared in constant time. */
+function staticToken(header: string | undefined, token: string | undefined): boolean {
+  if (token === undefined || header === undefined) return false;
+  const sent = Buffer.from(header);
+  const want = Buffer.from(`Bearer ${token}`);
+  return sent.length === want.length && timingSafeEqual(sent, want);
 }
 
 function internalErrorOf(err: unknown): KubeApiError {
