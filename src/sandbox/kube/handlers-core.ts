@@ -1,6 +1,7 @@
 import type { World } from '../world.js';
 import { metaField, ok, type KubeRequest, type Reply } from './handler.js';
 import { boolParam, intParam, listBody, pageParams } from './list.js';
+import { followLog } from './log-follow.js';
 import type { LogOptions } from './logs.js';
 import { matchesFields, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { notFound } from './status.js';
@@ -69,7 +70,7 @@ export function listPods(world: World, cluster: string, req: KubeRequest, ns: st
   return ok(listBody('PodList', 'v1', resource, world.kube.resourceVersion(cluster), page));
 }
 
-/** GET /api/v1/namespaces/{ns}/pods/{name}/log: container, tailLines, limitBytes, sinceSeconds, timestamps, previous. */
+/** GET /api/v1/namespaces/{ns}/pods/{name}/log: container, tailLines, limitBytes, sinceSeconds, timestamps, previous, follow. */
 export function podLog(world: World, cluster: string, req: KubeRequest, ns: string, name: string): Reply {
   const q = req.url.searchParams;
   const opts: LogOptions = {};
@@ -83,6 +84,7 @@ export function podLog(world: World, cluster: string, req: KubeRequest, ns: stri
   if (sinceSeconds !== undefined) opts.sinceSeconds = sinceSeconds;
   opts.timestamps = boolParam(q, 'timestamps');
   opts.previous = boolParam(q, 'previous');
+  if (boolParam(q, 'follow')) return followLog(world, cluster, ns, name, opts);
   return { status: 200, body: world.kube.podLog(cluster, ns, name, opts), type: 'text/plain' };
 }
 

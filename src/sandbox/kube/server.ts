@@ -15,6 +15,7 @@ import {
   unauthorized,
 } from './status.js';
 import { makeServerTls } from './tls.js';
+import { wallClockJson } from './wall-clock.js';
 
 /** A running Kubernetes API server of one simulated cluster. */
 export interface KubeServer {
@@ -92,13 +93,14 @@ async function handle(
       method: req.method ?? 'GET',
       url: new URL(req.url ?? '/', 'https://kubernetes'),
       contentType: req.headers['content-type'],
+      accept: req.headers.accept,
       body,
     });
   } catch (err) {
     const failure = err instanceof KubeApiError ? err : internalErrorOf(err);
     reply = { status: failure.code, body: failure.toStatus(), headers: failure.headers };
   }
-  send(res, reply);
+  send(res, reply, wallClockJson(world.clock));
 }
 
 /** The sandbox's own long-lived token (the one its kubeconfig files carry), compared in constant time. */
@@ -123,11 +125,19 @@ function internalErrorOf(err: unknown): KubeApiError {
   );
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+function send(res: ServerResponse, reply: Reply, json: (value: unknown) => string): void {
+  if (reply.stream) {
+    res.writeHead(200, {
+      'content-type': reply.type ?? 'application/json',
+      'cache-control': 'no-cache, private',
+      ...reply.headers,
+    });
+    res.flushHeaders();
+    reply.stream(res, json);
+    return;
+  }
   const text =
-    typeof reply.body === 'string' && reply.type?.startsWith('text/')
-      ? reply.body
-      : JSON.stringify(reply.body);
+    typeof reply.body === 'string' && reply.type?.startsWith('text/') ? reply.body : json(reply.body);
   res.writeHead(reply.status, {
     'content-type': reply.type ?? 'application/json',
     'content-length': Buffer.byteLength(text),
