@@ -41,7 +41,19 @@ afterAll(async () => {
 });
 
 const kubectl = (...args: string[]): Ran => run('kubectl', args, env);
-const aws = (...args: string[]): Ran => run('aws', args, env);
+/**
+ * The AWS CLI reads service endpoints from the environment (AWS_ENDPOINT_URL_<SERVICE>) since v1.29 and
+ * v2.13; an older one (Debian bookworm's awscli is 2.9) is given the endpoint on the command line.
+ */
+function endpointArgs(): string[] {
+  const version = run('aws', ['--version'], env);
+  const v = /aws-cli\/(\d+)\.(\d+)/.exec(`${version.stdout}${version.stderr}`);
+  const [major, minor] = [Number(v?.[1] ?? 0), Number(v?.[2] ?? 0)];
+  const reads = (major === 1 && minor >= 29) || (major === 2 && minor >= 13) || major > 2;
+  return reads ? [] : ['--endpoint-url', env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2!];
+}
+let endpoint: string[] | undefined;
+const aws = (...args: string[]): Ran => run('aws', [...(endpoint ??= endpointArgs()), ...args], env);
 const patchImage = (deployment: string, version: string): Ran =>
   kubectl(
     'patch',
@@ -314,10 +326,14 @@ describe('aws elbv2', () => {
 
   it('refuses a wrong secret key with SignatureDoesNotMatch', () => {
     // Act
-    const r = run('aws', ['elbv2', 'describe-rules', '--listener-arn', dev.listenerArn!], {
-      ...env,
-      AWS_SECRET_ACCESS_KEY: 'not-the-sandbox-secret',
-    });
+    const r = run(
+      'aws',
+      [...(endpoint ??= endpointArgs()), 'elbv2', 'describe-rules', '--listener-arn', dev.listenerArn!],
+      {
+        ...env,
+        AWS_SECRET_ACCESS_KEY: 'not-the-sandbox-secret',
+      },
+    );
     // Assert
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('(SignatureDoesNotMatch)');
