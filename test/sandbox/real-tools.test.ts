@@ -160,7 +160,7 @@ describe('kubectl', () => {
     expect(previous.stderr).toContain('previous terminated container "app"');
   });
 
-  it('rollout status waits for a Deployment that is rolled out and times out on one that crash-loops', async () => {
+  it('rollout status waits for a Deployment that is rolled out and times out on one that crash-loops', () => {
     // Arrange: a strategic-merge patch of the image to a version that crash-loops.
     const patched = patchImage('checkout-green', '1.3.0-crashloop');
     // Act
