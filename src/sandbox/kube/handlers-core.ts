@@ -2,6 +2,7 @@ import type { World } from '../world.js';
 import { metaField, ok, type KubeRequest, type Reply } from './handler.js';
 import { boolParam, intParam, listBody, pageParams } from './list.js';
 import { followLog } from './log-follow.js';
+import { wallClockLog } from './wall-clock.js';
 import type { LogOptions } from './logs.js';
 import { matchesFields, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { notFound } from './status.js';
@@ -81,11 +82,13 @@ export function podLog(world: World, cluster: string, req: KubeRequest, ns: stri
   const limitBytes = intParam(q, 'limitBytes', 1);
   if (limitBytes !== undefined) opts.limitBytes = limitBytes;
   const sinceSeconds = intParam(q, 'sinceSeconds', 1);
-  if (sinceSeconds !== undefined) opts.sinceSeconds = sinceSeconds;
+  // Seconds of real time, as kubectl means them: more of the simulation's faster ones.
+  if (sinceSeconds !== undefined) opts.sinceSeconds = Math.ceil(sinceSeconds * world.clock.scale);
   opts.timestamps = boolParam(q, 'timestamps');
   opts.previous = boolParam(q, 'previous');
   if (boolParam(q, 'follow')) return followLog(world, cluster, ns, name, opts);
-  return { status: 200, body: world.kube.podLog(cluster, ns, name, opts), type: 'text/plain' };
+  const text = world.kube.podLog(cluster, ns, name, opts);
+  return { status: 200, body: opts.timestamps ? wallClockLog(world.clock, text) : text, type: 'text/plain' };
 }
 
 function eventField(e: KubeEvent, field: string): string | undefined {

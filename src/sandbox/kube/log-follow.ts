@@ -1,6 +1,7 @@
 import type { World } from '../world.js';
 import type { Reply } from './handler.js';
 import type { LogOptions } from './logs.js';
+import { wallClockLog } from './wall-clock.js';
 
 /** How often a followed log looks for new lines, in real milliseconds. */
 const POLL_MS = 250;
@@ -17,7 +18,8 @@ export function followLog(world: World, cluster: string, ns: string, name: strin
   const stamped: LogOptions = { ...opts, timestamps: true };
   delete stamped.limitBytes;
   const initial = world.kube.podLog(cluster, ns, name, stamped);
-  const strip = (line: string): string => (opts.timestamps ? line : line.replace(STAMP, ''));
+  const strip = (line: string): string =>
+    opts.timestamps ? wallClockLog(world.clock, line) : line.replace(STAMP, '');
   let last = '';
   const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
   return {

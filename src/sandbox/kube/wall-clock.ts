@@ -45,3 +45,22 @@ export function wallClockJson(clock: Clock): (value: unknown) => string {
     });
   };
 }
+
+/**
+ * Log text whose lines start with kubelet's RFC 3339 nanosecond timestamps (`timestamps=true`), with those
+ * timestamps in wall-clock time.
+ */
+export function wallClockLog(clock: Clock, text: string): string {
+  if (clock.scale === 1) return text;
+  const nowWall = Date.now();
+  return text.replace(
+    /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{9})Z /gm,
+    (_all, secs: string, frac: string) => {
+      const sim = Date.parse(`${secs}Z`) + Number(frac) / 1e6;
+      const wall = toWallMs(clock, sim, nowWall);
+      const whole = Math.floor(wall);
+      const nanos = String(Math.round((wall - whole) * 1e6)).padStart(6, '0');
+      return `${new Date(whole).toISOString().replace(/Z$/, `${nanos}Z`)} `;
+    },
+  );
+}

@@ -284,6 +284,24 @@ describe('pod logs', () => {
     expect(lines.every((l) => /^(INFO|WARN|ERROR|DEBUG) /.test(l))).toBe(true);
   });
 
+  it('stamps log lines with wall-clock times and reads sinceSeconds as real seconds', async () => {
+    // Arrange
+    const pods = (
+      await get('/api/v1/namespaces/shop/pods?labelSelector=app%3Dcatalog,colour%3Dblue')
+    ).json() as { items: Array<{ metadata: { name: string } }> };
+    const path = `/api/v1/namespaces/shop/pods/${pods.items[0]!.metadata.name}/log?timestamps=true`;
+    // Act
+    const all = (await get(path)).text.trim().split('\n');
+    const recent = (await get(`${path}&sinceSeconds=2`)).text.trim().split('\n');
+    // Assert
+    const at = (line: string): number => Date.parse(line.split(' ')[0]!);
+    expect(Date.now() - at(all[0]!)).toBeLessThan(5 * 60_000);
+    expect(at(all.at(-1)!)).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(recent.length).toBeGreaterThan(0);
+    expect(recent.length).toBeLessThan(all.length);
+    for (const line of recent) expect(Date.now() - at(line)).toBeLessThan(4000);
+  });
+
   it('answers previous=true of a container that never restarted with 400', async () => {
     // Arrange
     const pods = (
