@@ -33,15 +33,21 @@ export function toWallMs(clock: Clock, simMs: number, nowWall = Date.now()): num
 export function wallClockJson(clock: Clock): (value: unknown) => string {
   if (clock.scale === 1) return (value) => JSON.stringify(value);
   return (value) => {
-    const nowWall = Date.now();
-    const offset = nowWall - clock.now() / clock.scale;
+    const offset = Date.now() - clock.now() / clock.scale;
+    // Objects made together share their times: convert each distinct one once.
+    const seen = new Map<string, string>();
     return JSON.stringify(value, (key, v: unknown) => {
       if (typeof v !== 'string' || !TIME_FIELDS.has(key)) return v;
-      const sim = Date.parse(v);
-      if (Number.isNaN(sim)) return v;
-      const wall = new Date(Math.round(sim / clock.scale + offset)).toISOString();
-      // metav1.Time has second precision; MicroTime (eventTime) microseconds.
-      return v.includes('.') ? wall.replace(/Z$/, '000Z') : `${wall.slice(0, 19)}Z`;
+      let out = seen.get(v);
+      if (out === undefined) {
+        const sim = Date.parse(v);
+        if (Number.isNaN(sim)) return v;
+        const wall = new Date(Math.round(sim / clock.scale + offset)).toISOString();
+        // metav1.Time has second precision; MicroTime (eventTime) microseconds.
+        out = v.includes('.') ? wall.replace(/Z$/, '000Z') : `${wall.slice(0, 19)}Z`;
+        seen.set(v, out);
+      }
+      return out;
     });
   };
 }
