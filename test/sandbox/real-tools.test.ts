@@ -134,6 +134,15 @@ describe('kubectl', () => {
     expect(r.stdout).not.toContain('<invalid>');
   });
 
+  it('get pods -A lists every namespace with a NAMESPACE column', () => {
+    // Act
+    const r = kubectl('get', 'pods', '-A');
+    // Assert
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+READY\s+STATUS/);
+    expect(r.stdout).toMatch(/^shop\s+checkout-blue-/m);
+  });
+
   it('describe pod prints the pod, its container state and its events', () => {
     // Arrange
     const pod = podNames('app=checkout,colour=blue')[0]!;

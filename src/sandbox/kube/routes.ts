@@ -9,6 +9,7 @@ import {
   patchIngress,
   patchScale,
 } from './handlers-apps.js';
+import { acrossNamespaces } from './all-namespaces.js';
 import { getDerived, listDerived } from './derived.js';
 import { DISCOVERY_ROUTES } from './discovery.js';
 import { getEvent, listEvents, listPods, podLog } from './handlers-core.js';
@@ -26,6 +27,15 @@ interface Route {
 
 const ROUTES: Route[] = [
   ...DISCOVERY_ROUTES,
+  { pattern: /^\/api\/v1\/pods$/, verbs: { GET: acrossNamespaces(listPods) } },
+  { pattern: /^\/api\/v1\/events$/, verbs: { GET: acrossNamespaces(listEvents) } },
+  { pattern: /^\/api\/v1\/services$/, verbs: { GET: acrossNamespaces(listDerived('Service')) } },
+  { pattern: /^\/apis\/apps\/v1\/deployments$/, verbs: { GET: acrossNamespaces(listDeployments) } },
+  { pattern: /^\/apis\/apps\/v1\/replicasets$/, verbs: { GET: acrossNamespaces(listDerived('ReplicaSet')) } },
+  {
+    pattern: /^\/apis\/networking\.k8s\.io\/v1\/ingresses$/,
+    verbs: { GET: acrossNamespaces(listIngresses) },
+  },
   { pattern: /^\/api\/v1\/namespaces$/, verbs: { GET: listDerived('Namespace') } },
   { pattern: /^\/api\/v1\/namespaces\/([^/]+)$/, verbs: { GET: getDerived('Namespace') } },
   { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/services$/, verbs: { GET: listDerived('Service') } },
@@ -112,6 +122,8 @@ export function route(world: World, cluster: string, req: KubeRequest): Reply {
 /** The collections that can be watched. */
 const WATCHABLE = new Set<Handler>([listPods, listDeployments, listEvents, listIngresses]);
 for (const kind of ['Namespace', 'Service', 'ReplicaSet'] as const) WATCHABLE.add(listDerived(kind));
+for (const list of [...WATCHABLE])
+  if (list !== listDerived('Namespace')) WATCHABLE.add(acrossNamespaces(list));
 
 function isKubeObject(body: unknown): boolean {
   const kind = (body as { kind?: unknown } | null)?.kind;

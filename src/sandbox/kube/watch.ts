@@ -66,8 +66,9 @@ export function watchCollection(
         res.write(`${json({ type, object: table ? toTable(object, world.clock) : object })}\n`);
       };
       const threshold = since && since !== '0' ? BigInt(since) : undefined;
+      const keyOf = (item: Item): string => `${item.metadata.namespace ?? ''}/${item.metadata.name}`;
       for (const item of first.items) {
-        seen.set(item.metadata.name, item);
+        seen.set(keyOf(item), item);
         if (threshold === undefined) emit('ADDED', first.kind, first.apiVersion, item);
         else if (BigInt(item.metadata.resourceVersion || '0') > threshold)
           emit('MODIFIED', first.kind, first.apiVersion, item);
@@ -83,12 +84,12 @@ export function watchCollection(
         }
         const names = new Set<string>();
         for (const item of now.items) {
-          names.add(item.metadata.name);
-          const before = seen.get(item.metadata.name);
+          names.add(keyOf(item));
+          const before = seen.get(keyOf(item));
           if (!before) emit('ADDED', now.kind, now.apiVersion, item);
           else if (before.metadata.resourceVersion !== item.metadata.resourceVersion)
             emit('MODIFIED', now.kind, now.apiVersion, item);
-          seen.set(item.metadata.name, structuredClone(item));
+          seen.set(keyOf(item), structuredClone(item));
         }
         for (const [name, item] of seen) {
           if (names.has(name)) continue;

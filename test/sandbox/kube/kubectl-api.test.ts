@@ -149,6 +149,24 @@ describe('read-only kinds derived from the simulation', () => {
     expect(rs.items[0]!.status.readyReplicas).toBe(3);
   });
 
+  it('lists pods and deployments of every namespace at the cluster-wide paths, as kubectl get -A reads them', async () => {
+    // Arrange
+    sandbox.world.kube.ensureNamespace('jarvis-dev', 'extra');
+    sandbox.world.kube.populate('jarvis-dev', 'extra', { pods: 3, events: 0, workloads: 1 });
+    // Act
+    const pods = (await get('/api/v1/pods')).json() as {
+      kind: string;
+      items: Array<{ metadata: { namespace: string } }>;
+    };
+    const deps = (await get('/apis/apps/v1/deployments', TABLE)).json() as Table;
+    // Assert
+    expect(pods.kind).toBe('PodList');
+    expect(new Set(pods.items.map((p) => p.metadata.namespace))).toEqual(new Set(['extra', 'shop']));
+    expect(deps.rows.map((r) => r.cells[0])).toEqual(
+      expect.arrayContaining(['catalog-blue', 'checkout-green']),
+    );
+  });
+
   it('answers an unknown service with a 404 NotFound Status', async () => {
     // Act
     const res = await get('/api/v1/namespaces/shop/services/nope');
