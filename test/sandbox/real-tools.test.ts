@@ -143,6 +143,40 @@ describe('kubectl', () => {
     expect(r.stdout).toMatch(/^shop\s+checkout-blue-/m);
   });
 
+  it('runs the kubectl hints a diagnosis prints: sorted, field-selected events and logs by label', () => {
+    // Arrange
+    const pod = podNames('app=checkout,colour=blue')[0]!.replace('pod/', '');
+    // Act
+    const events = kubectl(
+      '-n',
+      'shop',
+      'get',
+      'events',
+      '--field-selector',
+      `involvedObject.name=${pod}`,
+      '--sort-by=.lastTimestamp',
+    );
+    const logs = kubectl('-n', 'shop', 'logs', '-l', 'app=checkout,colour=blue', '--tail=2', '--prefix');
+    const pending = kubectl(
+      '-n',
+      'shop',
+      'get',
+      'pods',
+      '-l',
+      'app=checkout,colour=blue',
+      '--field-selector=status.phase=Pending',
+    );
+    // Assert
+    expect(events.status).toBe(0);
+    const rows = events.stdout.trimEnd().split('\n').slice(1);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.includes(`pod/${pod}`))).toBe(true);
+    expect(logs.status).toBe(0);
+    expect(logs.stdout).toMatch(/^\[pod\/checkout-blue-\S+\/app\] /m);
+    expect(pending).toMatchObject({ status: 0, stdout: '' });
+    expect(pending.stderr).toContain('No resources found in shop namespace.');
+  });
+
   it('describe pod prints the pod, its container state and its events', () => {
     // Arrange
     const pod = podNames('app=checkout,colour=blue')[0]!;

@@ -13,7 +13,7 @@ import { acrossNamespaces } from './all-namespaces.js';
 import { getDerived, listDerived } from './derived.js';
 import { DISCOVERY_ROUTES } from './discovery.js';
 import { getEvent, listEvents, listPods, podLog } from './handlers-core.js';
-import { toTable, wantsTable } from './table.js';
+import { includeObjectOf, toTable, wantsTable } from './table.js';
 import { watchCollection } from './watch.js';
 import { boolParam } from './list.js';
 import { methodNotAllowed, pathNotFound } from './status.js';
@@ -113,7 +113,7 @@ export function route(world: World, cluster: string, req: KubeRequest): Reply {
     }
     const reply = handler(world, cluster, req, ns, decodeURIComponent(m[2] ?? ''));
     if (reply.status === 200 && !reply.stream && wantsTable(req.accept) && isKubeObject(reply.body))
-      return { ...reply, body: toTable(reply.body, world.clock) };
+      return { ...reply, body: toTable(reply.body, world.clock, includeObjectOf(req.url.searchParams)) };
     return reply;
   }
   throw pathNotFound();

@@ -266,11 +266,25 @@ const FALLBACK: Printer = {
   cells: (o, age) => [str(o.metadata?.name), age(o.metadata?.creationTimestamp)],
 };
 
+/** What each row carries, per `includeObject`: nothing, the metadata (the default), or the whole object. */
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+/** The `includeObject` query parameter; kubectl asks for `Object` to sort (`--sort-by`) on any field. */
+export function includeObjectOf(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
 /**
  * A Table of an object or a `<Kind>List` (as the handlers answer them). `kind` names the item kind of a
- * list whose items carry none. Rows carry the object's metadata (`includeObject=Metadata`).
+ * list whose items carry none. Rows carry what `include` asks for.
  */
-export function toTable(body: unknown, clock: Clock, kind?: string): unknown {
+export function toTable(
+  body: unknown,
+  clock: Clock,
+  include: IncludeObject = 'Metadata',
+  kind?: string,
+): unknown {
   const b = rec(body) as Obj;
   const isList = Array.isArray(b.items);
   const items = (isList ? (b.items as Obj[]) : [b]).filter((i) => typeof i === 'object' && i !== null);
@@ -295,7 +309,14 @@ export function toTable(body: unknown, clock: Clock, kind?: string): unknown {
     columnDefinitions: printer.columns.map((c) => ({ description: '', format: '', ...c })),
     rows: items.map((o) => ({
       cells: printer.cells(o, age),
-      object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
+      ...(include === 'None'
+        ? {}
+        : {
+            object:
+              include === 'Object'
+                ? { kind: itemKind, apiVersion: isList ? b.apiVersion : o.apiVersion, ...o }
+                : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
+          }),
     })),
   };
 }

@@ -2,7 +2,7 @@ import type { World } from '../world.js';
 import type { Handler, KubeRequest, Reply } from './handler.js';
 import { intParam } from './list.js';
 import { badRequest } from './status.js';
-import { toTable, wantsTable } from './table.js';
+import { includeObjectOf, toTable, wantsTable } from './table.js';
 
 /** How often a watch looks for changes, in real milliseconds. */
 const POLL_MS = 200;
@@ -55,6 +55,7 @@ export function watchCollection(
   // Read once now so that a bad selector is a 400 before the stream starts.
   const first = snapshot();
   const table = wantsTable(req.accept);
+  const include = includeObjectOf(q);
   return {
     status: 200,
     body: undefined,
@@ -63,7 +64,7 @@ export function watchCollection(
       const seen = new Map<string, Item>();
       const emit = (type: string, kind: string, apiVersion: string, item: Item): void => {
         const object = { kind, apiVersion, ...item };
-        res.write(`${json({ type, object: table ? toTable(object, world.clock) : object })}\n`);
+        res.write(`${json({ type, object: table ? toTable(object, world.clock, include) : object })}\n`);
       };
       const threshold = since && since !== '0' ? BigInt(since) : undefined;
       const keyOf = (item: Item): string => `${item.metadata.namespace ?? ''}/${item.metadata.name}`;

@@ -110,6 +110,20 @@ describe('Table format', () => {
     expect(table.rows[0]!.cells.slice(0, cells.length)).toEqual(cells);
   });
 
+  it('carries the whole object in each row with includeObject=Object (kubectl --sort-by), none with None', async () => {
+    // Act
+    const full = (await get('/api/v1/namespaces/shop/events?limit=1&includeObject=Object', TABLE)).json() as {
+      rows: Array<{ object: { kind: string; lastTimestamp: string } }>;
+    };
+    const none = (await get('/api/v1/namespaces/shop/events?limit=1&includeObject=None', TABLE)).json() as {
+      rows: Array<{ object?: unknown }>;
+    };
+    // Assert
+    expect(full.rows[0]!.object.kind).toBe('Event');
+    expect(Date.parse(full.rows[0]!.object.lastTimestamp)).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(none.rows[0]!.object).toBeUndefined();
+  });
+
   it('still answers plain JSON without the Table Accept header', async () => {
     // Act
     const list = (await get('/api/v1/namespaces/shop/pods?limit=1')).json() as { kind: string };
