@@ -359,6 +359,53 @@ describe('aws elbv2', () => {
     expect(r.stdout.trim().split(/\s+/)).toEqual(['healthy', 'healthy', 'healthy']);
   });
 
+  it('signs EKS and CloudWatch requests as the sandbox verifies them too', () => {
+    // Act
+    const eks = aws(
+      'eks',
+      'describe-cluster',
+      '--name',
+      'jarvis-dev',
+      '--query',
+      'cluster.status',
+      '--output',
+      'text',
+    );
+    const cw = aws(
+      'cloudwatch',
+      'get-metric-data',
+      '--start-time',
+      new Date(Date.now() - 10 * 60_000).toISOString(),
+      '--end-time',
+      new Date().toISOString(),
+      '--metric-data-queries',
+      JSON.stringify([
+        {
+          Id: 'q',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/ApplicationELB',
+              MetricName: 'RequestCount',
+              Dimensions: [
+                { Name: 'TargetGroup', Value: dev.blue.targetGroupArn.split(':').pop() },
+                { Name: 'LoadBalancer', Value: 'app/shop-dev/1a2b3c4d5e6f7a80' },
+              ],
+            },
+            Period: 60,
+            Stat: 'Sum',
+          },
+        },
+      ]),
+      '--query',
+      'MetricDataResults[0].Id',
+      '--output',
+      'text',
+    );
+    // Assert
+    expect(eks).toMatchObject({ status: 0, stdout: 'ACTIVE\n' });
+    expect(cw).toMatchObject({ status: 0, stdout: 'q\n' });
+  });
+
   it('answers a malformed ARN with ValidationError', () => {
     // Act
     const r = aws('elbv2', 'describe-rules', '--listener-arn', 'listener/app/shop-dev');
