@@ -2,10 +2,12 @@ import {
   DescribeLoadBalancersCommand,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ELBV2_NAMESPACE } from '../../../src/sandbox/aws/xml.js';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { authHeaders, elbv2Client, rejection, type AuthSpec } from '../../helpers/aws.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -184,6 +186,38 @@ describe('signatures', () => {
     expect(fresh.status).toBe(200);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('Signature expired');
+  });
+
+  it('accepts a presigned URL and refuses one whose query was changed after signing', async () => {
+    // Arrange
+    const signer = new SignatureV4({
+      credentials: SANDBOX_CREDENTIALS,
+      region: 'eu-west-1',
+      service: 'elasticloadbalancing',
+      sha256: Sha256,
+    });
+    const u = new URL(sandbox.awsEndpoint);
+    const presigned = await signer.presign(
+      {
+        method: 'GET',
+        protocol: 'http:',
+        hostname: u.hostname,
+        port: Number(u.port),
+        path: '/',
+        query: { Action: 'DescribeLoadBalancers', Version: '2015-12-01' },
+        headers: { host: u.host },
+      },
+      { expiresIn: 60 },
+    );
+    const query = new URLSearchParams(presigned.query as Record<string, string>);
+    const url = `${sandbox.awsEndpoint}/?${query.toString()}`;
+    // Act
+    const good = await fetch(url);
+    const tampered = await fetch(url.replace('Version=2015-12-01', 'Version=2015-12-01&PageSize=1'));
+    // Assert
+    expect(good.status).toBe(200);
+    expect(tampered.status).toBe(403);
+    expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
   });
 
   it('surfaces a wrong secret key to the SDK as SignatureDoesNotMatch', async () => {
