@@ -14,7 +14,7 @@ export function wantsTable(accept: string | undefined): boolean {
 
 /** Go's `duration.HumanDuration`, as kubectl's AGE column writes it. */
 export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
+  const s = Math.trunc(ms / 1000);
   if (s < -1) return '<invalid>';
   if (s < 0) return '0s';
   if (s < 120) return `${s}s`;
