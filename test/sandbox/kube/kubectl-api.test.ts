@@ -265,6 +265,44 @@ describe('watch', () => {
     expect(events[0]!.object.rows[0]!.cells[2]).toBe('Running');
   });
 
+  it('sends DELETED for the pods a scale-down removes, with the Deployment MODIFIED on its own watch', async () => {
+    // Arrange
+    const selector = 'labelSelector=app%3Dcatalog,colour%3Dgreen';
+    const pods = await rawStream(sandbox, `/api/v1/namespaces/shop/pods?${selector}&watch=true`, { token });
+    const deps = await rawStream(
+      sandbox,
+      '/apis/apps/v1/namespaces/shop/deployments?fieldSelector=metadata.name%3Dcatalog-green&watch=true',
+      { token },
+    );
+    await pods.until((t) => t.split('\n').filter(Boolean).length >= 3);
+    // Act
+    const res = await raw(sandbox, '/apis/apps/v1/namespaces/shop/deployments/catalog-green/scale', {
+      token,
+      method: 'PATCH',
+      contentType: 'application/merge-patch+json',
+      body: JSON.stringify({ spec: { replicas: 1 } }),
+    });
+    const podText = await pods.until((t) => (t.match(/"type":"DELETED"/g) ?? []).length >= 2, 15_000);
+    const depText = await deps.until((t) => t.includes('"type":"MODIFIED"'));
+    pods.close();
+    deps.close();
+    // Assert
+    expect(res.status).toBe(200);
+    const deleted = podText
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } })
+      .filter((e) => e.type === 'DELETED');
+    expect(deleted.length).toBe(2);
+    expect(deleted.every((e) => e.object.metadata.name.startsWith('catalog-green-'))).toBe(true);
+    const modified = depText
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: { spec: { replicas: number } } })
+      .filter((e) => e.type === 'MODIFIED');
+    expect(modified.at(-1)!.object.spec.replicas).toBe(1);
+  });
+
   it('watches deployments and events too, and ends after timeoutSeconds', async () => {
     // Act
     const deps = await rawStream(
