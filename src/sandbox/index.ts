@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScaledClock, type Clock } from '../clock.js';
 import { loadConfig, SANDBOX_CONFIG_PATH, type LoadedConfig } from '../config.js';
 import { handleAws } from './aws/server.js';
+import { JarvisError } from '../errors.js';
 import { handleControl } from './control.js';
 import { GITHUB_PREFIX, handleGithub } from './github.js';
+import { kubeconfigYaml } from './kubeconfig.js';
 import { startKubeServer, type KubeServer } from './kube/server.js';
 import { World } from './world.js';
 
@@ -32,6 +35,11 @@ export interface Sandbox {
   githubUrl: string;
   /** Kubernetes API URL of each cluster (HTTPS, the sandbox's own CA). */
   kubeEndpoints: Record<string, string>;
+  /**
+   * A kubeconfig (YAML) per cluster, with the cluster's CA and a bearer token its API server accepts for
+   * as long as this sandbox runs: what kubectl needs as it is.
+   */
+  kubeconfigs(): Record<string, string>;
   /** TLS connections the Kubernetes API server of `cluster` has accepted so far (0 for an unknown one). */
   kubeConnections(cluster: string): number;
   /**
@@ -50,7 +58,8 @@ export const SANDBOX_CREDENTIALS = {
 
 /**
  * Starts the sandbox on loopback: one HTTP server for AWS and the control API, and one HTTPS Kubernetes
- * API server per cluster, all seeded from `config`. Resolves when every server listens.
+ * API server per cluster, all seeded from `config`. Resolves when every server listens; a port in use is
+ * a JarvisError CONFLICT that names it (and nothing is left listening).
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const config = options.config ?? loadConfig(SANDBOX_CONFIG_PATH);
@@ -61,8 +70,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const kubeServers = new Map<string, KubeServer>();
   const kubeEndpoints: Record<string, string> = {};
+  // kubectl's token: random per run, so a kubeconfig file left behind opens nothing once the sandbox stops.
+  const kubeToken = `sandbox.${randomBytes(24).toString('base64url')}`;
   for (const cluster of world.clusters.values()) {
-    const server = await startKubeServer(world, cluster.name, { host, port: 0 });
+    const server = await startKubeServer(world, cluster.name, { host, port: 0, token: kubeToken });
     kubeServers.set(cluster.name, server);
     cluster.endpoint = server.url;
     cluster.caData = server.caData;
@@ -75,7 +86,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     else if (path.startsWith(`${GITHUB_PREFIX}/`)) handleGithub(world, req, res);
     else handleAws(world, req, res);
   });
-  await listen(aws, host, options.port ?? 0);
+  try {
+    await listen(aws, host, options.port ?? 0);
+  } catch (err) {
+    await Promise.all([...kubeServers.values()].map((s) => s.close()));
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const why = code === 'EADDRINUSE' ? 'is already in use' : 'may not be used by this user';
+      throw new JarvisError(
+        'CONFLICT',
+        `Port ${options.port ?? 0} on ${host} ${why}: stop what listens there, or pick another port with --port (0: any free port).`,
+        { resource: `${host}:${options.port ?? 0}`, upstream: code },
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   const awsEndpoint = `http://${host}:${(aws.address() as AddressInfo).port}`;
 
   // Traffic is integrated lazily on reads; this keeps pod states sampled often enough between reads.
@@ -90,6 +116,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     awsEndpoint,
     githubUrl: `${awsEndpoint}${GITHUB_PREFIX}`,
     kubeEndpoints,
+    kubeconfigs: () => {
+      const out: Record<string, string> = {};
+      for (const [name, server] of kubeServers) {
+        const env = Object.values(config.environments).find((e) => e.cluster === name);
+        out[name] = kubeconfigYaml({
+          cluster: name,
+          server: server.url,
+          caData: server.caData,
+          token: kubeToken,
+          namespace: env?.namespace,
+        });
+      }
+      return out;
+    },
     kubeConnections: (cluster) => kubeServers.get(cluster)?.connections() ?? 0,
     settings: () => ({
       // Jarvis started with these runs in sandbox mode, on this sandbox: never on AWS by accident.

@@ -1,6 +1,8 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
 import { JarvisError } from '../../src/errors.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
@@ -95,10 +97,52 @@ export function countCommands(client: { middlewareStack: ElasticLoadBalancingV2C
   return { count: (name) => counts.get(name) ?? 0, reset: () => counts.clear() };
 }
 
-/** A SigV4-shaped Authorization header for raw requests to the sandbox (the signature is not checked). */
-export function fakeSigV4(
-  accessKeyId = SANDBOX_CREDENTIALS.accessKeyId,
-  service = 'elasticloadbalancing',
-): string {
-  return `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20250101/${REGION}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
+/**
+ * How a raw test request authenticates: `null` sends no Authorization header, a string is sent as the
+ * header as it is, an object is a real SigV4 signature (the sandbox's credentials unless overridden).
+ */
+export type AuthSpec =
+  | null
+  | string
+  | { accessKeyId?: string; secretAccessKey?: string; service?: string; region?: string; signingDate?: Date };
+
+/**
+ * Headers for a raw request to the sandbox, signed with SigV4 as the SDKs sign (`@smithy/signature-v4`)
+ * when `auth` is an object. `host` is signed but left out of the result: fetch sets it itself.
+ */
+export async function authHeaders(
+  url: string,
+  init: { method?: string; body?: string; headers?: Record<string, string> },
+  auth: AuthSpec,
+): Promise<Record<string, string>> {
+  const headers = { ...(init.headers ?? {}) };
+  if (auth === null) return headers;
+  if (typeof auth === 'string') return { ...headers, authorization: auth };
+  const u = new URL(url);
+  const signer = new SignatureV4({
+    credentials: {
+      accessKeyId: auth.accessKeyId ?? SANDBOX_CREDENTIALS.accessKeyId,
+      secretAccessKey: auth.secretAccessKey ?? SANDBOX_CREDENTIALS.secretAccessKey,
+    },
+    region: auth.region ?? REGION,
+    service: auth.service ?? 'elasticloadbalancing',
+    sha256: Sha256,
+  });
+  const query: Record<string, string> = {};
+  for (const [k, v] of u.searchParams) query[k] = v;
+  const signed = await signer.sign(
+    {
+      method: init.method ?? 'GET',
+      protocol: u.protocol,
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: u.pathname,
+      query,
+      headers: { ...headers, host: u.host },
+      ...(init.body !== undefined ? { body: init.body } : {}),
+    },
+    auth.signingDate ? { signingDate: auth.signingDate } : {},
+  );
+  const { host: _host, ...rest } = signed.headers;
+  return rest;
 }

@@ -90,6 +90,7 @@ export function raw(
     token?: string | null;
     body?: string;
     contentType?: string;
+    accept?: string;
     cluster?: string;
   } = {},
 ): Promise<RawResponse> {
@@ -104,6 +105,7 @@ export function raw(
         headers: {
           ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
           ...(opts.contentType ? { 'content-type': opts.contentType } : {}),
+          ...(opts.accept ? { accept: opts.accept } : {}),
         },
       },
       (res) => {
@@ -122,5 +124,66 @@ export function raw(
     );
     req.on('error', reject);
     req.end(opts.body);
+  });
+}
+
+/** A streamed answer (watch, log follow) read as it comes. */
+export interface RawStream {
+  status: number;
+  /** Everything received so far. */
+  text(): string;
+  /** Resolves once what was received satisfies `done` (rejects after `timeoutMs`). */
+  until(done: (text: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** Resolves once the server ends the stream. */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/** A raw HTTPS GET to a sandbox cluster whose answer streams; resolves once the head has arrived. */
+export function rawStream(
+  sandbox: KubeSandbox,
+  path: string,
+  opts: { token: string; accept?: string; cluster?: string },
+): Promise<RawStream> {
+  const { endpoint, caData } = sandbox.cluster(opts.cluster);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, endpoint),
+      {
+        ca: Buffer.from(caData, 'base64').toString('utf8'),
+        headers: { authorization: `Bearer ${opts.token}`, ...(opts.accept ? { accept: opts.accept } : {}) },
+      },
+      (res) => {
+        let text = '';
+        const waiters: Array<() => void> = [];
+        res.on('data', (c: Buffer) => {
+          text += c.toString('utf8');
+          for (const w of [...waiters]) w();
+        });
+        const ended = new Promise<void>((done) => res.on('end', () => done()));
+        resolve({
+          status: res.statusCode ?? 0,
+          text: () => text,
+          ended,
+          until: (done, timeoutMs = 10_000) =>
+            new Promise((ok, fail) => {
+              const timer = setTimeout(() => fail(new Error(`timed out; received:\n${text}`)), timeoutMs);
+              const check = (): void => {
+                if (!done(text)) return;
+                clearTimeout(timer);
+                waiters.splice(waiters.indexOf(check), 1);
+                ok(text);
+              };
+              waiters.push(check);
+              check();
+            }),
+          close: () => req.destroy(),
+        });
+      },
+    );
+    req.on('error', (err) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(err);
+    });
+    req.end();
   });
 }

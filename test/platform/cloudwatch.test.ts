@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { environmentOf } from '../../src/config.js';
 import { CloudWatchMetrics } from '../../src/platform/metrics/cloudwatch.js';
 import type { ColourQuery } from '../../src/platform/metrics/provider.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { cloudwatchClient, jarvisFailure, rejection } from '../helpers/aws.js';
 
 // CloudWatch's GetMetricData through the real SDK client against the sandbox, which serves it from its
@@ -17,8 +17,8 @@ describe('CloudWatch metrics provider', () => {
     options: { publicationDelaySeconds?: number; maxAttempts?: number; secret?: string } = {},
   ) {
     const client = cloudwatchClient(sandbox.awsEndpoint, options.maxAttempts ?? 2, {
-      accessKeyId: 'AKIASANDBOX000000000',
-      secretAccessKey: options.secret ?? 'sandbox-secret',
+      accessKeyId: SANDBOX_CREDENTIALS.accessKeyId,
+      secretAccessKey: options.secret ?? SANDBOX_CREDENTIALS.secretAccessKey,
     });
     clients.push(client);
     return new CloudWatchMetrics({
@@ -183,6 +183,15 @@ describe('CloudWatch metrics provider', () => {
     // CloudWatch's JSON protocol is query-compatible: the error carries the Query API's code.
     expect(err.name).toBe('InvalidClientTokenId');
     expect(err.$metadata.httpStatusCode).toBe(403);
+  });
+
+  it('refuses a wrong secret key with SignatureDoesNotMatch, which Jarvis reports as refused', async () => {
+    const err = await jarvisFailure(
+      provider({ secret: 'not-the-sandbox-secret' }).window(query('prd', 'blue')),
+    );
+
+    expect(err.code).toBe('FORBIDDEN');
+    expect(err.message).toContain('SignatureDoesNotMatch (HTTP 403)');
   });
 
   it('answers a malformed request as CloudWatch does', async () => {

@@ -1,5 +1,6 @@
 import type { Action, RuleCondition, TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { World } from '../world.js';
+import { checkArn } from './elbv2-arn.js';
 import { AwsApiError, elbNotFound, missingParameter, validationError } from './errors.js';
 import {
   booleanAt,
@@ -151,6 +152,7 @@ function parseForward(
     throw new AwsApiError('ValidationError', 'A target group can appear only once in a forward action');
   }
   for (const g of groups) {
+    checkArn('TargetGroup', g.TargetGroupArn ?? '');
     if (!world.elb.targetGroups.has(g.TargetGroupArn ?? ''))
       throw elbNotFound('TargetGroup', g.TargetGroupArn);
   }

@@ -4,6 +4,7 @@ import type {
   TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { World } from '../world.js';
+import { checkArn } from './elbv2-arn.js';
 import { AwsApiError, elbNotFound, missingParameter, validationError } from './errors.js';
 import { atMostOne, findListener, findRule, paged, rulesOfListener } from './elbv2-lookup.js';
 import {
@@ -26,7 +27,7 @@ export function describeLoadBalancers(world: World, params: QueryObject): Result
   const all = [...world.elb.loadBalancers.values()];
   let found = all;
   if (arns && arns.length > 0) {
-    found = arns.map((arn) => world.elb.loadBalancers.get(arn) ?? throwing(elbNotFound('LoadBalancer')));
+    found = arns.map((arn) => lookup(world.elb.loadBalancers, 'LoadBalancer', arn));
   } else if (names && names.length > 0) {
     found = names.map(
       (name) => all.find((lb) => lb.LoadBalancerName === name) ?? throwing(elbNotFound('LoadBalancer', name)),
@@ -41,6 +42,7 @@ export function describeListeners(world: World, params: QueryObject): Result {
   const lbArn = stringAt(params, 'LoadBalancerArn');
   const arns = stringListAt(params, 'ListenerArns');
   if (lbArn) {
+    checkArn('LoadBalancer', lbArn);
     if (!world.elb.loadBalancers.has(lbArn)) throw elbNotFound('LoadBalancer');
     const listeners = [...world.elb.listeners.values()].filter((l) => l.LoadBalancerArn === lbArn);
     return paged('Listeners', listeners, params);
@@ -80,10 +82,11 @@ export function describeTargetGroups(world: World, params: QueryObject): Result 
   const all = [...world.elb.targetGroups.values()];
   let found = all;
   if (lbArn) {
+    checkArn('LoadBalancer', lbArn);
     if (!world.elb.loadBalancers.has(lbArn)) throw elbNotFound('LoadBalancer');
     found = all.filter((tg) => tg.LoadBalancerArns?.includes(lbArn));
   } else if (arns && arns.length > 0) {
-    found = arns.map((arn) => world.elb.targetGroups.get(arn) ?? throwing(elbNotFound('TargetGroup')));
+    found = arns.map((arn) => lookup(world.elb.targetGroups, 'TargetGroup', arn));
   } else if (names && names.length > 0) {
     found = names.map(
       (name) => all.find((tg) => tg.TargetGroupName === name) ?? throwing(elbNotFound('TargetGroup', name)),
@@ -95,6 +98,7 @@ export function describeTargetGroups(world: World, params: QueryObject): Result 
 /** DescribeTargetHealth: the targets of one target group, optionally only the ones named in Targets. */
 export function describeTargetHealth(world: World, params: QueryObject): Result {
   const arn = requiredString(params, 'TargetGroupArn');
+  checkArn('TargetGroup', arn);
   if (!world.elb.targetGroups.has(arn)) throw elbNotFound('TargetGroup');
   const all = world.targetHealth(arn);
   const targets = listAt(params, 'Targets');
@@ -143,12 +147,14 @@ export function describeTags(world: World, params: QueryObject): Result {
 
 function assertResourceExists(world: World, arn: string): void {
   if (arn.includes(':loadbalancer/')) {
+    checkArn('LoadBalancer', arn);
     if (!world.elb.loadBalancers.has(arn)) throw elbNotFound('LoadBalancer');
   } else if (arn.includes(':listener-rule/')) {
     findRule(world, arn);
   } else if (arn.includes(':listener/')) {
     findListener(world, arn);
   } else if (arn.includes(':targetgroup/')) {
+    checkArn('TargetGroup', arn);
     if (!world.elb.targetGroups.has(arn)) throw elbNotFound('TargetGroup');
   } else {
     throw new AwsApiError(
@@ -160,4 +166,10 @@ function assertResourceExists(world: World, arn: string): void {
 
 function throwing(err: Error): never {
   throw err;
+}
+
+/** An object by ARN: ValidationError for a malformed ARN, `<Kind>NotFound` for an unknown one. */
+function lookup<T>(map: ReadonlyMap<string, T>, kind: 'LoadBalancer' | 'TargetGroup', arn: string): T {
+  checkArn(kind, arn);
+  return map.get(arn) ?? throwing(elbNotFound(kind));
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Listener, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { World } from '../world.js';
+import { checkArn } from './elbv2-arn.js';
 import { AwsApiError, elbNotFound, validationError } from './errors.js';
 import { integerAt, stringAt, type QueryObject } from './query.js';
 
@@ -29,8 +30,9 @@ export function defaultRuleOf(listener: Listener): Rule {
   };
 }
 
-/** A rule by ARN, default rules included; RuleNotFound when there is none. */
+/** A rule by ARN, default rules included; ValidationError for a malformed ARN, RuleNotFound when there is none. */
 export function findRule(world: World, ruleArn: string): { rule: Rule; listener?: Listener } {
+  checkArn('Rule', ruleArn);
   const rule = world.elb.rules.get(ruleArn);
   if (rule) return { rule };
   const listener = world.elb.listeners.get(listenerArnOfRule(ruleArn));
@@ -40,8 +42,9 @@ export function findRule(world: World, ruleArn: string): { rule: Rule; listener?
   throw elbNotFound('Rule');
 }
 
-/** A listener by ARN; ListenerNotFound when there is none. */
+/** A listener by ARN; ValidationError for a malformed ARN, ListenerNotFound when there is none. */
 export function findListener(world: World, listenerArn: string): Listener {
+  checkArn('Listener', listenerArn);
   const listener = world.elb.listeners.get(listenerArn);
   if (!listener) throw elbNotFound('Listener');
   return listener;

@@ -25,8 +25,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * The sandbox's AWS endpoint: ELBv2 (AWS Query protocol, `POST /` or `GET /?Action=`), EKS
  * DescribeCluster (REST-JSON, `GET /clusters/{name}`), CloudWatch GetMetricData (AWS JSON 1.0, `POST /`
  * with `X-Amz-Target: GraniteServiceVersion20100801.GetMetricData`) and ECR (JSON 1.1, `POST /` with an
- * `X-Amz-Target` of ECR), all SigV4-authenticated with SANDBOX_CREDENTIALS, each subject to the faults
- * injected for it. Errors carry the codes
+ * `X-Amz-Target` of ECR), all SigV4-authenticated with SANDBOX_CREDENTIALS (signatures verified as AWS
+ * verifies them), each subject to the faults injected for it. Errors carry the codes
  * and shapes AWS uses so that the SDKs raise the exceptions they would raise against AWS.
  */
 export function handleAws(world: World, req: IncomingMessage, res: ServerResponse): void {
@@ -71,7 +71,16 @@ async function serve(
     req.socket.destroy();
     return;
   }
-  const auth = checkSigV4(req.headers, url.searchParams, SANDBOX_CREDENTIALS.accessKeyId);
+  const auth = checkSigV4(
+    {
+      method: req.method ?? 'GET',
+      path: (req.url ?? '/').split('?')[0] ?? '/',
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+    },
+    SANDBOX_CREDENTIALS,
+  );
   if (api === 'elbv2') serveElbv2(world, url, req.method ?? 'GET', body, auth, fault, res);
   else if (api === 'cloudwatch') sendCloudWatch(res, cloudWatchReply(world, req, body, auth, fault));
   else if (api === 'ecr')
@@ -121,6 +130,7 @@ function eksReply(
       MissingAuthenticationToken: 'MissingAuthenticationTokenException',
       IncompleteSignature: 'IncompleteSignatureException',
       InvalidClientTokenId: 'UnrecognizedClientException',
+      SignatureDoesNotMatch: 'InvalidSignatureException',
     }[auth.code];
     return eksError(403, type, auth.message);
   }
@@ -139,7 +149,11 @@ function cloudWatchReply(
 ): CloudWatchReply {
   if (!auth.ok) {
     const shape =
-      auth.code === 'InvalidClientTokenId' ? 'UnrecognizedClientException' : `${auth.code}Exception`;
+      auth.code === 'InvalidClientTokenId'
+        ? 'UnrecognizedClientException'
+        : auth.code === 'SignatureDoesNotMatch'
+          ? 'InvalidSignatureException'
+          : `${auth.code}Exception`;
     return cloudWatchError(403, shape, auth.code, auth.message);
   }
   if (fault?.kind === 'throttle')

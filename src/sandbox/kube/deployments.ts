@@ -37,7 +37,7 @@ export function reconcileDeployment(ctx: DeploymentContext, rec: DeploymentRecor
   const before = JSON.stringify(dep.status);
   const prev = { ...dep.status };
   const desired = dep.spec.replicas;
-  const { rs: newRs, created } = currentReplicaSet(rec);
+  const { rs: newRs, created } = currentReplicaSet(rec, at);
   const olds = [...rec.replicaSets.values()]
     .filter((rs) => rs !== newRs)
     .sort((a, b) => a.revision - b.revision);
@@ -177,7 +177,7 @@ export function reconcileDeployment(ctx: DeploymentContext, rec: DeploymentRecor
 }
 
 /** The ReplicaSet of the Deployment's current template, created (as the newest revision) when missing. */
-function currentReplicaSet(rec: DeploymentRecord): { rs: ReplicaSetRecord; created: boolean } {
+function currentReplicaSet(rec: DeploymentRecord, at: number): { rs: ReplicaSetRecord; created: boolean } {
   const dep = rec.dep;
   const hash = templateHash(dep.spec.template);
   const maxRevision = Math.max(0, ...[...rec.replicaSets.values()].map((rs) => rs.revision));
@@ -187,6 +187,7 @@ function currentReplicaSet(rec: DeploymentRecord): { rs: ReplicaSetRecord; creat
     rs = {
       name: `${dep.metadata.name}-${hash}`,
       uid: newUid(),
+      createdAt: at,
       hash,
       revision: maxRevision + 1,
       replicas: 0,

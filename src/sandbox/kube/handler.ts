@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { World } from '../world.js';
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelRequirement } from './selectors.js';
 import type { ObjectMeta } from './types.js';
@@ -8,6 +9,11 @@ export interface Reply {
   body: unknown;
   type?: string;
   headers?: Record<string, string>;
+  /**
+   * A streamed answer (watch, log follow): called once the head is written with status 200 and `type`;
+   * it writes chunks to `res` until it ends the response or `res` closes. `body` is ignored then.
+   */
+  stream?: (res: ServerResponse, json: (value: unknown) => string) => void;
 }
 
 /** An authenticated request, body read. */
@@ -15,6 +21,8 @@ export interface KubeRequest {
   method: string;
   url: URL;
   contentType: string | undefined;
+  /** The Accept header: asks for the Table format (`as=Table;g=meta.k8s.io`) or JSON. */
+  accept?: string | undefined;
   body: string;
 }
 

@@ -1,6 +1,8 @@
 import type { World } from '../world.js';
 import { metaField, ok, type KubeRequest, type Reply } from './handler.js';
 import { boolParam, intParam, listBody, pageParams } from './list.js';
+import { followLog } from './log-follow.js';
+import { wallClockLog } from './wall-clock.js';
 import type { LogOptions } from './logs.js';
 import { matchesFields, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { notFound } from './status.js';
@@ -69,7 +71,7 @@ export function listPods(world: World, cluster: string, req: KubeRequest, ns: st
   return ok(listBody('PodList', 'v1', resource, world.kube.resourceVersion(cluster), page));
 }
 
-/** GET /api/v1/namespaces/{ns}/pods/{name}/log: container, tailLines, limitBytes, sinceSeconds, timestamps, previous. */
+/** GET /api/v1/namespaces/{ns}/pods/{name}/log: container, tailLines, limitBytes, sinceSeconds, timestamps, previous, follow. */
 export function podLog(world: World, cluster: string, req: KubeRequest, ns: string, name: string): Reply {
   const q = req.url.searchParams;
   const opts: LogOptions = {};
@@ -80,10 +82,13 @@ export function podLog(world: World, cluster: string, req: KubeRequest, ns: stri
   const limitBytes = intParam(q, 'limitBytes', 1);
   if (limitBytes !== undefined) opts.limitBytes = limitBytes;
   const sinceSeconds = intParam(q, 'sinceSeconds', 1);
-  if (sinceSeconds !== undefined) opts.sinceSeconds = sinceSeconds;
+  // Seconds of real time, as kubectl means them: more of the simulation's faster ones.
+  if (sinceSeconds !== undefined) opts.sinceSeconds = Math.ceil(sinceSeconds * world.clock.scale);
   opts.timestamps = boolParam(q, 'timestamps');
   opts.previous = boolParam(q, 'previous');
-  return { status: 200, body: world.kube.podLog(cluster, ns, name, opts), type: 'text/plain' };
+  if (boolParam(q, 'follow')) return followLog(world, cluster, ns, name, opts);
+  const text = world.kube.podLog(cluster, ns, name, opts);
+  return { status: 200, body: opts.timestamps ? wallClockLog(world.clock, text) : text, type: 'text/plain' };
 }
 
 function eventField(e: KubeEvent, field: string): string | undefined {

@@ -62,6 +62,9 @@ export const RESOURCE_NAMES: Readonly<Record<string, { plural: string; group: st
   Pod: { plural: 'pods', group: '' },
   Event: { plural: 'events', group: '' },
   Ingress: { plural: 'ingresses', group: 'networking.k8s.io' },
+  Namespace: { plural: 'namespaces', group: '' },
+  Service: { plural: 'services', group: '' },
+  ReplicaSet: { plural: 'replicasets', group: 'apps' },
 };
 
 /** `deployments.apps`, `pods`, `ingresses.networking.k8s.io`. */

@@ -9,7 +9,12 @@ import {
   patchIngress,
   patchScale,
 } from './handlers-apps.js';
+import { acrossNamespaces } from './all-namespaces.js';
+import { getDerived, listDerived } from './derived.js';
+import { DISCOVERY_ROUTES } from './discovery.js';
 import { getEvent, listEvents, listPods, podLog } from './handlers-core.js';
+import { includeObjectOf, toTable, wantsTable } from './table.js';
+import { watchCollection } from './watch.js';
 import { boolParam } from './list.js';
 import { methodNotAllowed, pathNotFound } from './status.js';
 
@@ -21,6 +26,28 @@ interface Route {
 }
 
 const ROUTES: Route[] = [
+  ...DISCOVERY_ROUTES,
+  { pattern: /^\/api\/v1\/pods$/, verbs: { GET: acrossNamespaces(listPods) } },
+  { pattern: /^\/api\/v1\/events$/, verbs: { GET: acrossNamespaces(listEvents) } },
+  { pattern: /^\/api\/v1\/services$/, verbs: { GET: acrossNamespaces(listDerived('Service')) } },
+  { pattern: /^\/apis\/apps\/v1\/deployments$/, verbs: { GET: acrossNamespaces(listDeployments) } },
+  { pattern: /^\/apis\/apps\/v1\/replicasets$/, verbs: { GET: acrossNamespaces(listDerived('ReplicaSet')) } },
+  {
+    pattern: /^\/apis\/networking\.k8s\.io\/v1\/ingresses$/,
+    verbs: { GET: acrossNamespaces(listIngresses) },
+  },
+  { pattern: /^\/api\/v1\/namespaces$/, verbs: { GET: listDerived('Namespace') } },
+  { pattern: /^\/api\/v1\/namespaces\/([^/]+)$/, verbs: { GET: getDerived('Namespace') } },
+  { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/services$/, verbs: { GET: listDerived('Service') } },
+  { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/, verbs: { GET: getDerived('Service') } },
+  {
+    pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets$/,
+    verbs: { GET: listDerived('ReplicaSet') },
+  },
+  {
+    pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets\/([^/]+)$/,
+    verbs: { GET: getDerived('ReplicaSet') },
+  },
   { pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments$/, verbs: { GET: listDeployments } },
   {
     pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/,
@@ -69,15 +96,39 @@ const VERSION = {
   platform: 'linux/amd64',
 };
 
-/** Routes one authenticated request to its handler; KubeApiErrors thrown there become Status replies. */
+/**
+ * Routes one authenticated request to its handler; KubeApiErrors thrown there become Status replies.
+ * `?watch=true` on a collection streams its changes; the Table Accept header gets a Table of the answer.
+ */
 export function route(world: World, cluster: string, req: KubeRequest): Reply {
   for (const r of ROUTES) {
     const m = r.pattern.exec(req.url.pathname);
     if (!m) continue;
     const handler = r.verbs[req.method];
     if (!handler) throw methodNotAllowed();
-    if (req.method === 'GET' && boolParam(req.url.searchParams, 'watch')) throw methodNotAllowed();
-    return handler(world, cluster, req, decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? ''));
+    const ns = decodeURIComponent(m[1] ?? '');
+    if (req.method === 'GET' && boolParam(req.url.searchParams, 'watch')) {
+      if (!WATCHABLE.has(handler)) throw methodNotAllowed();
+      return watchCollection(handler, world, cluster, req, ns);
+    }
+    const reply = handler(world, cluster, req, ns, decodeURIComponent(m[2] ?? ''));
+    if (reply.status === 200 && !reply.stream && wantsTable(req.accept) && isKubeObject(reply.body))
+      return { ...reply, body: toTable(reply.body, world.clock, includeObjectOf(req.url.searchParams)) };
+    return reply;
   }
   throw pathNotFound();
+}
+
+/** The collections that can be watched. */
+const WATCHABLE = new Set<Handler>([listPods, listDeployments, listEvents, listIngresses]);
+for (const kind of ['Namespace', 'Service', 'ReplicaSet'] as const) WATCHABLE.add(listDerived(kind));
+for (const list of [...WATCHABLE])
+  if (list !== listDerived('Namespace')) WATCHABLE.add(acrossNamespaces(list));
+
+function isKubeObject(body: unknown): boolean {
+  const kind = (body as { kind?: unknown } | null)?.kind;
+  return (
+    typeof kind === 'string' &&
+    !['Status', 'Scale', 'APIResourceList', 'APIGroupList', 'APIVersions'].includes(kind)
+  );
 }

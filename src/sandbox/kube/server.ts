@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import {
   unauthorized,
 } from './status.js';
 import { makeServerTls } from './tls.js';
+import { wallClockJson } from './wall-clock.js';
 
 /** A running Kubernetes API server of one simulated cluster. */
 export interface KubeServer {
@@ -31,17 +33,17 @@ const MAX_BODY = 3 * 1024 * 1024;
 
 /**
  * Serves the Kubernetes API of one simulated cluster over HTTPS with a CA made at start-up. Every request
- * must carry an EKS bearer token; faults injected for api `kube` apply (latency, 429 with Retry-After,
+ * must carry an EKS bearer token, or `opts.token` (what the sandbox's kubeconfig files hand kubectl); faults injected for api `kube` apply (latency, 429 with Retry-After,
  * 500, 503 while down); failures are Kubernetes Status objects. Resolves once listening.
  */
 export async function startKubeServer(
   world: World,
   cluster: string,
-  opts: { host: string; port: number },
+  opts: { host: string; port: number; token?: string },
 ): Promise<KubeServer> {
   const tls = await makeServerTls(cluster);
   const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
-    void handle(world, cluster, req, res);
+    void handle(world, cluster, opts.token, req, res);
   });
   let connections = 0;
   server.on('secureConnection', () => {
@@ -67,6 +69,7 @@ export async function startKubeServer(
 async function handle(
   world: World,
   cluster: string,
+  token: string | undefined,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -77,7 +80,11 @@ async function handle(
     if (latency > 0) await delay(latency);
     if (world.faults.get('kube').down) throw serviceUnavailable();
     // Wall time on purpose: token expiry is real, whatever the simulation's time scale.
-    if (!checkBearer(req.headers.authorization, Date.now()).ok) throw unauthorized();
+    if (
+      !staticToken(req.headers.authorization, token) &&
+      !checkBearer(req.headers.authorization, Date.now()).ok
+    )
+      throw unauthorized();
     const fault = world.faults.next('kube');
     if (fault?.kind === 'throttle') throw tooManyRequests();
     if (fault?.kind === 'server-error') throw internalError();
@@ -86,13 +93,22 @@ async function handle(
       method: req.method ?? 'GET',
       url: new URL(req.url ?? '/', 'https://kubernetes'),
       contentType: req.headers['content-type'],
+      accept: req.headers.accept,
       body,
     });
   } catch (err) {
     const failure = err instanceof KubeApiError ? err : internalErrorOf(err);
     reply = { status: failure.code, body: failure.toStatus(), headers: failure.headers };
   }
-  send(res, reply);
+  send(res, reply, wallClockJson(world.clock));
+}
+
+/** The sandbox's own long-lived token (the one its kubeconfig files carry), compared in constant time. */
+function staticToken(header: string | undefined, token: string | undefined): boolean {
+  if (token === undefined || header === undefined) return false;
+  const sent = Buffer.from(header);
+  const want = Buffer.from(`Bearer ${token}`);
+  return sent.length === want.length && timingSafeEqual(sent, want);
 }
 
 function internalErrorOf(err: unknown): KubeApiError {
@@ -109,11 +125,19 @@ function internalErrorOf(err: unknown): KubeApiError {
   );
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+function send(res: ServerResponse, reply: Reply, json: (value: unknown) => string): void {
+  if (reply.stream) {
+    res.writeHead(200, {
+      'content-type': reply.type ?? 'application/json',
+      'cache-control': 'no-cache, private',
+      ...reply.headers,
+    });
+    res.flushHeaders();
+    reply.stream(res, json);
+    return;
+  }
   const text =
-    typeof reply.body === 'string' && reply.type?.startsWith('text/')
-      ? reply.body
-      : JSON.stringify(reply.body);
+    typeof reply.body === 'string' && reply.type?.startsWith('text/') ? reply.body : json(reply.body);
   res.writeHead(reply.status, {
     'content-type': reply.type ?? 'application/json',
     'content-length': Buffer.byteLength(text),

@@ -128,6 +128,11 @@ export class KubeSimulation {
     return this.clusters.get(cluster)?.namespaces.get(namespace);
   }
 
+  /** Names of the namespaces that hold simulated objects in `cluster` (none for an unknown cluster). */
+  namespaceNames(cluster: string): string[] {
+    return [...(this.clusters.get(cluster)?.namespaces.keys() ?? [])];
+  }
+
   /** The cluster's current resourceVersion, for list metadata. */
   resourceVersion(cluster: string): string {
     return this.cluster(cluster).currentRv();

@@ -45,10 +45,12 @@ export interface PodRecord {
   lastScheduleAttemptAt: number | undefined;
 }
 
-/** A ReplicaSet of a Deployment: kept internally, not served. */
+/** A ReplicaSet of a Deployment: kept by the controller, served read-only (see replicasets.ts). */
 export interface ReplicaSetRecord {
   name: string;
   uid: string;
+  /** Clock ms of its creation. */
+  createdAt?: number;
   hash: string;
   revision: number;
   replicas: number;

@@ -1,7 +1,7 @@
 import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
-import { eksClient, fakeSigV4, rejection } from '../../helpers/aws.js';
+import { authHeaders, eksClient, rejection } from '../../helpers/aws.js';
 
 let sandbox: Sandbox;
 let eks: EKSClient;
@@ -60,7 +60,7 @@ describe('EKS DescribeCluster', () => {
     {
       name: 'an unsupported path',
       path: '/clusters/jarvis-dev/node-groups',
-      auth: fakeSigV4(undefined, 'eks'),
+      auth: { service: 'eks' },
       status: 404,
       type: 'UnknownOperationException',
     },
@@ -74,15 +74,21 @@ describe('EKS DescribeCluster', () => {
     {
       name: 'an unknown access key',
       path: '/clusters/jarvis-dev',
-      auth: fakeSigV4('AKIAUNKNOWN000000000', 'eks'),
+      auth: { accessKeyId: 'AKIAUNKNOWN000000000', service: 'eks' },
       status: 403,
       type: 'UnrecognizedClientException',
     },
+    {
+      name: 'a signature made with a wrong secret key',
+      path: '/clusters/jarvis-dev',
+      auth: { secretAccessKey: 'not-the-sandbox-secret', service: 'eks' },
+      status: 403,
+      type: 'InvalidSignatureException',
+    },
   ])('refuses $name with $status $type', async ({ path, auth, status, type }) => {
     // Act
-    const res = await fetch(`${sandbox.awsEndpoint}${path}`, {
-      headers: auth ? { authorization: auth } : {},
-    });
+    const url = `${sandbox.awsEndpoint}${path}`;
+    const res = await fetch(url, { headers: await authHeaders(url, {}, auth) });
     const body = (await res.json()) as { message?: string };
     // Assert
     expect(res.status).toBe(status);

@@ -172,6 +172,12 @@ describe('DescribeListeners', () => {
       error: 'ListenerNotFoundException',
     },
     { name: 'neither filter', input: {}, error: 'ValidationError' },
+    { name: 'a malformed listener ARN', input: { ListenerArns: ['not-an-arn'] }, error: 'ValidationError' },
+    {
+      name: 'a target group ARN given as a listener ARN',
+      input: { ListenerArns: [dev.blue] },
+      error: 'ValidationError',
+    },
   ])('refuses $name with $error', async ({ input, error }) => {
     // Act
     const failure = await sdkFailure(elb.send(new DescribeListenersCommand(input)));
@@ -471,7 +477,22 @@ describe('ModifyListener and ModifyRule', () => {
         ),
       'RuleNotFoundException',
     ],
-  ])('%s refuses an unknown resource', async (_name, call, error) => {
+    [
+      'DescribeRules with a malformed rule ARN',
+      () => elb.send(new DescribeRulesCommand({ RuleArns: ['arn:aws:elasticloadbalancing:rule/x'] })),
+      'ValidationError',
+    ],
+    [
+      'ModifyRule with a malformed rule ARN',
+      () => elb.send(new ModifyRuleCommand({ RuleArn: 'listener-rule/1', Actions: [forward(tst, 1, 1)] })),
+      'ValidationError',
+    ],
+    [
+      'DescribeTargetHealth with a malformed target group ARN',
+      () => elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: 'checkout-dev-blue' })),
+      'ValidationError',
+    ],
+  ])('%s refuses an unknown or malformed resource', async (_name, call, error) => {
     // Act
     const failure = await sdkFailure(call());
     // Assert

@@ -2,11 +2,13 @@ import {
   DescribeLoadBalancersCommand,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ELBV2_NAMESPACE } from '../../../src/sandbox/aws/xml.js';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
-import { elbv2Client, fakeSigV4, rejection } from '../../helpers/aws.js';
+import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { authHeaders, elbv2Client, rejection, type AuthSpec } from '../../helpers/aws.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false });
@@ -31,16 +33,11 @@ afterEach(() => {
 /** One raw Query-protocol request, as the SDK would send it but without the SDK. */
 async function post(
   body: string,
-  authorization: string | null = fakeSigV4(),
+  auth: AuthSpec = {},
 ): Promise<{ status: number; doc: Record<string, Record<string, unknown>>; headers: Headers }> {
-  const res = await fetch(`${sandbox.awsEndpoint}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(authorization ? { authorization } : {}),
-    },
-    body,
-  });
+  const url = `${sandbox.awsEndpoint}/`;
+  const init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body };
+  const res = await fetch(url, { ...init, headers: await authHeaders(url, init, auth) });
   return {
     status: res.status,
     doc: parser.parse(await res.text()) as Record<string, Record<string, unknown>>,
@@ -68,12 +65,8 @@ describe('wire format', () => {
 
   it('also serves the Query protocol as GET with the parameters in the query string', async () => {
     // Act
-    const res = await fetch(
-      `${sandbox.awsEndpoint}/?Action=DescribeLoadBalancers&Version=2015-12-01&PageSize=1`,
-      {
-        headers: { authorization: fakeSigV4() },
-      },
-    );
+    const url = `${sandbox.awsEndpoint}/?Action=DescribeLoadBalancers&Version=2015-12-01&PageSize=1`;
+    const res = await fetch(url, { headers: await authHeaders(url, {}, {}) });
     const doc = parser.parse(await res.text()) as Record<string, Record<string, Record<string, unknown>>>;
     // Assert
     expect(res.status).toBe(200);
@@ -93,7 +86,7 @@ describe('wire format', () => {
     {
       name: 'an unknown access key',
       body: 'Action=DescribeLoadBalancers&Version=2015-12-01',
-      auth: fakeSigV4('AKIAUNKNOWN000000000'),
+      auth: { accessKeyId: 'AKIAUNKNOWN000000000' },
       status: 403,
       code: 'InvalidClientTokenId',
     },
@@ -104,25 +97,32 @@ describe('wire format', () => {
       status: 403,
       code: 'IncompleteSignature',
     },
-    { name: 'no Action', body: 'Version=2015-12-01', auth: fakeSigV4(), status: 400, code: 'MissingAction' },
+    {
+      name: 'a signature made with a wrong secret key',
+      body: 'Action=DescribeLoadBalancers&Version=2015-12-01',
+      auth: { secretAccessKey: 'not-the-sandbox-secret' },
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+    },
+    { name: 'no Action', body: 'Version=2015-12-01', auth: {}, status: 400, code: 'MissingAction' },
     {
       name: 'an unknown Version',
       body: 'Action=DescribeLoadBalancers&Version=2012-06-01',
-      auth: fakeSigV4(),
+      auth: {},
       status: 400,
       code: 'NoSuchVersion',
     },
     {
       name: 'a malformed list index',
       body: 'Action=DescribeRules&Version=2015-12-01&RuleArns.member.x=a',
-      auth: fakeSigV4(),
+      auth: {},
       status: 400,
       code: 'MalformedQueryString',
     },
     {
       name: 'an unknown action',
       body: 'Action=CreateLoadBalancer&Version=2015-12-01',
-      auth: fakeSigV4(),
+      auth: {},
       status: 400,
       code: 'InvalidAction',
     },
@@ -150,6 +150,90 @@ describe('wire format', () => {
     // Assert
     expect(err.name).toBe('InvalidClientTokenId');
     expect(err.message).toBe('The security token included in the request is invalid.');
+  });
+});
+
+describe('signatures', () => {
+  it('refuses a body changed after signing with SignatureDoesNotMatch', async () => {
+    // Arrange
+    const url = `${sandbox.awsEndpoint}/`;
+    const signed = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+    const headers = await authHeaders(
+      url,
+      { ...signed, body: 'Action=DescribeLoadBalancers&Version=2015-12-01' },
+      {},
+    );
+    // Act
+    const res = await fetch(url, {
+      ...signed,
+      headers,
+      body: 'Action=DescribeLoadBalancers&Version=2015-12-01&PageSize=1',
+    });
+    // Assert
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it('refuses a signature more than 15 minutes old', async () => {
+    // Arrange
+    const url = `${sandbox.awsEndpoint}/?Action=DescribeLoadBalancers&Version=2015-12-01`;
+    const headers = await authHeaders(url, {}, {});
+    const stale = await authHeaders(url, {}, { signingDate: new Date(Date.now() - 20 * 60 * 1000) });
+    // Act
+    const fresh = await fetch(url, { headers });
+    const res = await fetch(url, { headers: stale });
+    // Assert
+    expect(fresh.status).toBe(200);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('Signature expired');
+  });
+
+  it('accepts a presigned URL and refuses one whose query was changed after signing', async () => {
+    // Arrange
+    const signer = new SignatureV4({
+      credentials: SANDBOX_CREDENTIALS,
+      region: 'eu-west-1',
+      service: 'elasticloadbalancing',
+      sha256: Sha256,
+    });
+    const u = new URL(sandbox.awsEndpoint);
+    const presigned = await signer.presign(
+      {
+        method: 'GET',
+        protocol: 'http:',
+        hostname: u.hostname,
+        port: Number(u.port),
+        path: '/',
+        query: { Action: 'DescribeLoadBalancers', Version: '2015-12-01' },
+        headers: { host: u.host },
+      },
+      { expiresIn: 60 },
+    );
+    const query = new URLSearchParams(presigned.query as Record<string, string>);
+    const url = `${sandbox.awsEndpoint}/?${query.toString()}`;
+    // Act
+    const good = await fetch(url);
+    const tampered = await fetch(url.replace('Version=2015-12-01', 'Version=2015-12-01&PageSize=1'));
+    // Assert
+    expect(good.status).toBe(200);
+    expect(tampered.status).toBe(403);
+    expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it('surfaces a wrong secret key to the SDK as SignatureDoesNotMatch', async () => {
+    // Arrange
+    const wrong = elbv2Client(sandbox.awsEndpoint, 1, {
+      accessKeyId: 'AKIASANDBOX000000000',
+      secretAccessKey: 'not-the-sandbox-secret',
+    });
+    // Act
+    const err = (await rejection(wrong.send(new DescribeLoadBalancersCommand({})))) as Error & {
+      $metadata: { httpStatusCode?: number };
+    };
+    wrong.destroy();
+    // Assert
+    expect(err.name).toBe('SignatureDoesNotMatch');
+    expect(err.$metadata.httpStatusCode).toBe(403);
   });
 });
 
