@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { endChainsInCauses } from './diagnostics/chains.js';
 import { changesOf } from './diagnostics/changes.js';
 import { compose } from './diagnostics/compose.js';
 import { gatherFacts } from './diagnostics/gather.js';
@@ -27,12 +28,18 @@ export const diagnosticsTool = defineTool({
   run: async (ctx, input) => {
     const service = serviceFor(ctx.config, input.env, input.service);
     const facts = await gatherFacts(
-      { config: ctx.config, rollouts: ctx.rollouts, metrics: ctx.metrics, now: ctx.clock.now() },
+      {
+        config: ctx.config,
+        rollouts: ctx.rollouts,
+        metrics: ctx.metrics,
+        store: ctx.store,
+        now: ctx.clock.now(),
+      },
       input.env,
       service,
     );
-    const findings = runAnalyzers(analyzers, facts);
-    const changes = await changesOf(ctx.store, facts);
+    const findings = endChainsInCauses(runAnalyzers(analyzers, facts));
+    const changes = changesOf(facts);
     // The loop cuts results at agent.toolResultBytes; a cut result is no longer JSON, so stay below it.
     const budget = Math.min(DIAGNOSIS_MAX_BYTES, ctx.config.agent.toolResultBytes) - 256;
     return compose(facts, changes, findings, budget);

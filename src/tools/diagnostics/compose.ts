@@ -1,5 +1,7 @@
 import { redactDeep } from '../../redact.js';
 import type { Changes } from './changes.js';
+import { checkedOf } from './checks.js';
+import { describeUnreadable, type Unreadable } from './sources.js';
 import { clip, COLOURS, plural } from './helpers.js';
 import { SEVERITY_ORDER, type Facts, type Finding, type Severity } from './types.js';
 
@@ -8,8 +10,18 @@ export interface Diagnosis {
   env: string;
   service: string;
   namespace: string;
-  /** One line: how many findings of each severity, or that none were found. */
+  /**
+   * The headline: "Incomplete: could not read the Kubernetes API (…); what could be read: …" whenever a
+   * source failed, then how many findings of each severity; "No problems found." only when every
+   * source answered and nothing was found.
+   */
   summary: string;
+  /** True when every source answered: only then does an empty list of findings mean healthy. */
+  complete: boolean;
+  /** What was read, in people's words (pods and restarts, targets, error rate and p99 per colour...). */
+  checked: string[];
+  /** The reads that failed, by source and reason. */
+  unreadable: Unreadable[];
   changes: Changes;
   /** Most severe first; within a severity, causes before symptoms (the analyzers' registered order). */
   findings: Finding[];
@@ -40,13 +52,15 @@ function countBy(findings: readonly Finding[]): Record<Severity, number> {
   return counts;
 }
 
-function summaryOf(findings: readonly Finding[]): string {
-  if (findings.length === 0) return 'No problems found.';
+function summaryOf(facts: Facts, findings: readonly Finding[], checked: readonly string[]): string {
   const counts = countBy(findings);
   const parts = (Object.keys(counts) as Severity[])
     .filter((s) => counts[s] > 0)
     .map((s) => `${counts[s]} ${s}`);
-  return `${plural(findings.length, 'finding')}: ${parts.join(', ')}.`;
+  const found = findings.length > 0 ? `${plural(findings.length, 'finding')}: ${parts.join(', ')}.` : '';
+  if (facts.unreadable.length === 0) return found || 'No problems found.';
+  const read = checked.length > 0 ? checked.join('; ') : 'nothing';
+  return `Incomplete: could not read ${describeUnreadable(facts.unreadable)}; what could be read: ${read}. ${found || 'No problem found in what could be read, which does not mean there is none.'}`;
 }
 
 /**
@@ -64,11 +78,16 @@ export function compose(
   );
   const kept = [...sorted];
   const dropped: Finding[] = [];
+  const checked = checkedOf(facts);
+  const summary = summaryOf(facts, sorted, checked);
   const build = (): Diagnosis => ({
     env: facts.env,
     service: facts.service,
     namespace: facts.namespace,
-    summary: summaryOf(sorted),
+    summary,
+    complete: facts.unreadable.length === 0,
+    checked,
+    unreadable: redactDeep(facts.unreadable).slice(0, 8),
     changes: redactDeep(changes),
     findings: kept,
     leftOut: { findings: dropped.length, ...countBy(dropped) },

@@ -7,6 +7,7 @@ import { oomKilledAnalyzer } from './analyzers/oom-killed.js';
 import { pendingAnalyzer } from './analyzers/pending.js';
 import { podsNotReadyAnalyzer } from './analyzers/pods-not-ready.js';
 import { probesAnalyzer } from './analyzers/probes.js';
+import { rollbackTargetAnalyzer } from './analyzers/rollback-target.js';
 import { progressDeadlineAnalyzer } from './analyzers/progress-deadline.js';
 import { targetHealthAnalyzer } from './analyzers/target-health.js';
 import type { Analyzer, Facts, Finding } from './types.js';
@@ -26,6 +27,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   targetHealthAnalyzer,
   progressDeadlineAnalyzer,
   podsNotReadyAnalyzer,
+  rollbackTargetAnalyzer,
   logErrorsAnalyzer,
 ];
 

@@ -18,7 +18,8 @@ function changesText(changes: Record<string, unknown> | undefined): string[] {
   if (colours) {
     const part = (name: string): string => {
       const c = record(colours[name]) ?? {};
-      return `${name} ${str(c.weight)}% ${str(c.role)}, ${str(c.version)}, ${str(c.ready)} ready`;
+      const weight = typeof c.weight === 'number' ? `${c.weight}% ${str(c.role)}` : 'weight unknown';
+      return `${name} ${weight}, ${c.version === null ? 'version unknown' : str(c.version)}, ${str(c.ready)}`;
     };
     lines.push(`Traffic: ${part('blue')} · ${part('green')}.`);
   }
@@ -65,8 +66,14 @@ export function renderDiagnosis(output: unknown): string | undefined {
       for (const q of quoted.lines) lines.push(`   > ${str(q)}`);
     }
     const next = record(f.next);
-    if (next) lines.push(`   Next: ${str(next.step)}`, `     $ ${str(next.command)}`);
+    if (next) {
+      lines.push(`   Next: ${str(next.step)}`);
+      if (typeof next.jarvis === 'string') lines.push(`     jarvis: ${next.jarvis}`);
+      lines.push(`     $ ${str(next.command)}`);
+    }
   });
+  const checked = Array.isArray(r.checked) ? r.checked.map(str) : [];
+  if (r.complete === true && checked.length > 0) lines.push('', `Checked: ${checked.join('; ')}.`);
   const left = record(r.leftOut);
   if (left && typeof left.findings === 'number' && left.findings > 0) {
     lines.push(

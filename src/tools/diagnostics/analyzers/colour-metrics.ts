@@ -1,6 +1,7 @@
 import type { ColourFigures } from '../../../platform/metrics/provider.js';
 import { otherColour } from '../../../platform/types.js';
-import { colourLabel, COLOURS, selectorOf } from '../helpers.js';
+import { colourLabel, COLOURS, kubectl, regressionSeverity } from '../helpers.js';
+import { nextStep } from '../remedy.js';
 import type { Analyzer, ColourFacts, Finding } from '../types.js';
 
 const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
@@ -29,20 +30,17 @@ export const colourMetricsAnalyzer: Analyzer = {
       if (!mine) continue;
       const theirs = enough(o);
       const evidence = [figuresLine(c, mine), ...(theirs ? [figuresLine(o, theirs)] : [])];
-      const logs = {
-        step: `Read the errors ${c.deploymentName} logs; if the new version causes them, roll back to the other colour.`,
-        command: `kubectl -n ${facts.namespace} logs -l '${selectorOf(c)}' --tail=200 --prefix | grep -iE 'error|exception|panic'`,
-      };
+      const command = kubectl.errorLogs(facts.namespace, c);
       if (mine.errorRate > maxErrorRate && (!theirs || mine.errorRate > 2 * theirs.errorRate)) {
         findings.push({
           analyzer: 'colour-metrics',
-          severity: c.weight > 0 ? 'critical' : 'warning',
+          severity: regressionSeverity(c, Number.POSITIVE_INFINITY),
           colour,
           finding: theirs
             ? `Error rate of ${colourLabel(c)} is ${pct(mine.errorRate)} against ${pct(theirs.errorRate)} on ${o.colour} ${window} (limit ${pct(maxErrorRate)}).`
             : `Error rate of ${colourLabel(c)} is ${pct(mine.errorRate)} ${window}, above the limit of ${pct(maxErrorRate)}.`,
           evidence,
-          next: logs,
+          next: nextStep(facts, c, `Read the errors in ${c.deploymentName}'s logs.`, command),
         });
       }
       if (
@@ -54,14 +52,11 @@ export const colourMetricsAnalyzer: Analyzer = {
       ) {
         findings.push({
           analyzer: 'colour-metrics',
-          severity: 'warning',
+          severity: regressionSeverity(c, mine.p99Ms / theirs.p99Ms / maxLatencyRatio),
           colour,
           finding: `p99 latency of ${colourLabel(c)} is ${ms(mine.p99Ms)}, ${(mine.p99Ms / theirs.p99Ms).toFixed(1)}× that of ${o.colour} (${ms(theirs.p99Ms)}) ${window} (limit ${maxLatencyRatio}×).`,
           evidence,
-          next: {
-            ...logs,
-            step: `Look for slow calls in ${c.deploymentName}'s logs; if the new version is slower, roll back to the other colour.`,
-          },
+          next: nextStep(facts, c, `Look for slow calls in ${c.deploymentName}'s logs.`, command),
         });
       }
     }
