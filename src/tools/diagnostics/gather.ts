@@ -131,10 +131,20 @@ async function gatherColour(
 ): Promise<ColourFacts> {
   const name = route.deployments[colour];
   const arn = route.targetGroups[colour];
-  const [deployment, targets, figures] = await Promise.all([
-    attempt('Kubernetes API', `Deployment ${name}`, () =>
+  // The pods are listed as soon as the Deployment's selector is known, whatever ELBv2 is doing.
+  const withPods = async () => {
+    const deployment = await attempt('Kubernetes API', `Deployment ${name}`, () =>
       reader.getDeployment(route.namespace, name, route.container),
-    ),
+    );
+    const listed = deployment?.selector
+      ? await attempt('Kubernetes API', `pods of ${name}`, () =>
+          reader.listPods(route.namespace, deployment.selector, { pageSize: POD_PAGE, max: MAX_PODS }),
+        )
+      : undefined;
+    return { deployment, listed };
+  };
+  const [{ deployment, listed }, targets, figures] = await Promise.all([
+    withPods(),
     attempt('ELBv2 API', `target health of ${colour}`, () => reader.targetHealth(arn)),
     attempt('metrics', `metrics of ${colour} (${deps.metrics.name})`, () =>
       deps.metrics.window({
@@ -146,11 +156,6 @@ async function gatherColour(
       }),
     ),
   ]);
-  const listed = deployment?.selector
-    ? await attempt('Kubernetes API', `pods of ${name}`, () =>
-        reader.listPods(route.namespace, deployment.selector, { pageSize: POD_PAGE, max: MAX_PODS }),
-      )
-    : undefined;
   return {
     colour,
     weight: undefined,

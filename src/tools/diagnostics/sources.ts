@@ -1,4 +1,5 @@
 import { isJarvisError, messageOf } from '../../errors.js';
+import { DeadlinePassed } from './deadline.js';
 
 /** The sources a diagnosis reads; each one that fails is named in the headline. */
 export type SourceName = 'Kubernetes API' | 'EKS API' | 'ELBv2 API' | 'metrics' | 'store';
@@ -26,6 +27,7 @@ export function sourceOf(err: unknown, expected: SourceName): SourceName {
 
 /** A few words on why a read failed, from its error code and the upstream's message. */
 export function reasonOf(err: unknown): string {
+  if (err instanceof DeadlinePassed) return err.message;
   const message = messageOf(err);
   if (/ECONNREFUSED|connection refused/i.test(message)) return 'connection refused';
   if (/ECONNRESET|socket hang up/i.test(message)) return 'connection reset';
