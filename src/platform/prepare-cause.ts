@@ -49,7 +49,10 @@ export function prepareCause(
         pod: p.name,
         certain: c.restartCount >= restartLimit,
       });
-    } else if (c && (c.reason === 'CrashLoopBackOff' || (c.lastTermination && c.lastTermination.exitCode !== 0))) {
+    } else if (
+      c &&
+      (c.reason === 'CrashLoopBackOff' || (c.lastTermination && c.lastTermination.exitCode !== 0))
+    ) {
       const exit = c.lastTermination ? `exit code ${c.lastTermination.exitCode}` : 'no exit code recorded';
       causes.push({
         kind: 'crash-loop',
@@ -65,11 +68,24 @@ export function prepareCause(
         certain: false,
       });
     } else if (p.phase === 'Running' && !p.ready && c?.state === 'running') {
-      causes.push({ kind: 'not-ready', text: `${p.name} runs but is not ready`, pod: p.name, certain: false });
+      causes.push({
+        kind: 'not-ready',
+        text: `${p.name} runs but is not ready`,
+        pod: p.name,
+        certain: false,
+      });
     }
   }
-  const order: PrepareCause['kind'][] = ['image-pull', 'oom-killed', 'crash-loop', 'unschedulable', 'not-ready'];
-  causes.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || Number(b.certain) - Number(a.certain));
+  const order: PrepareCause['kind'][] = [
+    'image-pull',
+    'oom-killed',
+    'crash-loop',
+    'unschedulable',
+    'not-ready',
+  ];
+  causes.sort(
+    (a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || Number(b.certain) - Number(a.certain),
+  );
   return causes[0];
 }
 

@@ -54,7 +54,13 @@ export async function prepare(
   const image = `${route.imageRepository}:${version}`;
   const deadline = deps.clock.now() + svc.prepareTimeoutSeconds * 1000;
   run.phase('prepare', `${name} (${idle}) → ${image}, ${replicas} replicas`);
-  const written = await workloads.setImageAndReplicas(route.namespace, name, route.container, image, replicas);
+  const written = await workloads.setImageAndReplicas(
+    route.namespace,
+    name,
+    route.container,
+    image,
+    replicas,
+  );
   await waitPrepared(
     run,
     deps,

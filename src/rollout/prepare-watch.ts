@@ -8,7 +8,8 @@ import type { Run } from './run.js';
 /** Clock milliseconds between two looks at the new pods while waiting (progress, early causes). */
 const LOOK_EVERY_MS = 10_000;
 /** Log lines that report an error (levels, panics, exceptions). */
-const ERROR_LINE = /\b(ERROR|FATAL|CRITICAL|PANIC|panic:|Traceback|Exception\b|[A-Z][a-zA-Z]+Error:)|\blevel=(error|fatal)\b/;
+const ERROR_LINE =
+  /\b(ERROR|FATAL|CRITICAL|PANIC|panic:|Traceback|Exception\b|[A-Z][a-zA-Z]+Error:)|\blevel=(error|fatal)\b/;
 
 export interface PrepareWait {
   name: string;
@@ -93,14 +94,30 @@ async function described(deps: RolloutDeps, run: Run, cause: PrepareCause): Prom
   const { namespace, container } = run.route;
   try {
     if (cause.kind === 'crash-loop') {
-      const log = await reader.podLogs(namespace, cause.pod, { container, previous: true, tailLines: 20, limitBytes: 8192 });
-      const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
+      const log = await reader.podLogs(namespace, cause.pod, {
+        container,
+        previous: true,
+        tailLines: 20,
+        limitBytes: 8192,
+      });
+      const lines = log
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       // The last error line says why it ended; a stack trace's last frame does not.
       const last = lines.filter((l) => ERROR_LINE.test(l)).at(-1) ?? lines.at(-1);
-      if (last) return redact(`${cause.text}; last log line: "${last.length > 200 ? `${last.slice(0, 199)}…` : last}"`);
+      if (last)
+        return redact(
+          `${cause.text}; last log line: "${last.length > 200 ? `${last.slice(0, 199)}…` : last}"`,
+        );
     }
     if (cause.kind === 'not-ready') {
-      const { events } = await reader.events(namespace, { kind: 'Pod', name: cause.pod, type: 'Warning', max: 20 });
+      const { events } = await reader.events(namespace, {
+        kind: 'Pod',
+        name: cause.pod,
+        type: 'Warning',
+        max: 20,
+      });
       const probe = events.find((e) => e.reason === 'Unhealthy');
       if (probe) return redact(`${cause.text}: ${probe.message.slice(0, 200)}`);
     }

@@ -5,7 +5,11 @@ import { recorder, startHarness, type Harness } from '../helpers/jarvis.js';
 
 const IMAGE = 'repo/checkout:1.3.1';
 
-function pod(name: string, extra: Partial<PodSummary> = {}, container: Partial<PodSummary['containers'][number]> = {}): PodSummary {
+function pod(
+  name: string,
+  extra: Partial<PodSummary> = {},
+  container: Partial<PodSummary['containers'][number]> = {},
+): PodSummary {
   return {
     name,
     namespace: 'shop',
@@ -14,7 +18,9 @@ function pod(name: string, extra: Partial<PodSummary> = {}, container: Partial<P
     restarts: container.restartCount ?? 0,
     node: 'node-1',
     labels: {},
-    containers: [{ name: 'app', image: IMAGE, ready: false, restartCount: 0, state: 'waiting', ...container }],
+    containers: [
+      { name: 'app', image: IMAGE, ready: false, restartCount: 0, state: 'waiting', ...container },
+    ],
     conditions: [],
     terminating: false,
     ...extra,
@@ -25,8 +31,18 @@ describe('prepareCause', () => {
   const cases: Array<[string, PodSummary[], { kind: string; certain: boolean; text: RegExp } | undefined]> = [
     [
       'an image that does not exist: certain at once',
-      [pod('a', {}, { reason: 'ErrImagePull', message: 'failed to resolve reference "repo/checkout:1.3.1": not found' })],
-      { kind: 'image-pull', certain: true, text: /^ErrImagePull for repo\/checkout:1\.3\.1: failed to resolve/ },
+      [
+        pod(
+          'a',
+          {},
+          { reason: 'ErrImagePull', message: 'failed to resolve reference "repo/checkout:1.3.1": not found' },
+        ),
+      ],
+      {
+        kind: 'image-pull',
+        certain: true,
+        text: /^ErrImagePull for repo\/checkout:1\.3\.1: failed to resolve/,
+      },
     ],
     [
       'a pull that may still succeed (rate limit)',
@@ -35,8 +51,18 @@ describe('prepareCause', () => {
     ],
     [
       'a crash loop under the restart limit',
-      [pod('a', {}, { reason: 'CrashLoopBackOff', restartCount: 2, lastTermination: { exitCode: 1, reason: 'Error' } })],
-      { kind: 'crash-loop', certain: false, text: /^CrashLoopBackOff: container app ends with exit code 1, 2 restarts$/ },
+      [
+        pod(
+          'a',
+          {},
+          { reason: 'CrashLoopBackOff', restartCount: 2, lastTermination: { exitCode: 1, reason: 'Error' } },
+        ),
+      ],
+      {
+        kind: 'crash-loop',
+        certain: false,
+        text: /^CrashLoopBackOff: container app ends with exit code 1, 2 restarts$/,
+      },
     ],
     [
       'a crash loop past it',
@@ -47,7 +73,15 @@ describe('prepareCause', () => {
       'an OOM kill, before a crash loop of another pod',
       [
         pod('a', {}, { reason: 'CrashLoopBackOff', restartCount: 5, lastTermination: { exitCode: 1 } }),
-        pod('b', {}, { reason: 'CrashLoopBackOff', restartCount: 4, lastTermination: { exitCode: 137, reason: 'OOMKilled' } }),
+        pod(
+          'b',
+          {},
+          {
+            reason: 'CrashLoopBackOff',
+            restartCount: 4,
+            lastTermination: { exitCode: 137, reason: 'OOMKilled' },
+          },
+        ),
       ],
       { kind: 'oom-killed', certain: true, text: /^OOMKilled: .*exit code 137/ },
     ],
@@ -56,12 +90,27 @@ describe('prepareCause', () => {
       [
         pod('a', {
           phase: 'Pending',
-          conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' }],
+          conditions: [
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message: '0/3 nodes are available: 3 Insufficient cpu.',
+            },
+          ],
         }),
       ],
-      { kind: 'unschedulable', certain: false, text: /^Unschedulable: 0\/3 nodes are available: 3 Insufficient cpu\.$/ },
+      {
+        kind: 'unschedulable',
+        certain: false,
+        text: /^Unschedulable: 0\/3 nodes are available: 3 Insufficient cpu\.$/,
+      },
     ],
-    ['old pods only: nothing about the new version yet', [pod('a', {}, { image: 'repo/checkout:1.2.0', reason: 'CrashLoopBackOff' })], undefined],
+    [
+      'old pods only: nothing about the new version yet',
+      [pod('a', {}, { image: 'repo/checkout:1.2.0', reason: 'CrashLoopBackOff' })],
+      undefined,
+    ],
   ];
 
   it.each(cases)('%s', (_name, pods, expected) => {
@@ -91,22 +140,41 @@ describe('a failed prepare', () => {
   });
 
   it.each([
-    ['1.3.1-crashloop', /cannot become ready: CrashLoopBackOff: container app ends with exit code 1, \d+ restarts; last log line: "(panic|FATAL)[^"]+"/],
-    ['1.3.1-missing', /cannot become ready: (ErrImagePull|ImagePullBackOff) for .*checkout:1\.3\.1-missing: .*NotFound/],
+    [
+      '1.3.1-crashloop',
+      /cannot become ready: CrashLoopBackOff: container app ends with exit code 1, \d+ restarts; last log line: "(panic|FATAL)[^"]+"/,
+    ],
+    [
+      '1.3.1-missing',
+      /cannot become ready: (ErrImagePull|ImagePullBackOff) for .*checkout:1\.3\.1-missing: .*NotFound/,
+    ],
     ['1.3.1-oom', /OOMKilled: container app exceeds its memory limit \(exit code 137\)/],
-  ])('of %s ends early with its cause as the failure reason, showing progress meanwhile', async (version, reason) => {
-    // Arrange
-    const { events, listener } = recorder();
-    const started = h.jarvis.clock.now();
-    // Act
-    const result = await h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version, actor: 'alice', onEvent: listener });
-    // Assert
-    expect(result.deployment.status).toBe('FAILED');
-    expect(result.deployment.reason).toMatch(/^prepare failed: /);
-    expect(result.deployment.reason).toMatch(reason);
-    expect(h.jarvis.clock.now() - started).toBeLessThan(600_000);
-    const progress = events.flatMap((e) => (e.kind === 'phase' && e.phase === 'prepare' ? [e.message] : []));
-    expect(progress).toContainEqual(expect.stringMatching(/^checkout-green: 0\/3 ready on 1\.3\.1-\w+, \d+ restarts? \(/));
-    expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
-  });
+  ])(
+    'of %s ends early with its cause as the failure reason, showing progress meanwhile',
+    async (version, reason) => {
+      // Arrange
+      const { events, listener } = recorder();
+      const started = h.jarvis.clock.now();
+      // Act
+      const result = await h.jarvis.rollouts.deploy({
+        env: 'dev',
+        service: 'checkout',
+        version,
+        actor: 'alice',
+        onEvent: listener,
+      });
+      // Assert
+      expect(result.deployment.status).toBe('FAILED');
+      expect(result.deployment.reason).toMatch(/^prepare failed: /);
+      expect(result.deployment.reason).toMatch(reason);
+      expect(h.jarvis.clock.now() - started).toBeLessThan(600_000);
+      const progress = events.flatMap((e) =>
+        e.kind === 'phase' && e.phase === 'prepare' ? [e.message] : [],
+      );
+      expect(progress).toContainEqual(
+        expect.stringMatching(/^checkout-green: 0\/3 ready on 1\.3\.1-\w+, \d+ restarts? \(/),
+      );
+      expect(h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
+    },
+  );
 });

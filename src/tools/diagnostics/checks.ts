@@ -34,9 +34,7 @@ export function checkedOf(facts: Facts): string[] {
   }
   const figures = cs.filter((c) => c.figures !== undefined);
   if (figures.length > 0) {
-    out.push(
-      `error rate and p99 over ${facts.windowSeconds} s of ${which(figures.map((c) => c.colour))}`,
-    );
+    out.push(`error rate and p99 over ${facts.windowSeconds} s of ${which(figures.map((c) => c.colour))}`);
   }
   if (!facts.unreadable.some((u) => u.what === 'warning events')) {
     out.push(`${plural(facts.events.length, 'warning event')} of the service's objects`);

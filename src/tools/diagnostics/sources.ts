@@ -38,7 +38,8 @@ export function reasonOf(err: unknown): string {
   if (isJarvisError(err, 'FORBIDDEN')) return 'access denied';
   if (isJarvisError(err, 'NOT_FOUND')) return 'not found';
   if (isJarvisError(err, 'UNAVAILABLE')) return 'unreachable';
-  if (isJarvisError(err)) return `${err.code.toLowerCase().replace('_', ' ')}${err.details.upstream ? ` (${err.details.upstream})` : ''}`;
+  if (isJarvisError(err))
+    return `${err.code.toLowerCase().replace('_', ' ')}${err.details.upstream ? ` (${err.details.upstream})` : ''}`;
   return 'failed';
 }
 

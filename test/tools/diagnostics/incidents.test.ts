@@ -23,7 +23,10 @@ afterEach(async () => {
 });
 
 async function diagnose(jarvis: Jarvis): Promise<{ d: Diagnosis; text: string }> {
-  const d = (await diagnosticsTool.run(toolContext(jarvis), { env: 'prd', service: 'checkout' })) as Diagnosis;
+  const d = (await diagnosticsTool.run(toolContext(jarvis), {
+    env: 'prd',
+    service: 'checkout',
+  })) as Diagnosis;
   return { d, text: diagnosticsTool.render!(JSON.parse(JSON.stringify(d)))! };
 }
 
@@ -71,7 +74,13 @@ async function rolledBackFrom(j: Jarvis, version: string): Promise<void> {
   await j.store.finishDeployment(d, 'ROLLED_BACK', 'error rate 8.00% above 1.00%', now, {
     state: {
       live: { colour: 'blue', version: '1.2.0', verdict: 'known_good', at: now },
-      standby: { colour: 'green', version, verdict: 'failed', at: now, reason: 'error rate 8.00% above 1.00%' },
+      standby: {
+        colour: 'green',
+        version,
+        verdict: 'failed',
+        at: now,
+        reason: 'error rate 8.00% above 1.00%',
+      },
       weights: { blue: 100, green: 0 },
     },
     verdicts: [
@@ -82,14 +91,19 @@ async function rolledBackFrom(j: Jarvis, version: string): Promise<void> {
   });
 }
 
-const faulty = (colour: Colour, version: string, shows: (p: ReturnType<typeof podsOf>[number]) => boolean) =>
+const faulty =
+  (colour: Colour, version: string, shows: (p: ReturnType<typeof podsOf>[number]) => boolean) =>
   async (j: Jarvis): Promise<void> => {
     await putVersion(j, 'prd', 'checkout', colour, version);
     await until(`${colour} pods of ${version}`, () => podsOf(j, 'prd', 'checkout', colour).some(shows));
   };
 
 const FAILURES = [
-  { version: '1.3.1-crashloop', analyzer: 'crash-loop', shows: (p: { reason?: string }) => p.reason === 'CrashLoopBackOff' },
+  {
+    version: '1.3.1-crashloop',
+    analyzer: 'crash-loop',
+    shows: (p: { reason?: string }) => p.reason === 'CrashLoopBackOff',
+  },
   {
     version: '1.3.1-missing',
     analyzer: 'image-pull',
@@ -122,31 +136,30 @@ const incidents: Incident[] = [
     name: 'healthy',
     arrange: () => Promise.resolve(),
     summary: /^No problems found\.$/,
-    text: [/Checked: ALB weights \(blue 100, green 0\); 6 pods and their restarts \(0\) of both colours; 6 ALB targets \(6 healthy\)/, /error rate and p99 over 120 s of both colours/],
+    text: [
+      /Checked: ALB weights \(blue 100, green 0\); 6 pods and their restarts \(0\) of both colours; 6 ALB targets \(6 healthy\)/,
+      /error rate and p99 over 120 s of both colours/,
+    ],
   },
-  ...FAILURES.map(
-    (f): Incident => ({
-      name: `${f.version} on the standby`,
-      arrange: faulty('green', f.version, f.shows as never),
-      first: { analyzer: f.analyzer, colour: 'green', severity: 'warning' },
-      jarvis: null,
-      step: /No user reaches green/,
-      absent: ['colour-metrics'],
-    }),
-  ),
-  ...FAILURES.filter((f) => f.analyzer !== 'pending').map(
-    (f): Incident => ({
-      name: `${f.version} at 10 % during a rollout`,
-      arrange: async (j) => {
-        await rolloutRunning(j, f.version);
-        await faulty('green', f.version, f.shows as never)(j);
-        await setWeights(j, 90, 10);
-      },
-      first: { analyzer: f.analyzer, colour: 'green', severity: 'critical', finding: /10% of traffic/ },
-      jarvis: 'abort prd',
-      step: /Abort the rollout \(#\d+, 1\.3\.1-\w+\): `abort prd` puts all traffic back on blue/,
-    }),
-  ),
+  ...FAILURES.map((f): Incident => ({
+    name: `${f.version} on the standby`,
+    arrange: faulty('green', f.version, f.shows as never),
+    first: { analyzer: f.analyzer, colour: 'green', severity: 'warning' },
+    jarvis: null,
+    step: /No user reaches green/,
+    absent: ['colour-metrics'],
+  })),
+  ...FAILURES.filter((f) => f.analyzer !== 'pending').map((f): Incident => ({
+    name: `${f.version} at 10 % during a rollout`,
+    arrange: async (j) => {
+      await rolloutRunning(j, f.version);
+      await faulty('green', f.version, f.shows as never)(j);
+      await setWeights(j, 90, 10);
+    },
+    first: { analyzer: f.analyzer, colour: 'green', severity: 'critical', finding: /10% of traffic/ },
+    jarvis: 'abort prd',
+    step: /Abort the rollout \(#\d+, 1\.3\.1-\w+\): `abort prd` puts all traffic back on blue/,
+  })),
   {
     name: 'a 10 % canary with 7× the p99 of the stable colour',
     arrange: async (j) => {
@@ -155,7 +168,12 @@ const incidents: Incident[] = [
       await setWeights(j, 90, 10);
       await trafficWindow(j);
     },
-    first: { analyzer: 'colour-metrics', colour: 'green', severity: 'critical', finding: /^p99 latency of .* [67]\.\d× that of blue/ },
+    first: {
+      analyzer: 'colour-metrics',
+      colour: 'green',
+      severity: 'critical',
+      finding: /^p99 latency of .* [67]\.\d× that of blue/,
+    },
     jarvis: 'abort prd',
   },
   {
@@ -165,7 +183,12 @@ const incidents: Incident[] = [
       await rolledOut(j, 'blue', '1.3.1-errors');
       await trafficWindow(j);
     },
-    first: { analyzer: 'colour-metrics', colour: 'blue', severity: 'critical', finding: /^Error rate of checkout-blue \(1\.3\.1-errors, stable\)/ },
+    first: {
+      analyzer: 'colour-metrics',
+      colour: 'blue',
+      severity: 'critical',
+      finding: /^Error rate of checkout-blue \(1\.3\.1-errors, stable\)/,
+    },
     jarvis: 'rollback prd',
   },
   {
@@ -175,7 +198,8 @@ const incidents: Incident[] = [
       analyzer: 'rollback-target',
       colour: 'green',
       severity: 'warning',
-      finding: /^The rollback target 1\.3\.0-errors on green failed analysis \(error rate 8\.00% above 1\.00%\): `rollback prd` would re-prepare 1\.1\.0 on green first/,
+      finding:
+        /^The rollback target 1\.3\.0-errors on green failed analysis \(error rate 8\.00% above 1\.00%\): `rollback prd` would re-prepare 1\.1\.0 on green first/,
     },
     jarvis: null,
     absent: ['colour-metrics', 'crash-loop'],
@@ -188,20 +212,25 @@ const incidents: Incident[] = [
       await faulty('green', '1.3.1-crashloop', (p) => p.reason === 'CrashLoopBackOff')(j);
     },
     first: { analyzer: 'target-health', colour: 'blue', severity: 'critical' },
-    text: [/2\. \[WARNING\] \d+ pods? of checkout-green \(1\.3\.1-crashloop, standby\) (is|are) crash-looping/],
+    text: [
+      /2\. \[WARNING\] \d+ pods? of checkout-green \(1\.3\.1-crashloop, standby\) (is|are) crash-looping/,
+    ],
   },
 ];
 
-const down = (api: SandboxApi, spec: FaultSpec = { down: true }) => (j: Jarvis) => {
-  j.sandbox!.world.faults.set(api, spec);
-  return Promise.resolve();
-};
+const down =
+  (api: SandboxApi, spec: FaultSpec = { down: true }) =>
+  (j: Jarvis) => {
+    j.sandbox!.world.faults.set(api, spec);
+    return Promise.resolve();
+  };
 
 const blind: Incident[] = [
   {
     name: 'the Kubernetes API down',
     arrange: down('kube'),
-    summary: /^Incomplete: could not read the Kubernetes API \(unavailable \(503\)\); what could be read: ALB weights \(blue 100, green 0\); 6 ALB targets/,
+    summary:
+      /^Incomplete: could not read the Kubernetes API \(unavailable \(503\)\); what could be read: ALB weights \(blue 100, green 0\); 6 ALB targets/,
     text: [/blue 100% stable, version unknown, unknown/],
   },
   {

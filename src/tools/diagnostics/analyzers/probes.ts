@@ -26,8 +26,7 @@ export const probesAnalyzer: Analyzer = {
         const pods = [...byPod.keys()];
         const stillPresent = pods.filter((name) => c.pods.some((p) => p.name === name && !p.ready));
         // Readiness failing on pods that are Ready again was transient; live pods failing it are not.
-        const severity: Severity =
-          kind === 'Readiness' && stillPresent.length === 0 ? 'info' : impact(c);
+        const severity: Severity = kind === 'Readiness' && stillPresent.length === 0 ? 'info' : impact(c);
         const consequence =
           kind === 'Liveness'
             ? 'the kubelet restarts the container'
