@@ -1,6 +1,7 @@
 import { redactDeep } from '../../redact.js';
 import type { Changes } from './changes.js';
 import { checkedOf } from './checks.js';
+import { timelineOf } from './timeline.js';
 import { describeUnreadable, type Unreadable } from './sources.js';
 import { clip, COLOURS, plural } from './helpers.js';
 import { SEVERITY_ORDER, type Facts, type Finding, type Severity } from './types.js';
@@ -23,6 +24,8 @@ export interface Diagnosis {
   /** The reads that failed, by source and reason. */
   unreadable: Unreadable[];
   changes: Changes;
+  /** The incident lined up with the service's releases (see timelineOf); null when the store was unreadable. */
+  timeline: string | null;
   /** Most severe first; within a severity, causes before symptoms (the analyzers' registered order). */
   findings: Finding[];
   /** Findings dropped to stay within the size budget, by severity; all zero when nothing was dropped. */
@@ -79,6 +82,7 @@ export function compose(
   const kept = [...sorted];
   const dropped: Finding[] = [];
   const checked = checkedOf(facts);
+  const timeline = timelineOf(facts);
   const summary = summaryOf(facts, sorted, checked);
   const build = (): Diagnosis => ({
     env: facts.env,
@@ -89,6 +93,7 @@ export function compose(
     checked,
     unreadable: redactDeep(facts.unreadable).slice(0, 8),
     changes: redactDeep(changes),
+    timeline: timeline === undefined ? null : redactDeep(timeline),
     findings: kept,
     leftOut: { findings: dropped.length, ...countBy(dropped) },
     scanned: {

@@ -114,11 +114,16 @@ async function historyOf(store: Store, env: string, service: string, attempt: At
     attempt('store', 'release state', () => store.getReleaseState(env, service)),
     attempt('store', 'version verdicts', () => store.versionVerdicts(env, service)),
   ]);
+  const newest = recent?.[0];
+  const journal = newest
+    ? await attempt('store', `journal of deployment #${newest.id}`, () => store.journal(newest.id))
+    : [];
   return {
     recent,
     running: recent?.find((d) => d.status === 'RUNNING'),
     release: release ?? undefined,
     verdicts: verdicts ?? [],
+    journal: journal ?? [],
   };
 }
 
@@ -179,7 +184,9 @@ async function gatherColour(
 function applyTraffic(c: ColourFacts, weights: Weights | undefined, recordedLive: Colour | undefined): void {
   if (weights) {
     c.weight = weights[c.colour];
-    c.role = c.weight >= 100 ? 'stable' : c.weight === 0 ? 'standby' : 'canary';
+    // In a split, the colour with the larger share is the stable one the canary is measured against.
+    const other = weights[c.colour === 'blue' ? 'green' : 'blue'];
+    c.role = c.weight === 0 ? 'standby' : c.weight > other ? 'stable' : 'canary';
     c.servesTraffic = c.weight > 0;
     return;
   }

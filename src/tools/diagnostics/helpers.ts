@@ -33,7 +33,7 @@ export function regressionSeverity(c: ColourFacts, excess: number): Severity {
 export function colourLabel(c: ColourFacts): string {
   const version = c.deployment?.version;
   const traffic =
-    c.role === 'canary'
+    c.weight !== undefined && c.weight > 0 && c.weight < 100
       ? `${c.weight}% of traffic`
       : c.role !== 'unknown'
         ? c.role

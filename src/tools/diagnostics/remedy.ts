@@ -1,6 +1,7 @@
 import { isJarvisError, messageOf } from '../../errors.js';
 import { otherColour } from '../../platform/types.js';
 import { rollbackTarget } from '../../rollout/release-state.js';
+import { recentRelease } from './timeline.js';
 import type { ColourFacts, Facts } from './types.js';
 
 /** What Jarvis itself can do about a failing colour: the command people type, and what it would do. */
@@ -68,6 +69,11 @@ export function remedyFor(facts: Facts, c: ColourFacts): Remedy {
   if (c.role === 'canary') {
     return {
       step: `Traffic is split and no rollout of Jarvis is running: put all traffic back on ${otherColour(c.colour)} with \`rollback ${target}\` once the standby is known good.`,
+    };
+  }
+  if (facts.history.recent !== undefined && !recentRelease(facts)) {
+    return {
+      step: `No release of ${facts.service} in the last 2 h, so a rollback is unlikely to help: look at what ${c.colour} depends on (database, downstream services, configuration, nodes).`,
     };
   }
   const outlook = rollbackOutlook(facts);

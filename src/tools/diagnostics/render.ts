@@ -57,6 +57,7 @@ export function renderDiagnosis(output: unknown): string | undefined {
     `Diagnosis of ${str(r.service)} in ${str(r.env)} (namespace ${str(r.namespace)}): ${r.summary}`,
   ];
   lines.push(...changesText(record(r.changes)));
+  if (typeof r.timeline === 'string') lines.push(r.timeline);
   records(r.findings).forEach((f, i) => {
     lines.push('', `${i + 1}. [${MARK[str(f.severity)] ?? str(f.severity)}] ${str(f.finding)}`);
     for (const e of Array.isArray(f.evidence) ? f.evidence : []) lines.push(`   - ${str(e)}`);

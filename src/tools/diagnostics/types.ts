@@ -2,7 +2,7 @@ import type { AnalysisSettings } from '../../config.js';
 import type { ColourFigures } from '../../platform/metrics/provider.js';
 import type { EventSummary, PodSummary } from '../../platform/kube-types.js';
 import type { Colour, DeploymentState, TargetHealthEntry, Weights } from '../../platform/types.js';
-import type { Deployment, ReleaseState, VersionVerdict } from '../../store/store.js';
+import type { Deployment, JournalEntry, ReleaseState, VersionVerdict } from '../../store/store.js';
 import type { Unreadable } from './sources.js';
 
 /**
@@ -45,7 +45,7 @@ export interface ColourFacts {
   colour: Colour;
   /** Its ALB weight; undefined when the weights could not be read (never guessed as 0). */
   weight: number | undefined;
-  /** stable: all traffic; standby: none; canary: part of it; unknown: the weights could not be read. */
+  /** stable: all or most traffic; standby: none; canary: the smaller share; unknown: weights unreadable. */
   role: 'stable' | 'standby' | 'canary' | 'unknown';
   /**
    * Whether users reach it: from the weights, else from the requests the metrics counted, else from the
@@ -117,6 +117,8 @@ export interface History {
   release: ReleaseState | undefined;
   /** Verdicts on versions, newest first. */
   verdicts: VersionVerdict[];
+  /** The journal of the newest deployment (its phases and traffic changes), oldest first; [] if none. */
+  journal: JournalEntry[];
 }
 
 /** One concern; `analyze` must not throw on odd data (it is caught, and reported as a gap, if it does). */

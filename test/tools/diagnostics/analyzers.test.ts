@@ -68,7 +68,7 @@ function facts(extra: Partial<Facts> = {}): Facts {
     windowSeconds: 120,
     gaps: [],
     unreadable: [],
-    history: { recent: [], running: undefined, release: undefined, verdicts: [] },
+    history: { recent: [], running: undefined, release: undefined, verdicts: [], journal: [] },
     ...extra,
   };
 }

@@ -137,6 +137,7 @@ const incidents: Incident[] = [
     arrange: () => Promise.resolve(),
     summary: /^No problems found\.$/,
     text: [
+      /No release of checkout in prd in the last 2 h; the cause is probably not a deploy\./,
       /Checked: ALB weights \(blue 100, green 0\); 6 pods and their restarts \(0\) of both colours; 6 ALB targets \(6 healthy\)/,
       /error rate and p99 over 120 s of both colours/,
     ],
@@ -190,6 +191,45 @@ const incidents: Incident[] = [
       finding: /^Error rate of checkout-blue \(1\.3\.1-errors, stable\)/,
     },
     jarvis: 'rollback prd',
+    step: /Roll back: `rollback prd` switches all traffic to green \(1\.1\.0, known good\)/,
+  },
+  {
+    name: 'the live colour erroring with no release in the last 2 h',
+    arrange: async (j) => {
+      await rolledOut(j, 'blue', '1.3.1-errors');
+      await trafficWindow(j);
+    },
+    first: { analyzer: 'colour-metrics', colour: 'blue', severity: 'critical' },
+    jarvis: null,
+    step: /No release of checkout in the last 2 h, so a rollback is unlikely to help/,
+  },
+  {
+    name: 'the shift to 10 % of a rollout, lined up with the findings',
+    arrange: async (j) => {
+      const id = await rolloutRunning(j, '1.3.1-errors');
+      await j.store.appendJournal({
+        deploymentId: id,
+        seq: 1,
+        state: 'prepare',
+        data: {},
+        at: j.clock.now(),
+      });
+      await rolledOut(j, 'green', '1.3.1-errors');
+      await setWeights(j, 90, 10);
+      await j.store.appendJournal({
+        deploymentId: id,
+        seq: 2,
+        state: 'shift',
+        data: { step: 10, from: { blue: 100, green: 0 }, to: { blue: 90, green: 10 } },
+        at: j.clock.now(),
+      });
+      await trafficWindow(j);
+    },
+    first: { analyzer: 'colour-metrics', colour: 'green', severity: 'critical' },
+    jarvis: 'abort prd',
+    text: [
+      /The last traffic change was the shift to 10 % of checkout 1\.3\.1-errors \(deployment #\d+, blue-green to green by alice, RUNNING\), \d+ (s|min) before this diagnosis\./,
+    ],
   },
   {
     name: 'after a rollback: the standby holds a build that failed analysis',
