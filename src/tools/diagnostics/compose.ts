@@ -75,10 +75,13 @@ export function compose(
   changes: Changes,
   findings: readonly Finding[],
   budgetBytes: number,
+  focus?: Finding,
 ): Diagnosis {
-  const sorted = redactDeep(
-    [...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]),
-  );
+  // The finding the question was about (a failed deployment) comes first, whatever its severity.
+  const sorted = redactDeep([
+    ...(focus ? [focus] : []),
+    ...[...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]),
+  ]);
   const kept = [...sorted];
   const dropped: Finding[] = [];
   const checked = checkedOf(facts);
