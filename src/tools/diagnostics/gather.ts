@@ -23,8 +23,13 @@ const MAX_EVENTS = 2_000;
 const RECENT_DEPLOYMENTS = 10;
 /** The metrics window both colours are compared over. */
 export const WINDOW_SECONDS = 120;
-/** Real milliseconds every read of one diagnosis shares: throttled APIs cannot stretch it past this. */
+/**
+ * Real milliseconds the reads of one diagnosis share, per kind of source: a throttled ELBv2 (whose SDK
+ * would retry for 8-13 s) cannot stretch the answer past 2.5 s. Kubernetes gets longer, since listing
+ * thousands of pods legitimately takes a few seconds, and its adapter bounds its own retries.
+ */
 export const GATHER_BUDGET_MS = 2_500;
+export const KUBE_BUDGET_MS = 10_000;
 
 export interface GatherDeps {
   config: LoadedConfig;
@@ -34,6 +39,8 @@ export interface GatherDeps {
   now: number;
   /** Overrides GATHER_BUDGET_MS. */
   budgetMs?: number;
+  /** Overrides KUBE_BUDGET_MS. */
+  kubeBudgetMs?: number;
 }
 
 type Attempt = <T>(source: SourceName, what: string, fn: () => Promise<T>) => Promise<T | undefined>;
@@ -51,9 +58,10 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
   const gaps: string[] = [];
   const unreadable: Unreadable[] = [];
   const deadline = new Deadline(deps.budgetMs ?? GATHER_BUDGET_MS);
+  const kubeDeadline = new Deadline(deps.kubeBudgetMs ?? KUBE_BUDGET_MS);
   const attempt: Attempt = async (source, what, fn) => {
     try {
-      return await deadline.bound(fn());
+      return await (source === 'Kubernetes API' ? kubeDeadline : deadline).bound(fn());
     } catch (err) {
       const from = err instanceof DeadlinePassed ? source : sourceOf(err, source);
       gaps.push(`${what}: ${messageOf(err)}`);
@@ -91,10 +99,11 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
       unreadable,
       history,
     };
-    facts.logs = await sampleLogs(facts, reader, (call) => deadline.bound(call));
+    facts.logs = await sampleLogs(facts, reader, (call) => kubeDeadline.bound(call));
     return facts;
   } finally {
     deadline.done();
+    kubeDeadline.done();
   }
 }
 
