@@ -7,6 +7,8 @@ export interface ColourQuery {
   colour: Colour;
   targetGroupArn: string;
   windowSeconds: number;
+  /** When the window ends (epoch ms, the clock's time); undefined: now. For baselines of the past. */
+  endsAt?: number | undefined;
 }
 
 /** Figures of one colour over a window. */

@@ -17,6 +17,7 @@ export class SandboxMetrics implements MetricsProvider {
       service: q.service,
       colour: q.colour,
       seconds: String(q.windowSeconds),
+      ...(q.endsAt === undefined ? {} : { until: String(Math.round(q.endsAt)) }),
     }).toString();
     let res: Response;
     try {

@@ -7,6 +7,7 @@ import type { PlatformReader } from '../../rollout/ports.js';
 import type { RolloutService } from '../../rollout/service.js';
 import type { Store } from '../../store/store.js';
 import { serviceFor } from '../tool.js';
+import { baselineFor } from './baseline.js';
 import { Deadline, DeadlinePassed } from './deadline.js';
 import { COLOURS } from './helpers.js';
 import { sampleLogs } from './sample-logs.js';
@@ -99,7 +100,24 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
       unreadable,
       history,
     };
-    facts.logs = await sampleLogs(facts, reader, (call) => kubeDeadline.bound(call));
+    const baseline = baselineFor(facts);
+    const [logs, figures] = await Promise.all([
+      sampleLogs(facts, reader, (call) => kubeDeadline.bound(call)),
+      baseline
+        ? attempt('metrics', `baseline metrics of ${baseline.label}`, () =>
+            deps.metrics.window({
+              env,
+              service,
+              colour: baseline.colour,
+              targetGroupArn: route.targetGroups[baseline.colour],
+              windowSeconds: WINDOW_SECONDS,
+              endsAt: baseline.endsAt,
+            }),
+          )
+        : undefined,
+    ]);
+    facts.logs = logs;
+    if (baseline) facts.baseline = { ...baseline, figures };
     return facts;
   } finally {
     deadline.done();

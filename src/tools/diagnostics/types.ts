@@ -3,6 +3,7 @@ import type { ColourFigures } from '../../platform/metrics/provider.js';
 import type { EventSummary, PodSummary } from '../../platform/kube-types.js';
 import type { Colour, DeploymentState, TargetHealthEntry, Weights } from '../../platform/types.js';
 import type { Deployment, JournalEntry, ReleaseState, VersionVerdict } from '../../store/store.js';
+import type { Baseline } from './baseline.js';
 import type { Unreadable } from './sources.js';
 
 /**
@@ -101,6 +102,8 @@ export interface Facts {
   windowSeconds: number;
   /** What could not be gathered, with the upstream error: the picture is partial. */
   gaps: string[];
+  /** What the only live colour is compared with when the other has no traffic; undefined: none. */
+  baseline?: Baseline | undefined;
   /** The same, by source API and short reason, for the headline ("could not read the Kubernetes API"). */
   unreadable: Unreadable[];
   /** What the store knows about the service's releases; undefined parts could not be read. */

@@ -232,6 +232,50 @@ const incidents: Incident[] = [
     ],
   },
   {
+    name: 'the only live colour regressing after a completed release',
+    arrange: async (j) => {
+      await trafficWindow(j); // blue 1.2.0 serves alone: the baseline
+      await rolledOut(j, 'green', '1.3.1-slow');
+      const id = await rolloutRunning(j, '1.3.1-slow');
+      await setWeights(j, 0, 100);
+      await j.store.appendJournal({
+        deploymentId: id,
+        seq: 1,
+        state: 'shift',
+        data: { step: 100, from: { blue: 100, green: 0 }, to: { blue: 0, green: 100 } },
+        at: j.clock.now(),
+      });
+      await j.store.finishDeployment(id, 'SUCCESS', undefined, j.clock.now());
+      await trafficWindow(j);
+    },
+    first: {
+      analyzer: 'colour-metrics',
+      colour: 'green',
+      severity: 'critical',
+      finding:
+        /^p99 latency of checkout-green \(1\.3\.1-slow, stable\) is \d+ ms, [67]\.\d× that of blue before the shift to 100 % of deployment #\d+ \(1\d\d ms\)/,
+    },
+    jarvis: 'rollback prd',
+  },
+  {
+    name: 'the only live colour regressing with no release: against its own past',
+    arrange: async (j) => {
+      const from = j.clock.now();
+      await until('35 minutes of traffic', () => j.clock.now() - from > 35 * 60_000, 30_000);
+      await rolledOut(j, 'blue', '1.3.1-slow');
+      await trafficWindow(j);
+    },
+    first: {
+      analyzer: 'colour-metrics',
+      colour: 'blue',
+      severity: 'critical',
+      finding:
+        /^p99 latency of checkout-blue \(1\.3\.1-slow, stable\) is \d+ ms, [67]\.\d× that of blue itself 30 min earlier/,
+    },
+    jarvis: null,
+    step: /No release of checkout in the last 2 h/,
+  },
+  {
     name: 'after a rollback: the standby holds a build that failed analysis',
     arrange: (j) => rolledBackFrom(j, '1.3.0-errors'),
     first: {
