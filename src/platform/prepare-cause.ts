@@ -2,7 +2,7 @@ import type { PodSummary } from './kube-types.js';
 
 /** Why the pods of a Deployment being prepared do not become ready, read from their status. */
 export interface PrepareCause {
-  kind: 'image-pull' | 'crash-loop' | 'oom-killed' | 'unschedulable' | 'not-ready';
+  kind: 'image-pull' | 'config' | 'crash-loop' | 'oom-killed' | 'unschedulable' | 'not-ready';
   /** One line for the deployment's failure reason: `CrashLoopBackOff, exit code 1, 4 restarts`. */
   text: string;
   /** The pod it was read from: whose previous log tells more. */
@@ -42,6 +42,13 @@ export function prepareCause(
         pod: p.name,
         certain,
       });
+    } else if (c && (c.reason === 'CreateContainerConfigError' || c.reason === 'CreateContainerError')) {
+      causes.push({
+        kind: 'config',
+        text: `${c.reason}: ${clip(c.message ?? 'a referenced ConfigMap or Secret is missing')}`,
+        pod: p.name,
+        certain: false,
+      });
     } else if (c && (c.reason === 'OOMKilled' || c.lastTermination?.reason === 'OOMKilled')) {
       causes.push({
         kind: 'oom-killed',
@@ -78,6 +85,7 @@ export function prepareCause(
   }
   const order: PrepareCause['kind'][] = [
     'image-pull',
+    'config',
     'oom-killed',
     'crash-loop',
     'unschedulable',

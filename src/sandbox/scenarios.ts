@@ -11,7 +11,8 @@ export type VersionBehaviour =
   | 'image-missing'
   | 'oom-killed'
   | 'readiness-fails'
-  | 'unschedulable';
+  | 'unschedulable'
+  | 'config-missing';
 
 export interface VersionProfile {
   behaviour: VersionBehaviour;
@@ -34,6 +35,8 @@ const SCENARIOS: Record<string, VersionProfile> = {
   oom: { behaviour: 'oom-killed', errorRate: 1, p99Ms: 0, readySeconds: Infinity },
   notready: { behaviour: 'readiness-fails', errorRate: 1, p99Ms: 0, readySeconds: Infinity },
   pending: { behaviour: 'unschedulable', errorRate: 1, p99Ms: 0, readySeconds: Infinity },
+  /** The pod spec references a ConfigMap that does not exist: CreateContainerConfigError. */
+  noconfig: { behaviour: 'config-missing', errorRate: 1, p99Ms: 0, readySeconds: Infinity },
 };
 
 const RELEASE = /^v?\d+\.\d+\.\d+$/;

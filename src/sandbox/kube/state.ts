@@ -10,6 +10,7 @@ export type PodStage =
   | 'pulling'
   | 'pull-failed'
   | 'pull-backoff'
+  | 'config-error'
   | 'starting'
   | 'running'
   | 'crashed'

@@ -1,4 +1,7 @@
 import { messageOf } from '../../errors.js';
+import { configMissingAnalyzer } from './analyzers/config-missing.js';
+import { noEndpointsAnalyzer } from './analyzers/no-endpoints.js';
+import { quotaExceededAnalyzer } from './analyzers/quota-exceeded.js';
 import { colourMetricsAnalyzer } from './analyzers/colour-metrics.js';
 import { crashLoopAnalyzer } from './analyzers/crash-loop.js';
 import { imagePullAnalyzer } from './analyzers/image-pull.js';
@@ -19,9 +22,12 @@ import type { Analyzer, Facts, Finding } from './types.js';
  */
 export const ANALYZERS: readonly Analyzer[] = [
   imagePullAnalyzer,
+  configMissingAnalyzer,
   oomKilledAnalyzer,
   crashLoopAnalyzer,
   pendingAnalyzer,
+  quotaExceededAnalyzer,
+  noEndpointsAnalyzer,
   probesAnalyzer,
   colourMetricsAnalyzer,
   targetHealthAnalyzer,

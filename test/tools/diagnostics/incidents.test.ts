@@ -115,7 +115,28 @@ const FAILURES = [
     analyzer: 'pending',
     shows: (p: { phase: string; node?: string }) => p.phase === 'Pending' && p.node === undefined,
   },
+  {
+    version: '1.3.1-noconfig',
+    analyzer: 'config-missing',
+    shows: (p: { reason?: string }) => p.reason === 'CreateContainerConfigError',
+  },
 ] as const;
+
+/** A FailedCreate event of the replicaset controller about a ReplicaSet of `colour`, as a quota causes. */
+function quotaRefuses(j: Jarvis, colour: Colour): void {
+  const world = j.sandbox!.world;
+  const env = j.config.environments.prd!;
+  const ns = world.kube.namespace(env.cluster, env.namespace)!;
+  ns.events.record(
+    j.clock.now(),
+    { kind: 'ReplicaSet', name: `checkout-${colour}-5c4d9f`, uid: 'rs-uid', apiVersion: 'apps/v1' },
+    'Warning',
+    'FailedCreate',
+    `Error creating: pods "checkout-${colour}-5c4d9f-x2x7q" is forbidden: exceeded quota: shop-pods, requested: pods=1, used: pods=20, limited: pods=20`,
+    { component: 'replicaset-controller' },
+    4,
+  );
+}
 
 interface Incident {
   name: string;
@@ -161,6 +182,47 @@ const incidents: Incident[] = [
     jarvis: 'abort prd',
     step: /Abort the rollout \(#\d+, 1\.3\.1-\w+\): `abort prd` puts all traffic back on blue/,
   })),
+  {
+    name: 'a ResourceQuota refusing the pods of the standby',
+    arrange: (j) => {
+      quotaRefuses(j, 'green');
+      return Promise.resolve();
+    },
+    first: {
+      analyzer: 'quota-exceeded',
+      colour: 'green',
+      severity: 'warning',
+      finding:
+        /^ResourceQuota shop-pods of namespace shop forbids new pods of checkout-green \(1\.1\.0, standby\)/,
+    },
+    jarvis: null,
+  },
+  {
+    name: 'the live colour scaled to zero: no targets behind 100 % of the traffic',
+    arrange: async (j) => {
+      const { route, ports } = platformOf(j, 'prd', 'checkout');
+      await ports.workloads.setImageAndReplicas(
+        route.namespace,
+        'checkout-blue',
+        'app',
+        `${route.imageRepository}:1.2.0`,
+        0,
+      );
+      const world = j.sandbox!.world;
+      await until(
+        'no blue targets',
+        () => world.elb.targetGroups.size > 0 && podsOf(j, 'prd', 'checkout', 'blue').length === 0,
+      );
+    },
+    first: {
+      analyzer: 'no-endpoints',
+      colour: 'blue',
+      severity: 'critical',
+      finding:
+        /^The target group of checkout-blue \(1\.2\.0, stable\) has no registered targets: the ALB answers 100% of the requests with 503\./,
+    },
+    step: /checkout-blue is scaled to 0: scale it back up\./,
+  },
   {
     name: 'a 10 % canary with 7× the p99 of the stable colour',
     arrange: async (j) => {
