@@ -16,6 +16,7 @@ import { DriftError, isJarvisError, JarvisError } from '../errors.js';
 import type { IngressAnnotations } from './alb.js';
 import { callKube, pagedList, type KubeCallPolicy } from './kube-calls.js';
 import { readIngressAnnotation, writeIngressAnnotation } from './kube-ingress.js';
+import { nodeSummary, type NodeSummary } from './kube-nodes.js';
 import { rolloutAborted, rolloutFailed, rolloutTimedOut, rolloutVerdict } from './kube-rollout.js';
 import {
   deploymentState,
@@ -313,6 +314,14 @@ export class KubeAdapter implements IngressAnnotations {
    */
   writeAnnotation(namespace: string, ingress: string, key: string, value: string): Promise<void> {
     return writeIngressAnnotation(this.clients, this.policy, namespace, ingress, key, value);
+  }
+
+  /** The cluster's nodes with their conditions (at most 1,000: a diagnosis needs only those under its pods). */
+  async listNodes(): Promise<NodeSummary[]> {
+    const list = await callKube({ op: 'list', resource: 'nodes' }, this.policy, async () =>
+      (await this.clients()).core.listNode({ limit: 1000 }),
+    );
+    return list.items.map(nodeSummary);
   }
 
   private async readDeployment(namespace: string, name: string): Promise<V1Deployment> {

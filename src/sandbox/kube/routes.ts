@@ -11,6 +11,7 @@ import {
 } from './handlers-apps.js';
 import { getEvent, listEvents, listPods, podLog } from './handlers-core.js';
 import { boolParam } from './list.js';
+import { getNode, listNodes } from './nodes.js';
 import { methodNotAllowed, pathNotFound } from './status.js';
 
 export type { KubeRequest, Reply } from './handler.js';
@@ -34,6 +35,8 @@ const ROUTES: Route[] = [
     pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)\/scale$/,
     verbs: { GET: getScale, PATCH: patchScale },
   },
+  { pattern: /^\/api\/v1\/nodes$/, verbs: { GET: listNodes } },
+  { pattern: /^\/api\/v1\/nodes\/([^/]+)$/, verbs: { GET: (w, c, r, name) => getNode(w, c, r, '', name) } },
   { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/pods$/, verbs: { GET: listPods } },
   {
     pattern: /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/,

@@ -39,6 +39,7 @@ export function checkedOf(facts: Facts): string[] {
   if (!facts.unreadable.some((u) => u.what === 'warning events')) {
     out.push(`${plural(facts.events.length, 'warning event')} of the service's objects`);
   }
+  if (facts.nodes) out.push(`the conditions of ${plural(facts.nodes.length, 'node')}`);
   const logs = facts.logs.filter((l) => l.text !== undefined).length;
   if (logs > 0) out.push(plural(logs, 'log sampled', 'logs sampled'));
   if (facts.history.recent !== undefined) {

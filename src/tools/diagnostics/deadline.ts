@@ -14,10 +14,14 @@ export class DeadlinePassed extends Error {
 export class Deadline {
   private readonly expired: Promise<void>;
   private timer: NodeJS.Timeout | undefined;
+  private isPassed = false;
 
   constructor(readonly budgetMs: number) {
     this.expired = new Promise((resolve) => {
-      this.timer = setTimeout(resolve, budgetMs);
+      this.timer = setTimeout(() => {
+        this.isPassed = true;
+        resolve();
+      }, budgetMs);
       this.timer.unref();
     });
   }
@@ -29,6 +33,11 @@ export class Deadline {
     const result = await Promise.race([call, this.expired.then(() => late)]);
     if (result === late) throw new DeadlinePassed(this.budgetMs);
     return result as T;
+  }
+
+  /** True once the budget is spent. */
+  get passed(): boolean {
+    return this.isPassed;
   }
 
   /** Stops the timer; later calls to `bound` wait for their call alone. */

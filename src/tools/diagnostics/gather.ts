@@ -71,7 +71,8 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
     }
   };
   try {
-    const [weights, blue, green, events, history] = await Promise.all([
+    const listNodes = reader.nodes?.bind(reader);
+    const [weights, blue, green, events, history, nodes] = await Promise.all([
       attempt('ELBv2 API', 'ALB weights', () => reader.readWeights(route)),
       gatherColour(deps, route, 'blue', reader, attempt),
       gatherColour(deps, route, 'green', reader, attempt),
@@ -79,6 +80,7 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
         reader.events(route.namespace, { type: 'Warning', pageSize: EVENT_PAGE, max: MAX_EVENTS }),
       ),
       historyOf(deps.store, env, service, attempt),
+      listNodes ? attempt('Kubernetes API', 'nodes', listNodes) : undefined,
     ]);
     const colours: Record<Colour, ColourFacts> = { blue, green };
     for (const c of COLOURS) applyTraffic(colours[c], weights, history.release?.live.colour);
@@ -99,8 +101,10 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
       gaps,
       unreadable,
       history,
+      nodes,
     };
-    const baseline = baselineFor(facts);
+    // The baseline is an extra comparison: not worth a read once a slow source has spent the budget.
+    const baseline = deadline.passed ? undefined : baselineFor(facts);
     const [logs, figures] = await Promise.all([
       sampleLogs(facts, reader, (call) => kubeDeadline.bound(call)),
       baseline

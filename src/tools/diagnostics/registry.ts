@@ -1,5 +1,6 @@
 import { messageOf } from '../../errors.js';
 import { configMissingAnalyzer } from './analyzers/config-missing.js';
+import { nodeConditionsAnalyzer } from './analyzers/node-conditions.js';
 import { noEndpointsAnalyzer } from './analyzers/no-endpoints.js';
 import { quotaExceededAnalyzer } from './analyzers/quota-exceeded.js';
 import { colourMetricsAnalyzer } from './analyzers/colour-metrics.js';
@@ -27,6 +28,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   crashLoopAnalyzer,
   pendingAnalyzer,
   quotaExceededAnalyzer,
+  nodeConditionsAnalyzer,
   noEndpointsAnalyzer,
   probesAnalyzer,
   colourMetricsAnalyzer,

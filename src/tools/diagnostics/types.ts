@@ -1,5 +1,6 @@
 import type { AnalysisSettings } from '../../config.js';
 import type { ColourFigures } from '../../platform/metrics/provider.js';
+import type { NodeSummary } from '../../platform/kube-nodes.js';
 import type { EventSummary, PodSummary } from '../../platform/kube-types.js';
 import type { Colour, DeploymentState, TargetHealthEntry, Weights } from '../../platform/types.js';
 import type { Deployment, JournalEntry, ReleaseState, VersionVerdict } from '../../store/store.js';
@@ -102,6 +103,8 @@ export interface Facts {
   windowSeconds: number;
   /** What could not be gathered, with the upstream error: the picture is partial. */
   gaps: string[];
+  /** The nodes of the cluster with their conditions; undefined when they could not be listed. */
+  nodes?: NodeSummary[] | undefined;
   /** What the only live colour is compared with when the other has no traffic; undefined: none. */
   baseline?: Baseline | undefined;
   /** The same, by source API and short reason, for the headline ("could not read the Kubernetes API"). */

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Jarvis } from '../../../src/app.js';
 import type { Colour } from '../../../src/platform/types.js';
 import type { FaultSpec, SandboxApi } from '../../../src/sandbox/faults.js';
+import { setNodeCondition } from '../../../src/sandbox/kube/nodes.js';
 import { diagnosticsTool } from '../../../src/tools/diagnostics.js';
 import type { Diagnosis } from '../../../src/tools/diagnostics/compose.js';
 import type { Severity } from '../../../src/tools/diagnostics/types.js';
@@ -122,6 +123,22 @@ const FAILURES = [
   },
 ] as const;
 
+/** A condition of the node under the first pod of `colour`, as the node controller reports it. */
+function nodeUnder(j: Jarvis, colour: Colour, type: 'Ready' | 'MemoryPressure' | 'DiskPressure'): string {
+  const node = podsOf(j, 'prd', 'checkout', colour)[0]!.node!;
+  const bad = type === 'Ready';
+  setNodeCondition(
+    j.sandbox!.world,
+    j.config.environments.prd!.cluster,
+    node,
+    type,
+    bad ? 'Unknown' : 'True',
+    bad ? 'NodeStatusUnknown' : `KubeletHas${type}`,
+    bad ? 'Kubelet stopped posting node status.' : `kubelet has ${type}`,
+  );
+  return node;
+}
+
 /** A FailedCreate event of the replicaset controller about a ReplicaSet of `colour`, as a quota causes. */
 function quotaRefuses(j: Jarvis, colour: Colour): void {
   const world = j.sandbox!.world;
@@ -182,6 +199,32 @@ const incidents: Incident[] = [
     jarvis: 'abort prd',
     step: /Abort the rollout \(#\d+, 1\.3\.1-\w+\): `abort prd` puts all traffic back on blue/,
   })),
+  {
+    name: 'a node NotReady under the live colour',
+    arrange: (j) => {
+      nodeUnder(j, 'blue', 'Ready');
+      return Promise.resolve();
+    },
+    first: {
+      analyzer: 'node-conditions',
+      colour: 'blue',
+      severity: 'critical',
+      finding:
+        /^\d+ pods? of checkout-blue \(1\.2\.0, stable\) runs? on a node in trouble: ip-[\d-]+\.compute\.internal NotReady \(NodeStatusUnknown: Kubelet stopped posting node status\.\)/,
+    },
+    text: [/kubectl describe node ip-/],
+  },
+  {
+    name: 'DiskPressure on a node both colours share',
+    arrange: (j) => {
+      nodeUnder(j, 'green', 'DiskPressure');
+      return Promise.resolve();
+    },
+    first: { analyzer: 'node-conditions', colour: 'blue', severity: 'critical', finding: /DiskPressure/ },
+    text: [
+      /\[WARNING\] \d+ pods? of checkout-green \(1\.1\.0, standby\) runs? on a node in trouble: .* DiskPressure/,
+    ],
+  },
   {
     name: 'a ResourceQuota refusing the pods of the standby',
     arrange: (j) => {
@@ -402,7 +445,8 @@ const blind: Incident[] = [
       await trafficWindow(j);
       j.sandbox!.world.faults.set('elbv2', { throttle: 100_000 });
     },
-    summary: /^Incomplete: could not read the ELBv2 API \(no answer within 2\.5 s\)/,
+    summary:
+      /^Incomplete: could not read the ELBv2 API \((throttled, )?no answer within 2\.5 s\); what could be read/,
     first: {
       analyzer: 'colour-metrics',
       colour: 'blue',
@@ -434,7 +478,7 @@ describe('diagnosis of rehearsed incidents', () => {
       if (incident.first.finding) expect(first.finding).toMatch(incident.first.finding);
       if (incident.jarvis !== undefined) expect(first.next.jarvis).toBe(incident.jarvis ?? undefined);
       if (incident.step) expect(first.next.step).toMatch(incident.step);
-      expect(first.next.command).toMatch(/^(kubectl -n shop |aws elbv2 )/);
+      expect(first.next.command).toMatch(/^(kubectl -n shop |kubectl describe node |aws elbv2 )/);
     } else if (!incident.summary?.source.startsWith('^Incomplete')) {
       expect(d.findings).toEqual([]);
     }
