@@ -82,6 +82,7 @@ export async function startJarvis(options: StartOptions): Promise<Jarvis> {
         podLogs: (ns, pod, opts) => kube.podLogs(ns, pod, opts),
         events: (ns, opts) => kube.events(ns, opts),
         nodes: () => kube.listNodes(),
+        scalingPolicies: (ns) => kube.scalingPolicies(ns),
       };
     },
     processId: thisProcess(),

@@ -12,6 +12,7 @@ import {
 import { getEvent, listEvents, listPods, podLog } from './handlers-core.js';
 import { boolParam } from './list.js';
 import { getNode, listNodes } from './nodes.js';
+import { listHpas, listPdbs } from './scaling.js';
 import { methodNotAllowed, pathNotFound } from './status.js';
 
 export type { KubeRequest, Reply } from './handler.js';
@@ -36,6 +37,11 @@ const ROUTES: Route[] = [
     verbs: { GET: getScale, PATCH: patchScale },
   },
   { pattern: /^\/api\/v1\/nodes$/, verbs: { GET: listNodes } },
+  {
+    pattern: /^\/apis\/autoscaling\/v2\/namespaces\/([^/]+)\/horizontalpodautoscalers$/,
+    verbs: { GET: listHpas },
+  },
+  { pattern: /^\/apis\/policy\/v1\/namespaces\/([^/]+)\/poddisruptionbudgets$/, verbs: { GET: listPdbs } },
   { pattern: /^\/api\/v1\/nodes\/([^/]+)$/, verbs: { GET: (w, c, r, name) => getNode(w, c, r, '', name) } },
   { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/pods$/, verbs: { GET: listPods } },
   {

@@ -40,6 +40,11 @@ export function checkedOf(facts: Facts): string[] {
     out.push(`${plural(facts.events.length, 'warning event')} of the service's objects`);
   }
   if (facts.nodes) out.push(`the conditions of ${plural(facts.nodes.length, 'node')}`);
+  if (facts.scaling) {
+    out.push(
+      `${plural(facts.scaling.hpas.length, 'autoscaler')} and ${plural(facts.scaling.pdbs.length, 'disruption budget')}`,
+    );
+  }
   const logs = facts.logs.filter((l) => l.text !== undefined).length;
   if (logs > 0) out.push(plural(logs, 'log sampled', 'logs sampled'));
   if (facts.history.recent !== undefined) {

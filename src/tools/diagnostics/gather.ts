@@ -72,7 +72,8 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
   };
   try {
     const listNodes = reader.nodes?.bind(reader);
-    const [weights, blue, green, events, history, nodes] = await Promise.all([
+    const listScaling = reader.scalingPolicies?.bind(reader);
+    const [weights, blue, green, events, history, nodes, scaling] = await Promise.all([
       attempt('ELBv2 API', 'ALB weights', () => reader.readWeights(route)),
       gatherColour(deps, route, 'blue', reader, attempt),
       gatherColour(deps, route, 'green', reader, attempt),
@@ -81,6 +82,9 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
       ),
       historyOf(deps.store, env, service, attempt),
       listNodes ? attempt('Kubernetes API', 'nodes', listNodes) : undefined,
+      listScaling
+        ? attempt('Kubernetes API', 'autoscalers and disruption budgets', () => listScaling(route.namespace))
+        : undefined,
     ]);
     const colours: Record<Colour, ColourFacts> = { blue, green };
     for (const c of COLOURS) applyTraffic(colours[c], weights, history.release?.live.colour);
@@ -102,6 +106,7 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
       unreadable,
       history,
       nodes,
+      scaling,
     };
     // The baseline is an extra comparison: not worth a read once a slow source has spent the budget.
     const baseline = deadline.passed ? undefined : baselineFor(facts);

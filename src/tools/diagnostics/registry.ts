@@ -1,6 +1,8 @@
 import { messageOf } from '../../errors.js';
 import { configMissingAnalyzer } from './analyzers/config-missing.js';
 import { nodeConditionsAnalyzer } from './analyzers/node-conditions.js';
+import { hpaAtMaxAnalyzer } from './analyzers/hpa-at-max.js';
+import { pdbBlockingAnalyzer } from './analyzers/pdb-blocking.js';
 import { noEndpointsAnalyzer } from './analyzers/no-endpoints.js';
 import { quotaExceededAnalyzer } from './analyzers/quota-exceeded.js';
 import { colourMetricsAnalyzer } from './analyzers/colour-metrics.js';
@@ -35,6 +37,8 @@ export const ANALYZERS: readonly Analyzer[] = [
   targetHealthAnalyzer,
   progressDeadlineAnalyzer,
   podsNotReadyAnalyzer,
+  hpaAtMaxAnalyzer,
+  pdbBlockingAnalyzer,
   rollbackTargetAnalyzer,
   logErrorsAnalyzer,
 ];

@@ -1,6 +1,7 @@
 import type { AnalysisSettings } from '../../config.js';
 import type { ColourFigures } from '../../platform/metrics/provider.js';
 import type { NodeSummary } from '../../platform/kube-nodes.js';
+import type { ScalingPolicies } from '../../platform/kube-policies.js';
 import type { EventSummary, PodSummary } from '../../platform/kube-types.js';
 import type { Colour, DeploymentState, TargetHealthEntry, Weights } from '../../platform/types.js';
 import type { Deployment, JournalEntry, ReleaseState, VersionVerdict } from '../../store/store.js';
@@ -105,6 +106,8 @@ export interface Facts {
   gaps: string[];
   /** The nodes of the cluster with their conditions; undefined when they could not be listed. */
   nodes?: NodeSummary[] | undefined;
+  /** The namespace's HPAs and PDBs; undefined when they could not be listed. */
+  scaling?: ScalingPolicies | undefined;
   /** What the only live colour is compared with when the other has no traffic; undefined: none. */
   baseline?: Baseline | undefined;
   /** The same, by source API and short reason, for the headline ("could not read the Kubernetes API"). */

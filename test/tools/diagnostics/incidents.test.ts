@@ -3,6 +3,7 @@ import type { Jarvis } from '../../../src/app.js';
 import type { Colour } from '../../../src/platform/types.js';
 import type { FaultSpec, SandboxApi } from '../../../src/sandbox/faults.js';
 import { setNodeCondition } from '../../../src/sandbox/kube/nodes.js';
+import { seedHpa, seedPdb } from '../../../src/sandbox/kube/scaling.js';
 import { diagnosticsTool } from '../../../src/tools/diagnostics.js';
 import type { Diagnosis } from '../../../src/tools/diagnostics/compose.js';
 import type { Severity } from '../../../src/tools/diagnostics/types.js';
@@ -139,6 +140,12 @@ function nodeUnder(j: Jarvis, colour: Colour, type: 'Ready' | 'MemoryPressure' |
   return node;
 }
 
+/** The cluster and namespace of prd/checkout, for scenarios that seed objects in them. */
+function where(j: Jarvis): [string, string] {
+  const env = j.config.environments.prd!;
+  return [env.cluster, env.namespace];
+}
+
 /** A FailedCreate event of the replicaset controller about a ReplicaSet of `colour`, as a quota causes. */
 function quotaRefuses(j: Jarvis, colour: Colour): void {
   const world = j.sandbox!.world;
@@ -224,6 +231,50 @@ const incidents: Incident[] = [
     text: [
       /\[WARNING\] \d+ pods? of checkout-green \(1\.1\.0, standby\) runs? on a node in trouble: .* DiskPressure/,
     ],
+  },
+  {
+    name: 'the live colour held at its HPA maxReplicas',
+    arrange: (j) => {
+      seedHpa(j.sandbox!.world, ...where(j), {
+        name: 'checkout-blue',
+        deployment: 'checkout-blue',
+        minReplicas: 2,
+        maxReplicas: 3,
+        currentReplicas: 3,
+        wantedReplicas: 7,
+      });
+      return Promise.resolve();
+    },
+    first: {
+      analyzer: 'hpa-at-max',
+      colour: 'blue',
+      severity: 'warning',
+      finding:
+        /^HorizontalPodAutoscaler checkout-blue holds checkout-blue \(1\.2\.0, stable\) at its maxReplicas \(3\)/,
+    },
+    text: [/kubectl -n shop describe hpa checkout-blue/],
+  },
+  {
+    name: 'a PodDisruptionBudget allowing no disruption of the live colour',
+    arrange: (j) => {
+      seedPdb(j.sandbox!.world, ...where(j), {
+        name: 'checkout',
+        matchLabels: { app: 'checkout', colour: 'blue' },
+        minAvailable: 3,
+        currentHealthy: 3,
+        desiredHealthy: 3,
+        expectedPods: 3,
+      });
+      return Promise.resolve();
+    },
+    first: {
+      analyzer: 'pdb-blocking',
+      colour: 'blue',
+      severity: 'warning',
+      finding:
+        /^PodDisruptionBudget checkout allows no disruption of checkout-blue \(1\.2\.0, stable\) \(minAvailable 3, 3 healthy of 3 required\)/,
+    },
+    absent: ['hpa-at-max'],
   },
   {
     name: 'a ResourceQuota refusing the pods of the standby',
