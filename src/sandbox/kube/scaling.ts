@@ -33,7 +33,7 @@ const seeds = new WeakMap<World, Map<string, Seeds>>();
 
 function of(world: World, cluster: string, ns: string): Seeds {
   let byNs = seeds.get(world);
-  if (!byNs) seeds.set(world, (byNs = new Map()));
+  if (!byNs) seeds.set(world, (byNs = new Map<string, Seeds>()));
   let s = byNs.get(`${cluster}/${ns}`);
   if (!s) byNs.set(`${cluster}/${ns}`, (s = { hpas: [], pdbs: [] }));
   return s;
