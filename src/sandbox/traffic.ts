@@ -18,6 +18,8 @@ interface Bucket {
   toMs: number;
   requests: number;
   errors: number;
+  /** Of the errors, those the ALB answered itself (503: no healthy target to send them to). */
+  elbErrors: number;
   /** Request-weighted sum of p99s, divided out when a window is read. */
   p99Sum: number;
 }
@@ -42,6 +44,8 @@ export interface ColourWindow {
   errorRate: number;
   /** Request-weighted p99 latency in milliseconds; 0 when there were no requests. */
   p99Ms: number;
+  /** 5xx answered by the ALB itself (no healthy target), included in `errors`. */
+  elb5xx: number;
 }
 
 /**
@@ -99,16 +103,26 @@ export class Traffic {
         const end = Math.min(toMs, t * 1000);
         const seconds = (end - start) / 1000;
         const requests = weight === 0 ? 0 : this.jitter(((this.rps * weight) / total) * seconds, 0.05);
-        const errors = Math.min(requests, this.jitter(requests * errorRate, 0.2));
+        const errors = ready > 0 ? Math.min(requests, this.jitter(requests * errorRate, 0.2)) : requests;
+        const elbErrors = ready > 0 ? 0 : errors;
         const pieceP99 = p99 === 0 ? 0 : this.jitter(p99, 0.05);
         const last = buckets.at(-1);
         if (last?.t === t) {
           last.toMs = end;
           last.requests += requests;
           last.errors += errors;
+          last.elbErrors += elbErrors;
           last.p99Sum += pieceP99 * requests;
         } else {
-          buckets.push({ t, fromMs: start, toMs: end, requests, errors, p99Sum: pieceP99 * requests });
+          buckets.push({
+            t,
+            fromMs: start,
+            toMs: end,
+            requests,
+            errors,
+            elbErrors,
+            p99Sum: pieceP99 * requests,
+          });
         }
         this.count(route, colour, version, requests, errors, pieceP99);
         start = end;
@@ -163,6 +177,7 @@ export class Traffic {
     const sinceMs = endMs - windowMs;
     let requests = 0;
     let errors = 0;
+    let elbErrors = 0;
     let p99Sum = 0;
     for (let i = buckets.length - 1; i >= 0; i--) {
       const b = buckets[i]!;
@@ -172,6 +187,7 @@ export class Traffic {
       const share = b.toMs > b.fromMs ? inside / (b.toMs - b.fromMs) : 1;
       requests += b.requests * share;
       errors += b.errors * share;
+      elbErrors += b.elbErrors * share;
       p99Sum += b.p99Sum * share;
     }
     const whole = Math.round(requests);
@@ -180,6 +196,7 @@ export class Traffic {
       errors: Math.round(errors),
       errorRate: requests > 0 ? errors / requests : 0,
       p99Ms: requests > 0 ? p99Sum / requests : 0,
+      elb5xx: Math.round(elbErrors),
     };
   }
 

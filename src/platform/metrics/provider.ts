@@ -19,6 +19,11 @@ export interface ColourFigures {
   errorRate: number;
   /** p99 latency in milliseconds; undefined when there were no requests to measure. */
   p99Ms: number | undefined;
+  /**
+   * Of the errors, the 5xx the load balancer produced itself (no healthy target, timeouts to targets);
+   * undefined when the source does not tell them apart.
+   */
+  elb5xx?: number | undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { messageOf } from '../../errors.js';
 import { configMissingAnalyzer } from './analyzers/config-missing.js';
 import { nodeConditionsAnalyzer } from './analyzers/node-conditions.js';
+import { elb5xxAnalyzer } from './analyzers/elb-5xx.js';
 import { hpaAtMaxAnalyzer } from './analyzers/hpa-at-max.js';
 import { pdbBlockingAnalyzer } from './analyzers/pdb-blocking.js';
 import { noEndpointsAnalyzer } from './analyzers/no-endpoints.js';
@@ -32,6 +33,7 @@ export const ANALYZERS: readonly Analyzer[] = [
   quotaExceededAnalyzer,
   nodeConditionsAnalyzer,
   noEndpointsAnalyzer,
+  elb5xxAnalyzer,
   probesAnalyzer,
   colourMetricsAnalyzer,
   targetHealthAnalyzer,

@@ -318,6 +318,25 @@ const incidents: Incident[] = [
     step: /checkout-blue is scaled to 0: scale it back up\./,
   },
   {
+    name: 'the live colour without targets for a whole window: 5xx from the ALB itself',
+    arrange: async (j) => {
+      const { route, ports } = platformOf(j, 'prd', 'checkout');
+      await ports.workloads.setImageAndReplicas(
+        route.namespace,
+        'checkout-blue',
+        'app',
+        `${route.imageRepository}:1.2.0`,
+        0,
+      );
+      await until('no blue pods', () => podsOf(j, 'prd', 'checkout', 'blue').length === 0);
+      await trafficWindow(j);
+    },
+    first: { analyzer: 'no-endpoints', colour: 'blue', severity: 'critical' },
+    text: [
+      /\[CRITICAL\] The ALB itself answered \d+ requests of \d+ for checkout-blue \(1\.2\.0, stable\) with 5xx/,
+    ],
+  },
+  {
     name: 'a 10 % canary with 7× the p99 of the stable colour',
     arrange: async (j) => {
       await rolloutRunning(j, '1.3.1-slow');
