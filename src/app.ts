@@ -95,6 +95,8 @@ export async function startJarvis(options: StartOptions): Promise<Jarvis> {
         listPods: (ns, selector, opts) => kube.listPods(ns, selector, opts),
         podLogs: (ns, pod, opts) => kube.podLogs(ns, pod, opts),
         events: (ns, opts) => kube.events(ns, opts),
+        nodes: () => kube.listNodes(),
+        scalingPolicies: (ns) => kube.scalingPolicies(ns),
       };
     },
     processId: thisProcess(),

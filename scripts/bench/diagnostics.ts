@@ -48,6 +48,20 @@ export async function benchDiagnostics(rounds = 7): Promise<Figure[]> {
     const [cold, ...warm] = times;
     const bytes = Buffer.byteLength(JSON.stringify(last));
     const scanned = last!.scanned.pods.green === PODS + 3;
+    // The same with ELBv2 throttling every request: the SDK would retry for 8-13 s; the diagnosis's
+    // read budget answers within 3 s, saying which API it could not read.
+    jarvis.sandbox!.world.faults.set('elbv2', { throttle: 1_000_000 });
+    const throttled: number[] = [];
+    let blind: Diagnosis | undefined;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      blind = (await diagnosticsTool.run(ctx, { env: 'prd', service: 'checkout' })) as Diagnosis;
+      throttled.push(performance.now() - t0);
+    }
+    jarvis.sandbox!.world.faults.clear('elbv2');
+    const worst = Math.max(...throttled);
+    const blindBytes = Buffer.byteLength(JSON.stringify(blind));
+    const says = blind!.summary.startsWith('Incomplete: could not read the ELBv2 API');
     return [
       { name: `diagnose ${PODS} pods / ${EVENTS} events, first run`, value: cold!, unit: 'ms' },
       {
@@ -64,6 +78,16 @@ export async function benchDiagnostics(rounds = 7): Promise<Figure[]> {
         unit: 'B',
         goal: '≤ 8192',
         ok: bytes <= 8192,
+      },
+      {
+        name: `diagnose ${PODS} pods / ${EVENTS} events, ELBv2 throttled, worst of ${throttled.length}`,
+        value: worst,
+        unit: 'ms',
+        goal: '≤ 3000',
+        ok: says && worst <= 3000 && blindBytes <= 8192,
+        note: says
+          ? `${blindBytes} B, headline names the ELBv2 API`
+          : `headline: ${blind!.summary.slice(0, 80)}`,
       },
       {
         name: 'findings handed to the model',

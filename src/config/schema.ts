@@ -159,6 +159,11 @@ export const ServiceSchema = z
     verifySeconds: z.number().min(0).default(120),
     /** Seconds allowed for the idle Deployment to roll out and its targets to turn healthy. */
     prepareTimeoutSeconds: z.number().positive().default(600),
+    /**
+     * Restarts of a new pod after which a crash loop (or OOM kill) during prepare is taken as certain and
+     * the wait ends early with its cause, instead of running out the prepare timeout.
+     */
+    prepareCrashLoopRestarts: z.number().int().min(1).default(3),
     analysis: AnalysisSchema.default(AnalysisSchema.parse({})),
     /** Overrides of the environment's policy for this service. */
     policy: PolicySchema.partial().optional(),

@@ -1,9 +1,11 @@
 import {
   AppsV1Api,
+  AutoscalingV2Api,
   CoreV1Api,
   createConfiguration,
   NetworkingV1Api,
   PatchStrategy,
+  PolicyV1Api,
   ServerConfiguration,
   setHeaderOptions,
   type KubeConfig,
@@ -16,6 +18,8 @@ import { DriftError, isJarvisError, JarvisError } from '../errors.js';
 import type { IngressAnnotations } from './alb.js';
 import { callKube, pagedList, type KubeCallPolicy } from './kube-calls.js';
 import { readIngressAnnotation, writeIngressAnnotation } from './kube-ingress.js';
+import { nodeSummary, type NodeSummary } from './kube-nodes.js';
+import { hpaSummary, pdbSummary, type ScalingPolicies } from './kube-policies.js';
 import { rolloutAborted, rolloutFailed, rolloutTimedOut, rolloutVerdict } from './kube-rollout.js';
 import {
   deploymentState,
@@ -33,6 +37,8 @@ export interface KubeClients {
   apps: AppsV1Api;
   core: CoreV1Api;
   networking: NetworkingV1Api;
+  autoscaling: AutoscalingV2Api;
+  policy: PolicyV1Api;
 }
 
 /** Returns clients with a valid token; called per operation so tokens can be refreshed. */
@@ -44,6 +50,8 @@ export function clientsFromKubeConfig(kc: KubeConfig): KubeClients {
     apps: kc.makeApiClient(AppsV1Api),
     core: kc.makeApiClient(CoreV1Api),
     networking: kc.makeApiClient(NetworkingV1Api),
+    autoscaling: kc.makeApiClient(AutoscalingV2Api),
+    policy: kc.makeApiClient(PolicyV1Api),
   };
 }
 
@@ -87,6 +95,8 @@ export function pooledKubeClients(endpoint: KubeEndpoint, token: () => Promise<s
     apps: new AppsV1Api(config),
     core: new CoreV1Api(config),
     networking: new NetworkingV1Api(config),
+    autoscaling: new AutoscalingV2Api(config),
+    policy: new PolicyV1Api(config),
     close: () => dispatcher.close(),
   };
 }
@@ -313,6 +323,28 @@ export class KubeAdapter implements IngressAnnotations {
    */
   writeAnnotation(namespace: string, ingress: string, key: string, value: string): Promise<void> {
     return writeIngressAnnotation(this.clients, this.policy, namespace, ingress, key, value);
+  }
+
+  /** The namespace's HorizontalPodAutoscalers and PodDisruptionBudgets, for diagnoses. */
+  async scalingPolicies(namespace: string): Promise<ScalingPolicies> {
+    const clients = await this.clients();
+    const [hpas, pdbs] = await Promise.all([
+      callKube({ op: 'list', resource: `${namespace}/horizontalpodautoscalers` }, this.policy, () =>
+        clients.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace, limit: 500 }),
+      ),
+      callKube({ op: 'list', resource: `${namespace}/poddisruptionbudgets` }, this.policy, () =>
+        clients.policy.listNamespacedPodDisruptionBudget({ namespace, limit: 500 }),
+      ),
+    ]);
+    return { hpas: hpas.items.map(hpaSummary), pdbs: pdbs.items.map(pdbSummary) };
+  }
+
+  /** The cluster's nodes with their conditions (at most 1,000: a diagnosis needs only those under its pods). */
+  async listNodes(): Promise<NodeSummary[]> {
+    const list = await callKube({ op: 'list', resource: 'nodes' }, this.policy, async () =>
+      (await this.clients()).core.listNode({ limit: 1000 }),
+    );
+    return list.items.map(nodeSummary);
   }
 
   private async readDeployment(namespace: string, name: string): Promise<V1Deployment> {

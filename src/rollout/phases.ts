@@ -5,6 +5,7 @@ import { otherColour, type Colour, type Weights } from '../platform/types.js';
 import type { Deployment, FinalStatus, ReleaseOutcome } from '../store/store.js';
 import { judge } from './analysis.js';
 import type { RolloutDeps as EngineDeps } from './ports.js';
+import { waitPrepared } from './prepare-watch.js';
 import type { Run } from './run.js';
 
 /** All traffic on `colour`. */
@@ -53,11 +54,27 @@ export async function prepare(
   const image = `${route.imageRepository}:${version}`;
   const deadline = deps.clock.now() + svc.prepareTimeoutSeconds * 1000;
   run.phase('prepare', `${name} (${idle}) → ${image}, ${replicas} replicas`);
-  await workloads.setImageAndReplicas(route.namespace, name, route.container, image, replicas);
-  await workloads.waitForRollout(route.namespace, name, route.container, {
-    timeoutMs: Math.max(1, deadline - deps.clock.now()),
+  const written = await workloads.setImageAndReplicas(
+    route.namespace,
+    name,
+    route.container,
+    image,
+    replicas,
+  );
+  await waitPrepared(
+    run,
+    deps,
+    {
+      name,
+      image,
+      replicas,
+      selector: written.state.selector,
+      deadline,
+      timeoutSeconds: svc.prepareTimeoutSeconds,
+      restartLimit: svc.prepareCrashLoopRestarts,
+    },
     signal,
-  });
+  );
   for (;;) {
     const targets = await traffic.targetHealth(route.targetGroups[idle]);
     const healthy = targets.filter((t) => t.state === 'healthy').length;

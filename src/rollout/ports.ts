@@ -2,6 +2,8 @@ import type { Clock } from '../clock.js';
 import type { LoadedConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { MetricsProvider } from '../platform/metrics/provider.js';
+import type { NodeSummary } from '../platform/kube-nodes.js';
+import type { ScalingPolicies } from '../platform/kube-policies.js';
 import type { EventSummary, PodSummary } from '../platform/kube-types.js';
 import type { DeploymentState, ServiceRoute, TargetHealthEntry, Weights } from '../platform/types.js';
 import type { Store } from '../store/store.js';
@@ -68,6 +70,10 @@ export interface PlatformReader {
       max?: number;
     },
   ): Promise<{ events: EventSummary[]; truncated: boolean }>;
+  /** The cluster's nodes with their conditions; absent where the reader cannot list them. (Diagnoses.) */
+  nodes?(): Promise<NodeSummary[]>;
+  /** The namespace's HPAs and PDBs; absent where the reader cannot list them. (Diagnoses.) */
+  scalingPolicies?(namespace: string): Promise<ScalingPolicies>;
 }
 
 /** The adapters of one environment (its region's ALB, its cluster). */

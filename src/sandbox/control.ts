@@ -9,7 +9,7 @@ import { versionOfPods, type World } from './world.js';
  *
  *   GET    /metrics                                   per-colour requests, errors and latency (text format 0.0.4)
  *   GET    /sandbox/state                             routes, weights, versions and pod readiness
- *   GET    /sandbox/window?env&service&colour&seconds one colour's figures over a window (JSON)
+ *   GET    /sandbox/window?env&service&colour&seconds[&until] one colour's figures over a window (JSON)
  *   PUT    /sandbox/faults/{elbv2|eks|kube|cloudwatch|ecr|github} inject faults: { throttle, serverErrors, latencyMs, down }
  *   DELETE /sandbox/faults                            clear every fault
  *   PUT    /sandbox/versions/{tag}                    override a version's behaviour
@@ -73,11 +73,12 @@ function route(world: World, method: string, url: URL, raw: string): Reply {
         service: z.string(),
         colour: z.enum(['blue', 'green']),
         seconds: z.coerce.number().positive(),
+        until: z.coerce.number().int().positive().optional(),
       })
       .parse(Object.fromEntries(url.searchParams));
     if (!world.route(q.env, q.service))
       return { status: 404, body: { error: `no service ${q.env}/${q.service}` } };
-    return { status: 200, body: world.traffic.window(q.env, q.service, q.colour, q.seconds * 1000) };
+    return { status: 200, body: world.traffic.window(q.env, q.service, q.colour, q.seconds * 1000, q.until) };
   }
   const fault = /^\/sandbox\/faults\/(elbv2|eks|kube|cloudwatch|ecr|github)$/.exec(path);
   if (method === 'PUT' && fault) {

@@ -11,7 +11,8 @@ export type VersionBehaviour =
   | 'image-missing'
   | 'oom-killed'
   | 'readiness-fails'
-  | 'unschedulable';
+  | 'unschedulable'
+  | 'config-missing';
 
 export interface VersionProfile {
   behaviour: VersionBehaviour;
@@ -40,6 +41,8 @@ const SCENARIOS: Record<string, VersionProfile> = {
   unscanned: GOOD,
   'failing-tests': GOOD,
   untagged: GOOD,
+  /** The pod spec references a ConfigMap that does not exist: CreateContainerConfigError. */
+  noconfig: { behaviour: 'config-missing', errorRate: 1, p99Ms: 0, readySeconds: Infinity },
 };
 
 const RELEASE = /^v?\d+\.\d+\.\d+$/;

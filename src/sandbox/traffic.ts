@@ -57,6 +57,8 @@ export interface ColourWindow {
   errorRate: number;
   /** Request-weighted p99 latency in milliseconds; 0 when there were no requests. */
   p99Ms: number;
+  /** 5xx answered by the ALB itself (no healthy target), included in `errors`. */
+  elb5xx: number;
 }
 
 /**
@@ -179,22 +181,27 @@ export class Traffic {
   }
 
   /**
-   * Figures of one colour of `env`/`service` over the last `windowMs` of simulated time, up to now. The
-   * oldest bucket, which the window's start cuts, counts in proportion to the part of it inside.
+   * Figures of one colour of `env`/`service` over `windowMs` of simulated time ending at `untilMs`
+   * (default now). Buckets the window's edges cut count in proportion to the part of them inside.
    */
-  window(env: string, service: string, colour: ColourName, windowMs: number): ColourWindow {
+  window(env: string, service: string, colour: ColourName, windowMs: number, untilMs?: number): ColourWindow {
     this.settle();
     const buckets = this.history.get(`${env}/${service}/${colour}`) ?? [];
-    const sinceMs = this.world.clock.now() - windowMs;
+    const endMs = Math.min(untilMs ?? Number.POSITIVE_INFINITY, this.world.clock.now());
+    const sinceMs = endMs - windowMs;
     let requests = 0;
     let errors = 0;
+    let elbErrors = 0;
     let p99Sum = 0;
     for (let i = buckets.length - 1; i >= 0; i--) {
       const b = buckets[i]!;
+      if (b.fromMs >= endMs) continue;
       if (b.toMs <= sinceMs) break;
-      const share = b.fromMs >= sinceMs ? 1 : (b.toMs - sinceMs) / (b.toMs - b.fromMs);
+      const inside = Math.min(b.toMs, endMs) - Math.max(b.fromMs, sinceMs);
+      const share = b.toMs > b.fromMs ? inside / (b.toMs - b.fromMs) : 1;
       requests += b.requests * share;
       errors += b.errors * share;
+      elbErrors += b.elbErrors * share;
       p99Sum += b.p99Sum * share;
     }
     const whole = Math.round(requests);
@@ -203,6 +210,7 @@ export class Traffic {
       errors: Math.round(errors),
       errorRate: requests > 0 ? errors / requests : 0,
       p99Ms: requests > 0 ? p99Sum / requests : 0,
+      elb5xx: Math.round(elbErrors),
     };
   }
 

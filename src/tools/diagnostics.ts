@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { endChainsInCauses } from './diagnostics/chains.js';
 import { changesOf } from './diagnostics/changes.js';
 import { compose } from './diagnostics/compose.js';
+import { failedDeploymentFinding, findDeployment } from './diagnostics/failed-deployment.js';
 import { gatherFacts } from './diagnostics/gather.js';
 import { analyzerRegistry, runAnalyzers } from './diagnostics/registry.js';
 import { renderDiagnosis } from './diagnostics/render.js';
@@ -20,22 +22,42 @@ export const diagnosticsTool = defineTool({
     .object({
       env: envField,
       service: serviceField,
+      deployment: z
+        .union([z.literal('last_failed'), z.number().int().positive()])
+        .optional()
+        .describe(
+          'Troubleshoot one deployment: "last_failed" for the last one that failed, rolled back or was aborted ("deployment failed - how do I troubleshoot?"), or a deployment id. The answer starts with what failed, when, its cause and the next step.',
+        ),
     })
     .strict(),
-  summary: (input) => `diagnose ${input.service ?? 'the default service'} in ${input.env}`,
+  summary: (input) =>
+    `diagnose ${input.service ?? 'the default service'} in ${input.env}${input.deployment === undefined ? '' : input.deployment === 'last_failed' ? ' (last failed deployment)' : ` (deployment #${input.deployment})`}`,
   target: (input, config) => ({ env: input.env, service: serviceFor(config, input.env, input.service) }),
   run: async (ctx, input) => {
     const service = serviceFor(ctx.config, input.env, input.service);
     const facts = await gatherFacts(
-      { config: ctx.config, rollouts: ctx.rollouts, metrics: ctx.metrics, now: ctx.clock.now() },
+      {
+        config: ctx.config,
+        rollouts: ctx.rollouts,
+        metrics: ctx.metrics,
+        store: ctx.store,
+        now: ctx.clock.now(),
+      },
       input.env,
       service,
     );
-    const findings = runAnalyzers(analyzers, facts);
-    const changes = await changesOf(ctx.store, facts);
+    const findings = endChainsInCauses(runAnalyzers(analyzers, facts));
+    const focus =
+      input.deployment === undefined
+        ? undefined
+        : failedDeploymentFinding(
+            facts,
+            await findDeployment(ctx.store, input.env, service, input.deployment),
+          );
+    const changes = changesOf(facts);
     // The loop cuts results at agent.toolResultBytes; a cut result is no longer JSON, so stay below it.
     const budget = Math.min(DIAGNOSIS_MAX_BYTES, ctx.config.agent.toolResultBytes) - 256;
-    return compose(facts, changes, findings, budget);
+    return compose(facts, changes, findings, budget, focus);
   },
   render: renderDiagnosis,
 });

@@ -74,9 +74,15 @@ describe('IncidentResponder', () => {
     const outcome = await new IncidentResponder(deps).handle(event(triggered('PINC102', 'PCHKPRD')));
 
     expect(outcome.status).toBe('diagnosed');
-    expect(pd.notes.find((n) => n.incidentId === 'PINC102')!.content).toMatch(
+    const note = pd.notes.find((n) => n.incidentId === 'PINC102')!.content;
+    expect(note).toMatch(
       /1\. \[WARNING\] 1 pod of checkout-green \(1\.3\.1-missing, standby\) cannot pull image/,
     );
+    // Lined up with releases, and no advice about a deployment that never happened.
+    expect(note).toContain(
+      'No release of checkout in prd in the last 2 h; the cause is probably not a deploy.',
+    );
+    expect(note).not.toMatch(/if the new version causes them, roll back/);
   });
 
   it('leaves incidents of unmapped PagerDuty services alone, and records that it did', async () => {

@@ -29,8 +29,9 @@ async function fakePrometheus(
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
-      const query = new URLSearchParams(raw).get('query') ?? '';
-      queries.push(query);
+      const form = new URLSearchParams(raw);
+      const query = form.get('query') ?? '';
+      queries.push(form.has('time') ? `${query} @ ${form.get('time')}` : query);
       const { status, body } = answer(query);
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
@@ -61,6 +62,19 @@ describe('Prometheus metrics provider', () => {
       );
       expect(prom.queries).toContain(
         'histogram_quantile(0.99, sum by (le) (rate(latency_bucket{tg="arn:tg/\\"x\\""}[30s])))',
+      );
+    } finally {
+      prom.server.close();
+    }
+  });
+
+  it('evaluates a window of the past at its end time', async () => {
+    const prom = await fakePrometheus(() => vector('600'));
+    try {
+      await new PrometheusMetrics(prom.url, QUERIES).window({ ...QUERY, endsAt: 1_700_000_000_500 });
+
+      expect(prom.queries).toContain(
+        'sum(increase(http_requests_total{service="checkout",colour="green"}[30s])) @ 1700000000.500',
       );
     } finally {
       prom.server.close();
@@ -119,6 +133,32 @@ describe('sandbox metrics provider', () => {
     expect(blue.errorRate).toBeLessThan(0.01);
     expect(blue.p99Ms).toBeGreaterThan(50);
     expect(green).toEqual({ requests: 0, errors: 0, errorRate: 0, p99Ms: undefined });
+  });
+
+  it('answers a window of the past: the blue colour before green took the traffic', async () => {
+    // Arrange: 20 s of blue serving alone, then every request to green.
+    const metrics = new SandboxMetrics(sandbox.awsEndpoint);
+    await sandbox.clock.sleep(20_000);
+    const switched = sandbox.clock.now();
+    const world = sandbox.world;
+    const route = world.route('tst', 'checkout')!;
+    world.writeForward(route.routeArn, [
+      { TargetGroupArn: route.blue, Weight: 0 },
+      { TargetGroupArn: route.green, Weight: 100 },
+    ]);
+    await sandbox.clock.sleep(20_000);
+    // Act
+    const before = await metrics.window({
+      ...QUERY,
+      env: 'tst',
+      colour: 'blue',
+      windowSeconds: 15,
+      endsAt: switched,
+    });
+    const now = await metrics.window({ ...QUERY, env: 'tst', colour: 'blue', windowSeconds: 15 });
+    // Assert
+    expect(before.requests).toBeGreaterThan(1000);
+    expect(now.requests).toBe(0);
   });
 
   it('exposes the same figures in Prometheus text format at /metrics', async () => {

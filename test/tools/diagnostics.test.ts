@@ -129,10 +129,14 @@ describe('diagnose_service', () => {
     // Assert
     expect(d.findings).toEqual([]);
     expect(d.summary).toBe('No problems found.');
+    expect(d.complete).toBe(true);
     expect(d.changes).toMatchObject({
       weights: { blue: 100, green: 0 },
       standby: 'green',
-      colours: { blue: { role: 'stable', version: '1.2.0', ready: '3/3' }, green: { role: 'standby' } },
+      colours: {
+        blue: { role: 'stable', version: '1.2.0', ready: '3/3 ready' },
+        green: { role: 'standby' },
+      },
       rolloutInProgress: null,
     });
   });

@@ -66,7 +66,10 @@ export class PrometheusMetrics implements MetricsProvider {
       res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ query: promql }).toString(),
+        body: new URLSearchParams({
+          query: promql,
+          ...(q.endsAt === undefined ? {} : { time: (q.endsAt / 1000).toFixed(3) }),
+        }).toString(),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {

@@ -7,6 +7,8 @@ export interface ColourQuery {
   colour: Colour;
   targetGroupArn: string;
   windowSeconds: number;
+  /** When the window ends (epoch ms, the clock's time); undefined: now. For baselines of the past. */
+  endsAt?: number | undefined;
 }
 
 /** Figures of one colour over a window. */
@@ -18,8 +20,13 @@ export interface ColourFigures {
   /** p99 latency in milliseconds; undefined when there were no requests to measure. */
   p99Ms: number | undefined;
   /**
-   * 5xx the load balancer answered itself over the window (all of its target groups), where the source
-   * tells them apart (CloudWatch's HTTPCode_ELB_5XX_Count); not part of `errors`.
+   * Of the errors, the 5xx the load balancer produced itself for this colour (no healthy target,
+   * timeouts to targets); undefined when the source does not tell them apart per colour.
+   */
+  elb5xx?: number | undefined;
+  /**
+   * 5xx the load balancer answered itself over the window for all of its target groups, where the source
+   * only counts them per load balancer (CloudWatch's HTTPCode_ELB_5XX_Count); not part of `errors`.
    */
   loadBalancerErrors?: number;
 }

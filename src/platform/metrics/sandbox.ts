@@ -17,6 +17,7 @@ export class SandboxMetrics implements MetricsProvider {
       service: q.service,
       colour: q.colour,
       seconds: String(q.windowSeconds),
+      ...(q.endsAt === undefined ? {} : { until: String(Math.round(q.endsAt)) }),
     }).toString();
     let res: Response;
     try {
@@ -36,12 +37,19 @@ export class SandboxMetrics implements MetricsProvider {
         upstream: String(res.status),
       });
     }
-    const body = (await res.json()) as { requests: number; errors: number; errorRate: number; p99Ms: number };
+    const body = (await res.json()) as {
+      requests: number;
+      errors: number;
+      errorRate: number;
+      p99Ms: number;
+      elb5xx?: number;
+    };
     return {
       requests: body.requests,
       errors: body.errors,
       errorRate: body.errorRate,
       p99Ms: body.requests > 0 ? body.p99Ms : undefined,
+      ...(body.elb5xx !== undefined && body.elb5xx > 0 ? { elb5xx: body.elb5xx } : {}),
     };
   }
 }

@@ -64,7 +64,10 @@ export function stepPod(ctx: PodContext, rec: PodRecord, at: number, now: number
         event(ctx, rec, at, 'Warning', 'Failed', 'Error: ErrImagePull', rec.primary);
         return next(ctx, rec, 'pull-failed', at + BACKOFF_NOTICED);
       }
+      if (behaviour === 'config-missing') return configError(ctx, rec, at);
       return start(ctx, rec, at, image, true);
+    case 'config-error':
+      return configError(ctx, rec, at);
     case 'pull-failed':
       markWaiting(
         pod,
@@ -112,6 +115,17 @@ export function stepPod(ctx: PodContext, rec: PodRecord, at: number, now: number
     case 'gone':
       return;
   }
+}
+
+/** The name of the ConfigMap the `-noconfig` versions reference and nobody created. */
+export const MISSING_CONFIGMAP = 'checkout-settings';
+
+/** The kubelet cannot build the container: a ConfigMap it references is missing. Retried, as kubelet does. */
+function configError(ctx: PodContext, rec: PodRecord, at: number): void {
+  const why = `configmap "${MISSING_CONFIGMAP}" not found`;
+  markWaiting(rec.pod, rec.primary, 'CreateContainerConfigError', why);
+  event(ctx, rec, at, 'Warning', 'Failed', `Error: ${why}`, rec.primary);
+  next(ctx, rec, 'config-error', at + BACKOFF_NOTICED);
 }
 
 function pull(ctx: PodContext, rec: PodRecord, at: number, image: string): void {

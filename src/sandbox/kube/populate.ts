@@ -58,6 +58,7 @@ const SUFFIX: Record<VersionBehaviour, string> = {
   'oom-killed': '-oom',
   'readiness-fails': '-notready',
   unschedulable: '-pending',
+  'config-missing': '-noconfig',
 };
 
 /**
@@ -197,6 +198,9 @@ function settledPod(
         `Back-off pulling image "${image}": ErrImagePull: not found`,
       );
       stage = 'pull-backoff';
+    } else if (behaviour === 'config-missing') {
+      markWaiting(pod, 'app', 'CreateContainerConfigError', 'configmap "checkout-settings" not found');
+      stage = 'config-error';
     } else {
       pod.status.phase = 'Running';
       rec.runningSince = started;

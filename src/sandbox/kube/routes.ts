@@ -16,6 +16,8 @@ import { getEvent, listEvents, listPods, podLog } from './handlers-core.js';
 import { includeObjectOf, toTable, wantsTable } from './table.js';
 import { watchCollection } from './watch.js';
 import { boolParam } from './list.js';
+import { getNode, listNodes } from './nodes.js';
+import { listHpas, listPdbs } from './scaling.js';
 import { methodNotAllowed, pathNotFound } from './status.js';
 
 export type { KubeRequest, Reply } from './handler.js';
@@ -61,6 +63,13 @@ const ROUTES: Route[] = [
     pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)\/scale$/,
     verbs: { GET: getScale, PATCH: patchScale },
   },
+  { pattern: /^\/api\/v1\/nodes$/, verbs: { GET: listNodes } },
+  {
+    pattern: /^\/apis\/autoscaling\/v2\/namespaces\/([^/]+)\/horizontalpodautoscalers$/,
+    verbs: { GET: listHpas },
+  },
+  { pattern: /^\/apis\/policy\/v1\/namespaces\/([^/]+)\/poddisruptionbudgets$/, verbs: { GET: listPdbs } },
+  { pattern: /^\/api\/v1\/nodes\/([^/]+)$/, verbs: { GET: (w, c, r, name) => getNode(w, c, r, '', name) } },
   { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/pods$/, verbs: { GET: listPods } },
   {
     pattern: /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/,

@@ -15,7 +15,7 @@ import {
 import { isReady } from './pod-status.js';
 import { stepPod } from './pod-lifecycle.js';
 import { populate, type PopulateOptions, type PopulateResult } from './populate.js';
-import { ClusterState, type NamespaceState, type PodRecord } from './state.js';
+import { ClusterState, type NamespaceState, type PodRecord, type SimNode } from './state.js';
 import { notFound } from './status.js';
 import type { Deployment, Ingress, Pod } from './types.js';
 
@@ -123,6 +123,11 @@ export class KubeSimulation {
   }
 
   /** The namespace after playing time up to now; undefined when it does not exist. */
+  /** The nodes of a cluster (none for an unknown one); scenarios change their conditions in place. */
+  nodes(cluster: string): SimNode[] {
+    return this.clusters.get(cluster)?.nodes ?? [];
+  }
+
   namespace(cluster: string, namespace: string): NamespaceState | undefined {
     this.advance();
     return this.clusters.get(cluster)?.namespaces.get(namespace);

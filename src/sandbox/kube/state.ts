@@ -10,6 +10,7 @@ export type PodStage =
   | 'pulling'
   | 'pull-failed'
   | 'pull-backoff'
+  | 'config-error'
   | 'starting'
   | 'running'
   | 'crashed'
@@ -122,6 +123,8 @@ export class NamespaceState {
 export interface SimNode {
   name: string;
   ip: string;
+  /** Conditions set by a scenario (`Ready`, `MemoryPressure`...); the rest are healthy. */
+  conditions?: Record<string, { status: 'True' | 'False' | 'Unknown'; reason: string; message: string }>;
 }
 
 /** One simulated cluster: its namespaces, nodes, resourceVersion counter and pod IPs. */

@@ -1,5 +1,8 @@
 import { redactDeep } from '../../redact.js';
 import type { Changes } from './changes.js';
+import { checkedOf } from './checks.js';
+import { timelineOf } from './timeline.js';
+import { describeUnreadable, type Unreadable } from './sources.js';
 import { clip, COLOURS, plural } from './helpers.js';
 import { SEVERITY_ORDER, type Facts, type Finding, type Severity } from './types.js';
 
@@ -8,9 +11,21 @@ export interface Diagnosis {
   env: string;
   service: string;
   namespace: string;
-  /** One line: how many findings of each severity, or that none were found. */
+  /**
+   * The headline: "Incomplete: could not read the Kubernetes API (…); what could be read: …" whenever a
+   * source failed, then how many findings of each severity; "No problems found." only when every
+   * source answered and nothing was found.
+   */
   summary: string;
+  /** True when every source answered: only then does an empty list of findings mean healthy. */
+  complete: boolean;
+  /** What was read, in people's words (pods and restarts, targets, error rate and p99 per colour...). */
+  checked: string[];
+  /** The reads that failed, by source and reason. */
+  unreadable: Unreadable[];
   changes: Changes;
+  /** The incident lined up with the service's releases (see timelineOf); null when the store was unreadable. */
+  timeline: string | null;
   /** Most severe first; within a severity, causes before symptoms (the analyzers' registered order). */
   findings: Finding[];
   /** Findings dropped to stay within the size budget, by severity; all zero when nothing was dropped. */
@@ -40,13 +55,15 @@ function countBy(findings: readonly Finding[]): Record<Severity, number> {
   return counts;
 }
 
-function summaryOf(findings: readonly Finding[]): string {
-  if (findings.length === 0) return 'No problems found.';
+function summaryOf(facts: Facts, findings: readonly Finding[], checked: readonly string[]): string {
   const counts = countBy(findings);
   const parts = (Object.keys(counts) as Severity[])
     .filter((s) => counts[s] > 0)
     .map((s) => `${counts[s]} ${s}`);
-  return `${plural(findings.length, 'finding')}: ${parts.join(', ')}.`;
+  const found = findings.length > 0 ? `${plural(findings.length, 'finding')}: ${parts.join(', ')}.` : '';
+  if (facts.unreadable.length === 0) return found || 'No problems found.';
+  const read = checked.length > 0 ? checked.join('; ') : 'nothing';
+  return `Incomplete: could not read ${describeUnreadable(facts.unreadable)}; what could be read: ${read}. ${found || 'No problem found in what could be read, which does not mean there is none.'}`;
 }
 
 /**
@@ -58,18 +75,28 @@ export function compose(
   changes: Changes,
   findings: readonly Finding[],
   budgetBytes: number,
+  focus?: Finding,
 ): Diagnosis {
-  const sorted = redactDeep(
-    [...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]),
-  );
+  // The finding the question was about (a failed deployment) comes first, whatever its severity.
+  const sorted = redactDeep([
+    ...(focus ? [focus] : []),
+    ...[...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]),
+  ]);
   const kept = [...sorted];
   const dropped: Finding[] = [];
+  const checked = checkedOf(facts);
+  const timeline = timelineOf(facts);
+  const summary = summaryOf(facts, sorted, checked);
   const build = (): Diagnosis => ({
     env: facts.env,
     service: facts.service,
     namespace: facts.namespace,
-    summary: summaryOf(sorted),
+    summary,
+    complete: facts.unreadable.length === 0,
+    checked,
+    unreadable: redactDeep(facts.unreadable).slice(0, 8),
     changes: redactDeep(changes),
+    timeline: timeline === undefined ? null : redactDeep(timeline),
     findings: kept,
     leftOut: { findings: dropped.length, ...countBy(dropped) },
     scanned: {

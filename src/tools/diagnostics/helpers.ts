@@ -10,15 +10,38 @@ export const MAX_LINE = 240;
 
 export const COLOURS: readonly Colour[] = ['blue', 'green'];
 
-/** critical when the colour takes traffic (people are hit now), warning when it does not. */
+/**
+ * critical when the colour takes traffic (people are hit now), warning when it does not. A colour whose
+ * traffic is unknown counts as taking it: a blind diagnosis must not play a failure down.
+ */
 export function impact(c: ColourFacts): Severity {
-  return c.weight > 0 ? 'critical' : 'warning';
+  return c.servesTraffic === false ? 'warning' : 'critical';
+}
+
+/**
+ * Severity of a regression by a factor `excess` (how many times over its limit) on a colour: critical on
+ * a colour taking most traffic, or far over the limit on a canary (a 10 % canary with 7× the p99 hurts
+ * one user in ten badly); warning for a slight excess on a small share, and on the standby.
+ */
+export function regressionSeverity(c: ColourFacts, excess: number): Severity {
+  if (c.servesTraffic === false) return 'warning';
+  if (c.weight === undefined || c.weight >= 50) return 'critical';
+  return excess >= 2 ? 'critical' : 'warning';
 }
 
 /** `checkout-green (1.3.1, standby)`: how a colour is named in findings. */
 export function colourLabel(c: ColourFacts): string {
   const version = c.deployment?.version;
-  const traffic = c.role === 'canary' ? `${c.weight}% of traffic` : c.role;
+  const traffic =
+    c.weight !== undefined && c.weight > 0 && c.weight < 100
+      ? `${c.weight}% of traffic`
+      : c.role !== 'unknown'
+        ? c.role
+        : c.servesTraffic === true
+          ? 'weight unknown, serving traffic'
+          : c.servesTraffic === false
+            ? 'weight unknown, no traffic seen'
+            : 'weight unknown';
   return `${c.deploymentName} (${version ? `${version}, ` : ''}${traffic})`;
 }
 
@@ -96,16 +119,18 @@ export const kubectl = {
   describePod: (ns: string, pod: string): string => `kubectl -n ${ns} describe pod ${pod}`,
   logs: (ns: string, pod: string, container: string, previous: boolean): string =>
     `kubectl -n ${ns} logs ${pod} -c ${container}${previous ? ' --previous' : ''} --tail=100`,
-  pods: (ns: string, selector: string): string => `kubectl -n ${ns} get pods -l '${selector}' -o wide`,
+  /** The colour's pods by its Deployment's selector; the Deployment itself when the selector is unknown. */
+  pods: (ns: string, c: ColourFacts, extra = '-o wide'): string =>
+    c.deployment?.selector
+      ? `kubectl -n ${ns} get pods -l '${c.deployment.selector}' ${extra}`
+      : `kubectl -n ${ns} describe deployment ${c.deploymentName}`,
+  /** Error lines of the colour's pods; the Deployment's own pods by name when the selector is unknown. */
+  errorLogs: (ns: string, c: ColourFacts): string =>
+    `kubectl -n ${ns} logs ${c.deployment?.selector ? `-l '${c.deployment.selector}'` : `deployment/${c.deploymentName}`} --tail=200 --prefix | grep -iE 'error|exception|panic'`,
   podEvents: (ns: string, pod: string): string =>
     `kubectl -n ${ns} get events --field-selector involvedObject.name=${pod} --sort-by=.lastTimestamp`,
   describeDeployment: (ns: string, name: string): string => `kubectl -n ${ns} describe deployment ${name}`,
 };
-
-/** The label selector of a colour's pods, as kubectl takes it. */
-export function selectorOf(c: ColourFacts): string {
-  return c.deployment?.selector ?? '';
-}
 
 /** `a, b and c` for the first few names, `a, b, c and 47 more` beyond. */
 export function names(list: readonly string[], max = 3): string {

@@ -1,4 +1,11 @@
 import { messageOf } from '../../errors.js';
+import { configMissingAnalyzer } from './analyzers/config-missing.js';
+import { nodeConditionsAnalyzer } from './analyzers/node-conditions.js';
+import { elb5xxAnalyzer } from './analyzers/elb-5xx.js';
+import { hpaAtMaxAnalyzer } from './analyzers/hpa-at-max.js';
+import { pdbBlockingAnalyzer } from './analyzers/pdb-blocking.js';
+import { noEndpointsAnalyzer } from './analyzers/no-endpoints.js';
+import { quotaExceededAnalyzer } from './analyzers/quota-exceeded.js';
 import { colourMetricsAnalyzer } from './analyzers/colour-metrics.js';
 import { crashLoopAnalyzer } from './analyzers/crash-loop.js';
 import { imagePullAnalyzer } from './analyzers/image-pull.js';
@@ -7,6 +14,7 @@ import { oomKilledAnalyzer } from './analyzers/oom-killed.js';
 import { pendingAnalyzer } from './analyzers/pending.js';
 import { podsNotReadyAnalyzer } from './analyzers/pods-not-ready.js';
 import { probesAnalyzer } from './analyzers/probes.js';
+import { rollbackTargetAnalyzer } from './analyzers/rollback-target.js';
 import { progressDeadlineAnalyzer } from './analyzers/progress-deadline.js';
 import { targetHealthAnalyzer } from './analyzers/target-health.js';
 import type { Analyzer, Facts, Finding } from './types.js';
@@ -18,14 +26,22 @@ import type { Analyzer, Facts, Finding } from './types.js';
  */
 export const ANALYZERS: readonly Analyzer[] = [
   imagePullAnalyzer,
+  configMissingAnalyzer,
   oomKilledAnalyzer,
   crashLoopAnalyzer,
   pendingAnalyzer,
+  quotaExceededAnalyzer,
+  nodeConditionsAnalyzer,
+  noEndpointsAnalyzer,
+  elb5xxAnalyzer,
   probesAnalyzer,
   colourMetricsAnalyzer,
   targetHealthAnalyzer,
   progressDeadlineAnalyzer,
   podsNotReadyAnalyzer,
+  hpaAtMaxAnalyzer,
+  pdbBlockingAnalyzer,
+  rollbackTargetAnalyzer,
   logErrorsAnalyzer,
 ];
 

@@ -18,7 +18,8 @@ function changesText(changes: Record<string, unknown> | undefined): string[] {
   if (colours) {
     const part = (name: string): string => {
       const c = record(colours[name]) ?? {};
-      return `${name} ${str(c.weight)}% ${str(c.role)}, ${str(c.version)}, ${str(c.ready)} ready`;
+      const weight = typeof c.weight === 'number' ? `${c.weight}% ${str(c.role)}` : 'weight unknown';
+      return `${name} ${weight}, ${c.version === null ? 'version unknown' : str(c.version)}, ${str(c.ready)}`;
     };
     lines.push(`Traffic: ${part('blue')} · ${part('green')}.`);
   }
@@ -56,6 +57,7 @@ export function renderDiagnosis(output: unknown): string | undefined {
     `Diagnosis of ${str(r.service)} in ${str(r.env)} (namespace ${str(r.namespace)}): ${r.summary}`,
   ];
   lines.push(...changesText(record(r.changes)));
+  if (typeof r.timeline === 'string') lines.push(r.timeline);
   records(r.findings).forEach((f, i) => {
     lines.push('', `${i + 1}. [${MARK[str(f.severity)] ?? str(f.severity)}] ${str(f.finding)}`);
     for (const e of Array.isArray(f.evidence) ? f.evidence : []) lines.push(`   - ${str(e)}`);
@@ -65,8 +67,14 @@ export function renderDiagnosis(output: unknown): string | undefined {
       for (const q of quoted.lines) lines.push(`   > ${str(q)}`);
     }
     const next = record(f.next);
-    if (next) lines.push(`   Next: ${str(next.step)}`, `     $ ${str(next.command)}`);
+    if (next) {
+      lines.push(`   Next: ${str(next.step)}`);
+      if (typeof next.jarvis === 'string') lines.push(`     jarvis: ${next.jarvis}`);
+      lines.push(`     $ ${str(next.command)}`);
+    }
   });
+  const checked = Array.isArray(r.checked) ? r.checked.map(str) : [];
+  if (r.complete === true && checked.length > 0) lines.push('', `Checked: ${checked.join('; ')}.`);
   const left = record(r.leftOut);
   if (left && typeof left.findings === 'number' && left.findings > 0) {
     lines.push(

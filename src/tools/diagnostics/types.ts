@@ -1,7 +1,12 @@
 import type { AnalysisSettings } from '../../config.js';
 import type { ColourFigures } from '../../platform/metrics/provider.js';
+import type { NodeSummary } from '../../platform/kube-nodes.js';
+import type { ScalingPolicies } from '../../platform/kube-policies.js';
 import type { EventSummary, PodSummary } from '../../platform/kube-types.js';
 import type { Colour, DeploymentState, TargetHealthEntry, Weights } from '../../platform/types.js';
+import type { Deployment, JournalEntry, ReleaseState, VersionVerdict } from '../../store/store.js';
+import type { Baseline } from './baseline.js';
+import type { Unreadable } from './sources.js';
 
 /**
  * critical: users are affected now (a colour that takes traffic is failing); warning: something is
@@ -29,8 +34,11 @@ export interface Finding {
   evidence: string[];
   /** Workload or cluster text backing the finding; untrusted. */
   quoted?: Quoted;
-  /** What to do next, and the exact command that shows more. */
-  next: { step: string; command: string };
+  /**
+   * What to do next: Jarvis's own command first when one fits (`rollback prd`, `abort prd`), then the
+   * exact kubectl or aws command that shows more.
+   */
+  next: { step: string; jarvis?: string; command: string };
   /** The colour concerned, when the finding is about one. */
   colour?: Colour;
 }
@@ -38,15 +46,23 @@ export interface Finding {
 /** One colour of the service as gathered. */
 export interface ColourFacts {
   colour: Colour;
-  weight: number;
-  /** stable: all traffic; standby: none; canary: part of it. */
-  role: 'stable' | 'standby' | 'canary';
+  /** Its ALB weight; undefined when the weights could not be read (never guessed as 0). */
+  weight: number | undefined;
+  /** stable: all or most traffic; standby: none; canary: the smaller share; unknown: weights unreadable. */
+  role: 'stable' | 'standby' | 'canary' | 'unknown';
+  /**
+   * Whether users reach it: from the weights, else from the requests the metrics counted, else from the
+   * recorded live colour; undefined when nothing tells.
+   */
+  servesTraffic: boolean | undefined;
   targetGroupArn: string;
   deploymentName: string;
   /** Undefined when it could not be read (see Facts.gaps). */
   deployment: DeploymentState | undefined;
-  /** The pods the Deployment selects; empty when they could not be listed. */
+  /** The pods the Deployment selects; empty when they could not be listed (see podsListed). */
   pods: PodSummary[];
+  /** False when the pods could not be listed: an empty `pods` then means unknown, not none. */
+  podsListed: boolean;
   /** More pods exist than were listed. */
   podsTruncated: boolean;
   /** Undefined when target health could not be read. */
@@ -70,6 +86,8 @@ export interface LogSample {
 export interface Facts {
   env: string;
   service: string;
+  /** The service is the environment's default: commands need not name it (`rollback prd`). */
+  defaultService: boolean;
   namespace: string;
   container: string;
   /** Clock time of the diagnosis (ms). */
@@ -86,6 +104,30 @@ export interface Facts {
   windowSeconds: number;
   /** What could not be gathered, with the upstream error: the picture is partial. */
   gaps: string[];
+  /** The nodes of the cluster with their conditions; undefined when they could not be listed. */
+  nodes?: NodeSummary[] | undefined;
+  /** The namespace's HPAs and PDBs; undefined when they could not be listed. */
+  scaling?: ScalingPolicies | undefined;
+  /** What the only live colour is compared with when the other has no traffic; undefined: none. */
+  baseline?: Baseline | undefined;
+  /** The same, by source API and short reason, for the headline ("could not read the Kubernetes API"). */
+  unreadable: Unreadable[];
+  /** What the store knows about the service's releases; undefined parts could not be read. */
+  history: History;
+}
+
+/** The service's releases as recorded: the context of every finding, and what a rollback would do. */
+export interface History {
+  /** The last deployments, newest first; undefined when the store could not be read. */
+  recent: Deployment[] | undefined;
+  /** The RUNNING deployment of the service, if any. */
+  running: Deployment | undefined;
+  /** The recorded release state (live and standby with their verdicts); undefined when none. */
+  release: ReleaseState | undefined;
+  /** Verdicts on versions, newest first. */
+  verdicts: VersionVerdict[];
+  /** The journal of the newest deployment (its phases and traffic changes), oldest first; [] if none. */
+  journal: JournalEntry[];
 }
 
 /** One concern; `analyze` must not throw on odd data (it is caught, and reported as a gap, if it does). */

@@ -38,10 +38,12 @@ function colour(c: 'blue' | 'green', weight: number, extra: Partial<ColourFacts>
     colour: c,
     weight,
     role: weight === 100 ? 'stable' : weight === 0 ? 'standby' : 'canary',
+    servesTraffic: weight > 0,
     targetGroupArn: `arn:tg/${c}`,
     deploymentName: `checkout-${c}`,
     deployment: deployment(`checkout-${c}`),
     pods: [],
+    podsListed: true,
     podsTruncated: false,
     targets: [],
     figures: undefined,
@@ -53,6 +55,7 @@ function facts(extra: Partial<Facts> = {}): Facts {
   return {
     env: 'prd',
     service: 'checkout',
+    defaultService: true,
     namespace: 'shop',
     container: 'app',
     now: Date.parse('2025-06-01T12:00:00Z'),
@@ -64,6 +67,8 @@ function facts(extra: Partial<Facts> = {}): Facts {
     analysis: AnalysisSchema.parse({ maxErrorRate: 0.01, maxLatencyRatio: 2, minRequests: 50 }),
     windowSeconds: 120,
     gaps: [],
+    unreadable: [],
+    history: { recent: [], running: undefined, release: undefined, verdicts: [], journal: [] },
     ...extra,
   };
 }
@@ -309,8 +314,8 @@ describe('compose and render', () => {
   const changes: Changes = {
     weights: { blue: 100, green: 0 },
     colours: {
-      blue: { role: 'stable', weight: 100, version: '1.2.0', ready: '3/3' },
-      green: { role: 'standby', weight: 0, version: '1.3.1', ready: '0/3' },
+      blue: { role: 'stable', weight: 100, version: '1.2.0', ready: '3/3 ready' },
+      green: { role: 'standby', weight: 0, version: '1.3.1', ready: '0/3 ready' },
     },
     standby: 'green',
     rolloutInProgress: null,
@@ -328,9 +333,9 @@ describe('compose and render', () => {
     // Arrange
     const all = [finding('info', 1), finding('critical', 2), finding('warning', 3), finding('info', 4)];
     // Act
-    const d = compose(facts(), changes, all, 2000);
+    const d = compose(facts(), changes, all, 2400);
     // Assert
-    expect(Buffer.byteLength(JSON.stringify(d))).toBeLessThanOrEqual(2000);
+    expect(Buffer.byteLength(JSON.stringify(d))).toBeLessThanOrEqual(2400);
     expect(d.findings.map((f) => f.analyzer)).toEqual(['a2', 'a3']);
     expect(d.leftOut).toEqual({ findings: 2, critical: 0, warning: 0, info: 2 });
     expect(d.summary).toBe('4 findings: 1 critical, 1 warning, 2 info.');

@@ -1,18 +1,25 @@
 import type { ColourFigures } from '../../../platform/metrics/provider.js';
 import { otherColour } from '../../../platform/types.js';
-import { colourLabel, COLOURS, selectorOf } from '../helpers.js';
+import { colourLabel, COLOURS, kubectl, regressionSeverity } from '../helpers.js';
+import { nextStep } from '../remedy.js';
 import type { Analyzer, ColourFacts, Finding } from '../types.js';
 
 const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 const ms = (v: number | undefined): string => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
 
+function figuresText(f: ColourFigures): string {
+  return `${Math.round(f.requests)} requests, ${Math.round(f.errors)} errors (${pct(f.errorRate)}), p99 ${ms(f.p99Ms)}`;
+}
+
 function figuresLine(c: ColourFacts, f: ColourFigures): string {
-  return `${c.colour}: ${Math.round(f.requests)} requests, ${Math.round(f.errors)} errors (${pct(f.errorRate)}), p99 ${ms(f.p99Ms)}`;
+  return `${c.colour}: ${figuresText(f)}`;
 }
 
 /**
  * Error rate or p99 latency of one colour out of line with the other over the same window, with the
- * service's own analysis thresholds; when only one colour takes traffic, against the thresholds alone.
+ * service's own analysis thresholds. When only one colour takes traffic, against the baseline of the
+ * past (the colour live before the newest release, or the colour itself half an hour earlier) and the
+ * error-rate limit.
  */
 export const colourMetricsAnalyzer: Analyzer = {
   name: 'colour-metrics',
@@ -27,22 +34,31 @@ export const colourMetricsAnalyzer: Analyzer = {
       const o = facts.colours[otherColour(colour)];
       const mine = enough(c);
       if (!mine) continue;
-      const theirs = enough(o);
-      const evidence = [figuresLine(c, mine), ...(theirs ? [figuresLine(o, theirs)] : [])];
-      const logs = {
-        step: `Read the errors ${c.deploymentName} logs; if the new version causes them, roll back to the other colour.`,
-        command: `kubectl -n ${facts.namespace} logs -l '${selectorOf(c)}' --tail=200 --prefix | grep -iE 'error|exception|panic'`,
-      };
+      // The other colour when it has traffic; else the baseline of the past (see baseline.ts).
+      const other = enough(o);
+      const b = facts.baseline;
+      const past =
+        !other && b?.for === colour && b.figures && b.figures.requests >= Math.max(1, minRequests)
+          ? b.figures
+          : undefined;
+      const theirs = other ?? past;
+      const whose = other ? `on ${o.colour}` : `for ${b?.label ?? ''}`;
+      const evidence = [
+        figuresLine(c, mine),
+        ...(other ? [figuresLine(o, other)] : []),
+        ...(past && b ? [`baseline, ${b.label}: ${figuresText(past)}`] : []),
+      ];
+      const command = kubectl.errorLogs(facts.namespace, c);
       if (mine.errorRate > maxErrorRate && (!theirs || mine.errorRate > 2 * theirs.errorRate)) {
         findings.push({
           analyzer: 'colour-metrics',
-          severity: c.weight > 0 ? 'critical' : 'warning',
+          severity: regressionSeverity(c, Number.POSITIVE_INFINITY),
           colour,
           finding: theirs
-            ? `Error rate of ${colourLabel(c)} is ${pct(mine.errorRate)} against ${pct(theirs.errorRate)} on ${o.colour} ${window} (limit ${pct(maxErrorRate)}).`
+            ? `Error rate of ${colourLabel(c)} is ${pct(mine.errorRate)} against ${pct(theirs.errorRate)} ${whose} ${window} (limit ${pct(maxErrorRate)}).`
             : `Error rate of ${colourLabel(c)} is ${pct(mine.errorRate)} ${window}, above the limit of ${pct(maxErrorRate)}.`,
           evidence,
-          next: logs,
+          next: nextStep(facts, c, `Read the errors in ${c.deploymentName}'s logs.`, command),
         });
       }
       if (
@@ -52,16 +68,14 @@ export const colourMetricsAnalyzer: Analyzer = {
         theirs.p99Ms > 0 &&
         mine.p99Ms / theirs.p99Ms > maxLatencyRatio
       ) {
+        const ratio = mine.p99Ms / theirs.p99Ms;
         findings.push({
           analyzer: 'colour-metrics',
-          severity: 'warning',
+          severity: regressionSeverity(c, ratio / maxLatencyRatio),
           colour,
-          finding: `p99 latency of ${colourLabel(c)} is ${ms(mine.p99Ms)}, ${(mine.p99Ms / theirs.p99Ms).toFixed(1)}× that of ${o.colour} (${ms(theirs.p99Ms)}) ${window} (limit ${maxLatencyRatio}×).`,
+          finding: `p99 latency of ${colourLabel(c)} is ${ms(mine.p99Ms)}, ${ratio.toFixed(1)}× that ${other ? `of ${o.colour}` : `of ${b?.label ?? 'the baseline'}`} (${ms(theirs.p99Ms)}) ${window} (limit ${maxLatencyRatio}×).`,
           evidence,
-          next: {
-            ...logs,
-            step: `Look for slow calls in ${c.deploymentName}'s logs; if the new version is slower, roll back to the other colour.`,
-          },
+          next: nextStep(facts, c, `Look for slow calls in ${c.deploymentName}'s logs.`, command),
         });
       }
     }

@@ -11,6 +11,7 @@ import {
   mainContainer,
   plural,
 } from '../helpers.js';
+import { nextStep } from '../remedy.js';
 import type { Analyzer, Finding } from '../types.js';
 
 /** A container that keeps exiting and being restarted, for a reason other than memory (see oom-killed). */
@@ -58,10 +59,12 @@ export const crashLoopAnalyzer: Analyzer = {
         ...(quoted && quoted.lines.length > 0 && log
           ? { quoted: { source: `log of ${log.pod}, previous instance`, lines: quoted.lines } }
           : {}),
-        next: {
-          step: `Read why the previous instance of ${worst.name} ended; fix the cause or roll back to the standby colour.`,
-          command: kubectl.logs(facts.namespace, worst.name, container.name, true),
-        },
+        next: nextStep(
+          facts,
+          c,
+          `Read why the previous instance of ${worst.name} ended.`,
+          kubectl.logs(facts.namespace, worst.name, container.name, true),
+        ),
       });
     }
     return findings;

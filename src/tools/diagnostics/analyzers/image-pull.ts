@@ -11,6 +11,7 @@ import {
   mainContainer,
   plural,
 } from '../helpers.js';
+import { nextStep } from '../remedy.js';
 import type { Analyzer, Finding } from '../types.js';
 
 const PULL_FAILURES = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
@@ -46,10 +47,12 @@ export const imagePullAnalyzer: Analyzer = {
         ...(quoted.length > 0
           ? { quoted: { source: 'kubelet events and container status', lines: quoted } }
           : {}),
-        next: {
-          step: 'Check that the tag exists in the image repository and that the nodes may pull from it (a typo in the version fails exactly like this).',
-          command: kubectl.describePod(facts.namespace, first.name),
-        },
+        next: nextStep(
+          facts,
+          c,
+          'Check that the tag exists in the image repository and that the nodes may pull from it (a typo in the version fails exactly like this).',
+          kubectl.describePod(facts.namespace, first.name),
+        ),
       });
     }
     return findings;

@@ -16,7 +16,7 @@ export const logErrorsAnalyzer: Analyzer = {
       const c = facts.colours[sample.colour];
       findings.push({
         analyzer: 'log-errors',
-        severity: c.weight > 0 ? 'warning' : 'info',
+        severity: c.servesTraffic === false ? 'info' : 'warning',
         colour: sample.colour,
         finding: `The recent log of ${sample.pod} (${c.deploymentName}) has ${plural(total, 'error line')}.`,
         evidence: [

@@ -9,6 +9,7 @@ import {
   mainContainer,
   plural,
 } from '../helpers.js';
+import { nextStep } from '../remedy.js';
 import type { Analyzer, Finding } from '../types.js';
 
 /** The container was killed for exceeding its memory limit, now or in its last instance. */
@@ -42,10 +43,12 @@ export const oomKilledAnalyzer: Analyzer = {
             return `${p.name}: ${k.reason ?? k.state}, ${plural(k.restartCount, 'restart')}, last exit ${k.lastTermination?.exitCode ?? k.exitCode ?? 137} OOMKilled${at ? ` at ${at}` : ''}`;
           }),
         ),
-        next: {
-          step: `Compare the container's memory limit with what ${c.deployment?.version ?? 'this version'} needs; raise the limit or fix the allocation, or roll back to the standby colour.`,
-          command: kubectl.describePod(facts.namespace, worst.name),
-        },
+        next: nextStep(
+          facts,
+          c,
+          `Compare the container's memory limit with what ${c.deployment?.version ?? 'this version'} needs; raise the limit or fix the allocation.`,
+          kubectl.describePod(facts.namespace, worst.name),
+        ),
       });
     }
     return findings;

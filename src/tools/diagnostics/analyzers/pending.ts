@@ -7,9 +7,10 @@ import {
   eventsOf,
   impact,
   livePods,
+  kubectl,
   plural,
-  selectorOf,
 } from '../helpers.js';
+import { nextStep } from '../remedy.js';
 import type { Analyzer, Finding } from '../types.js';
 
 /** Pending pods the scheduler cannot place: the scheduler's reason (resources, affinity, taints). */
@@ -51,10 +52,12 @@ export const pendingAnalyzer: Analyzer = {
           }),
         ),
         ...(quoted.length > 0 ? { quoted: { source: 'scheduler events', lines: quoted } } : {}),
-        next: {
-          step: 'Free or add capacity (node group size, cluster autoscaler), or lower the pods’ resource requests; check taints and affinity.',
-          command: `kubectl -n ${facts.namespace} get pods -l '${selectorOf(c)}' --field-selector=status.phase=Pending`,
-        },
+        next: nextStep(
+          facts,
+          c,
+          'Free or add capacity (node group size, cluster autoscaler), or lower the pods’ resource requests; check taints and affinity.',
+          kubectl.describePod(facts.namespace, first.name),
+        ),
       });
     }
     return findings;

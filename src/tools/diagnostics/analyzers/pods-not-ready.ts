@@ -1,4 +1,4 @@
-import { capped, colourLabel, COLOURS, kubectl, livePods, mainContainer, selectorOf } from '../helpers.js';
+import { capped, colourLabel, COLOURS, kubectl, livePods, mainContainer } from '../helpers.js';
 import type { Analyzer, Finding, Severity } from '../types.js';
 
 /** Pods that are not Ready, by what they are doing: the symptom the more specific analyzers explain. */
@@ -18,7 +18,7 @@ export const podsNotReadyAnalyzer: Analyzer = {
         const key = k?.reason ?? (p.phase === 'Running' ? 'Running, not ready' : p.phase);
         why.set(key, (why.get(key) ?? 0) + 1);
       }
-      const severity: Severity = c.weight > 0 ? (ready === 0 ? 'critical' : 'warning') : 'warning';
+      const severity: Severity = c.servesTraffic !== false && ready === 0 ? 'critical' : 'warning';
       const listed = c.podsTruncated ? ` (first ${pods.length} pods listed)` : '';
       findings.push({
         analyzer: 'pods-not-ready',
@@ -36,8 +36,8 @@ export const podsNotReadyAnalyzer: Analyzer = {
           ),
         ]),
         next: {
-          step: 'List the pods with their nodes and states; the more specific findings above say why they are not ready.',
-          command: kubectl.pods(facts.namespace, selectorOf(c)),
+          step: `No other finding explains it: describe ${notReady[0]!.name} for its conditions, probes and events.`,
+          command: kubectl.describePod(facts.namespace, notReady[0]!.name),
         },
       });
     }

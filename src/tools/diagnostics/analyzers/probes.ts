@@ -1,5 +1,6 @@
 import type { EventSummary } from '../../../platform/kube-types.js';
-import { capped, colourLabel, COLOURS, eventLines, eventsOf, kubectl, plural } from '../helpers.js';
+import { capped, colourLabel, COLOURS, eventLines, eventsOf, impact, kubectl, plural } from '../helpers.js';
+import { nextStep } from '../remedy.js';
 import type { Analyzer, Finding, Severity } from '../types.js';
 
 const KINDS = ['Liveness', 'Readiness', 'Startup'] as const;
@@ -25,8 +26,7 @@ export const probesAnalyzer: Analyzer = {
         const pods = [...byPod.keys()];
         const stillPresent = pods.filter((name) => c.pods.some((p) => p.name === name && !p.ready));
         // Readiness failing on pods that are Ready again was transient; live pods failing it are not.
-        const severity: Severity =
-          kind === 'Readiness' && stillPresent.length === 0 ? 'info' : c.weight > 0 ? 'critical' : 'warning';
+        const severity: Severity = kind === 'Readiness' && stillPresent.length === 0 ? 'info' : impact(c);
         const consequence =
           kind === 'Liveness'
             ? 'the kubelet restarts the container'
@@ -50,10 +50,18 @@ export const probesAnalyzer: Analyzer = {
             }),
           ),
           quoted: { source: 'kubelet events', lines: eventLines(events) },
-          next: {
-            step: `See what the probe endpoint answers and why (a dependency down, a wrong path or port); the probe definition is in the pod spec.`,
-            command: kubectl.describePod(facts.namespace, first),
-          },
+          next:
+            severity === 'info'
+              ? {
+                  step: 'The pods are ready again: watch for more failures.',
+                  command: kubectl.podEvents(facts.namespace, first),
+                }
+              : nextStep(
+                  facts,
+                  c,
+                  'See what the probe endpoint answers and why (a dependency down, a wrong path or port); the probe definition is in the pod spec.',
+                  kubectl.describePod(facts.namespace, first),
+                ),
         });
       }
     }

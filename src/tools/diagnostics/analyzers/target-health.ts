@@ -27,7 +27,7 @@ export const targetHealthAnalyzer: Analyzer = {
       const healthy = targets.filter((t) => t.state === 'healthy').length;
       findings.push({
         analyzer: 'target-health',
-        severity: healthy === 0 ? impact(c) : c.weight > 0 ? 'warning' : 'info',
+        severity: healthy === 0 ? impact(c) : c.servesTraffic === false ? 'info' : 'warning',
         colour,
         finding: `${plural(bad.length, 'target')} of ${targets.length} in the target group of ${colourLabel(c)} ${bad.length === 1 ? 'is' : 'are'} unhealthy on the ALB: ${[...byReason.keys()].map((k) => k.split(' (')[0]).join(', ')}.`,
         evidence: capped([
@@ -47,7 +47,7 @@ export const targetHealthAnalyzer: Analyzer = {
               command: `aws elbv2 describe-target-groups --target-group-arns ${c.targetGroupArn} --query 'TargetGroups[0].[HealthCheckPath,HealthCheckPort,Matcher.HttpCode]'`,
             }
           : {
-              step: 'The targets fail because their pods do: see the pod findings; the ALB stops sending them traffic meanwhile.',
+              step: 'The ALB stops sending these targets traffic while they fail; their state shows whether the pods behind them answer the health check.',
               command: `aws elbv2 describe-target-health --target-group-arn ${c.targetGroupArn}`,
             },
       });
