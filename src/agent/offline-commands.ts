@@ -135,6 +135,9 @@ export const healthy = read('diagnose_service', 'diagnose', [
   'everything',
 ]);
 
+/** Words that say a deployment went wrong: the question is about the last failed one. */
+const FAILURE_WORDS = new Set(['failed', 'fails', 'failing', 'broke', 'broken']);
+
 /** Words of "Deployment failed - how do I troubleshoot?" and its kin. */
 const TROUBLESHOOT = [
   ...['deployment', 'deploy', 'release', 'rollout', 'failed', 'fails', 'failing', 'broke', 'broken'],
@@ -142,14 +145,26 @@ const TROUBLESHOOT = [
   ...['what', 'went', 'wrong', 'why', 'did', 'is', "what's", 'with', 'happened', 'going'],
 ];
 
-/** The seed's "Deployment failed - how do I troubleshoot?": a diagnosis, of the environment named. */
-export function troubleshoot(args: CommandArgs): Parsed {
-  const parsed = read('diagnose_service', 'diagnose', TROUBLESHOOT)(args);
-  if (!('text' in parsed) || !parsed.text.startsWith('Which environment?')) return parsed;
-  const last = args.names.envs[args.names.envs.length - 1] ?? 'prd';
-  return {
-    text: `I troubleshoot a failed deployment by diagnosing it: pods (crash loops, OOM, image pulls), events, ALB target health and recent logs of the new colour. Which environment? Say "diagnose <env> [service]", e.g. "diagnose ${last}". Environments: ${args.names.envs.join(', ')}.`,
-  };
+/**
+ * The seed's "Deployment failed - how do I troubleshoot?": the last deployment that failed, rolled back or
+ * was aborted — of the environment and service named, else the newest anywhere — diagnosed from its cause.
+ */
+export function troubleshoot({ tokens, names, line }: CommandArgs): Parsed {
+  const slots = classify(tokens, names, { filler: TROUBLESHOOT });
+  const unknown = unknownWord(slots, names, line);
+  if (unknown) return unknown;
+  const env = one(slots.envs, 'environment');
+  if ('text' in env) return env;
+  const service = serviceOf(slots);
+  if ('text' in service) return service;
+  // "what is wrong with prd?" asks about prd as it is; "deployment failed" about the failed deployment.
+  const failed = tokens.some((t) => FAILURE_WORDS.has(t.low));
+  if (!failed && !env.value) return whichEnv(names, 'diagnose');
+  return call('diagnose_service', {
+    ...(env.value ? { env: env.value.env } : {}),
+    ...service.value,
+    ...(failed ? { deployment: 'last_failed' } : {}),
+  });
 }
 
 /** "status of prd", "what's running in production?". */

@@ -61,7 +61,7 @@ export async function deploy(x: Internals, req: DeployRequest): Promise<RolloutR
     if (failed.length > 0) {
       throw new JarvisError(
         failed.find((c) => c.code !== undefined)?.code ?? 'FORBIDDEN',
-        `Pre-checks failed for ${req.service} ${req.version} in ${req.env}: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}.`,
+        `Pre-checks failed for ${req.service} ${req.version} in ${req.env}: ${failed.map((c) => `${c.name}: ${c.detail.replace(/\.$/, '')}`).join('; ')}.`,
         { resource: `${req.env}/${req.service}`, facts: { checks } },
       );
     }

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { endChainsInCauses } from './diagnostics/chains.js';
 import { changesOf } from './diagnostics/changes.js';
 import { compose } from './diagnostics/compose.js';
-import { failedDeploymentFinding, findDeployment } from './diagnostics/failed-deployment.js';
+import {
+  failedDeploymentFinding,
+  findDeployment,
+  lastFailedAnywhere,
+} from './diagnostics/failed-deployment.js';
 import { gatherFacts } from './diagnostics/gather.js';
 import { analyzerRegistry, runAnalyzers } from './diagnostics/registry.js';
 import { renderDiagnosis } from './diagnostics/render.js';
@@ -20,7 +24,9 @@ export const diagnosticsTool = defineTool({
   risk: 'read',
   input: z
     .object({
-      env: envField,
+      env: envField
+        .optional()
+        .describe('Environment name, e.g. dev, tst or prd; may be left out with deployment "last_failed".'),
       service: serviceField,
       deployment: z
         .union([z.literal('last_failed'), z.number().int().positive()])
@@ -29,12 +35,25 @@ export const diagnosticsTool = defineTool({
           'Troubleshoot one deployment: "last_failed" for the last one that failed, rolled back or was aborted ("deployment failed - how do I troubleshoot?"), or a deployment id. The answer starts with what failed, when, its cause and the next step.',
         ),
     })
-    .strict(),
+    .strict()
+    .refine((i) => i.env !== undefined || i.deployment === 'last_failed', {
+      path: ['env'],
+      message: 'name the environment (it may be left out only with deployment "last_failed")',
+    }),
   summary: (input) =>
-    `diagnose ${input.service ?? 'the default service'} in ${input.env}${input.deployment === undefined ? '' : input.deployment === 'last_failed' ? ' (last failed deployment)' : ` (deployment #${input.deployment})`}`,
-  target: (input, config) => ({ env: input.env, service: serviceFor(config, input.env, input.service) }),
+    input.env === undefined
+      ? 'diagnose the last failed deployment'
+      : `diagnose ${input.service ?? 'the default service'} in ${input.env}${input.deployment === undefined ? '' : input.deployment === 'last_failed' ? ' (last failed deployment)' : ` (deployment #${input.deployment})`}`,
+  target: (input, config) => ({
+    env: input.env,
+    service: input.env === undefined ? input.service : serviceFor(config, input.env, input.service),
+  }),
   run: async (ctx, input) => {
-    const service = serviceFor(ctx.config, input.env, input.service);
+    // Without an environment: the newest failed deployment anywhere is the one to troubleshoot.
+    const located =
+      input.env === undefined ? await lastFailedAnywhere(ctx.store, ctx.config, input.service) : undefined;
+    const env = located?.env ?? input.env!;
+    const service = located?.service ?? serviceFor(ctx.config, env, input.service);
     const facts = await gatherFacts(
       {
         config: ctx.config,
@@ -43,17 +62,14 @@ export const diagnosticsTool = defineTool({
         store: ctx.store,
         now: ctx.clock.now(),
       },
-      input.env,
+      env,
       service,
     );
     const findings = endChainsInCauses(runAnalyzers(analyzers, facts));
     const focus =
       input.deployment === undefined
         ? undefined
-        : failedDeploymentFinding(
-            facts,
-            await findDeployment(ctx.store, input.env, service, input.deployment),
-          );
+        : failedDeploymentFinding(facts, await findDeployment(ctx.store, env, service, input.deployment));
     const changes = changesOf(facts);
     // The loop cuts results at agent.toolResultBytes; a cut result is no longer JSON, so stay below it.
     const budget = Math.min(DIAGNOSIS_MAX_BYTES, ctx.config.agent.toolResultBytes) - 256;

@@ -28,6 +28,35 @@ describe('offline planner scenarios', () => {
     await kit.close();
   });
 
+  describe('troubleshooting (seed 001)', () => {
+    it('"Deployment failed - how do I troubleshoot?" finds the failed deployment and answers with its cause and the fix', async () => {
+      // Arrange: a deploy whose analysis fails; Jarvis rolls it back.
+      const failed = await kit.h.jarvis.rollouts.deploy({
+        env: 'dev',
+        service: 'checkout',
+        version: '1.3.0-errors',
+        actor: 'alice',
+      });
+      expect(failed.deployment.status).toBe('ROLLED_BACK');
+
+      // Act
+      const turn = await kit.agent.turn(
+        't',
+        ACTORS.alice,
+        'Deployment failed - how do I troubleshoot?',
+        scriptedPerson({}),
+      );
+
+      // Assert: one read, no write; the answer names the deployment, what failed and what to do.
+      expect(callsOf(turn.calls)).toEqual([['diagnose_service', 'allow', 'ok']]);
+      expect(turn.calls[0]?.input).toEqual({ deployment: 'last_failed' });
+      expect(turn.text).toMatch(/^Diagnosis of checkout in dev/);
+      expect(turn.text).toContain(`Deployment #${failed.deployment.id} of checkout 1.3.0-errors`);
+      expect(turn.text).toMatch(/ROLLED_BACK/);
+      expect(turn.text).toMatch(/error rate/);
+    });
+  });
+
   describe('deploy', () => {
     it('"deploy 1.3.0 to dev using blue-green" confirms, shifts 10 → 25 → 50 → 100 and records SUCCESS', async () => {
       // Arrange

@@ -1,3 +1,4 @@
+import type { LoadedConfig } from '../../config.js';
 import { JarvisError } from '../../errors.js';
 import type { Deployment, JournalEntry, Store } from '../../store/store.js';
 import { colourLabel, kubectl } from './helpers.js';
@@ -39,6 +40,27 @@ export async function findDeployment(
     }
   }
   return d ? { deployment: d, journal: await store.journal(d.id) } : undefined;
+}
+
+/**
+ * The environment and service of the newest deployment that failed, rolled back or was aborted, of
+ * `service` when given, in any configured environment. NOT_FOUND when there is none among the last ones.
+ */
+export async function lastFailedAnywhere(
+  store: Store,
+  config: LoadedConfig,
+  service: string | undefined,
+): Promise<{ env: string; service: string }> {
+  const recent = await store.listDeployments({ service, limit: SEARCH * 4 });
+  const found = recent.find((d) => FAILED.has(d.status) && config.environments[d.env]?.services[d.service]);
+  if (!found) {
+    throw new JarvisError(
+      'NOT_FOUND',
+      `No deployment${service ? ` of ${service}` : ''} failed, rolled back or was aborted among the last ${SEARCH * 4}: there is nothing to troubleshoot. To look at an environment as it is now, say "diagnose <env>" (${config.order.join(', ')}).`,
+      { resource: 'deployments', options: config.order },
+    );
+  }
+  return { env: found.env, service: found.service };
 }
 
 /** The phase it ended in, from its journal: `prepare`, `shift at 25 %`, `verify`... */

@@ -31,6 +31,31 @@ async function troubleshoot(
 }
 
 describe('diagnose_service of the last failed deployment', () => {
+  it('finds the last failed deployment in any environment when none is named, and says when there is none', async () => {
+    // Arrange: nothing failed yet.
+    const ctx = toolContext(h.jarvis);
+    const none = await diagnosticsTool.run(ctx, { deployment: 'last_failed' }).catch((e: unknown) => e);
+    const failed = await h.jarvis.rollouts.deploy({
+      env: 'dev',
+      service: 'catalog',
+      version: '1.3.1-crashloop',
+      actor: 'bob',
+    });
+
+    // Act
+    const d = (await diagnosticsTool.run(ctx, { deployment: 'last_failed' })) as Diagnosis;
+
+    // Assert
+    expect(isJarvisError(none, 'NOT_FOUND')).toBe(true);
+    expect((none as Error).message).toMatch(
+      /^No deployment failed, rolled back or was aborted among the last \d+: there is nothing to troubleshoot/,
+    );
+    expect(d.findings[0]?.finding).toMatch(
+      new RegExp(`^Deployment #${failed.deployment.id} of catalog 1\\.3\\.1-crashloop`),
+    );
+    expect(diagnosticsTool.render!(JSON.parse(JSON.stringify(d)))).toMatch(/^Diagnosis of catalog in dev/);
+  });
+
   it('answers what failed, when, its cause and that there is nothing to roll back after a failed prepare', async () => {
     // Arrange: a crash-looping build fails while preparing; traffic never moved.
     await h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' });
