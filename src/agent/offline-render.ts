@@ -72,6 +72,15 @@ const WHY: Record<string, string> = {
   MFA_UNAVAILABLE: 'Not done',
   APPROVAL_REQUIRED: 'Not done',
   NOT_APPROVED: 'Not done',
+  APPROVAL_STALE: 'Not done',
+  READ_ONLY: 'Not allowed',
+  ROLE_REQUIRED: 'Not allowed',
+  PROMOTION_ORDER: 'Not allowed',
+  NOT_PROMOTED: 'Not allowed',
+  ROLLBACK_NOT_ALLOWED: 'Not allowed',
+  FROZEN: 'Not allowed',
+  BREAK_GLASS_REFUSED: 'Not allowed',
+  CHANNEL_NOT_ALLOWED: 'Not allowed',
 };
 
 /** The JSON inside the loop's `<tool_output tool="...">` wrapper (the body itself when unwrapped). */

@@ -75,6 +75,8 @@ export const emergencyRollbackTool = defineTool({
   description:
     'Emergency: rolls back every service of an environment (or of a configured group) to its last known-good version, one service at a time, each with one verified write (its rollout in progress is aborted instead); with scope "canaries" it only aborts every rollout in progress there. One confirmation lists the plan per service. A service with no known-good version is skipped with the reason; the others still proceed. The result has one entry per service.',
   risk: 'write',
+  // Every service goes back to its known-good version (or its canary is aborted): a freeze lets it through.
+  effect: 'reverts',
   input,
   summary: (i) =>
     `emergency ${i.scope === 'canaries' ? 'abort of every rollout' : 'rollback of every service'}${i.group ? ` of ${i.group}` : ''} in ${i.env}`,

@@ -45,6 +45,13 @@ describe('freezes set by an admin, as people see them', () => {
     const deploy = await kit.agent.turn('t-alice', ACTORS.alice, 'deploy 1.3.0 to dev', deployPerson);
     const rollbackPerson = scriptedPerson({ confirm: false });
     const rollback = await kit.agent.turn('t-alice', ACTORS.alice, 'rollback dev', rollbackPerson);
+    const emergencyPerson = scriptedPerson({ confirm: false });
+    const emergency = await kit.agent.turn(
+      't-alice',
+      ACTORS.alice,
+      'emergency rollback all services in dev',
+      emergencyPerson,
+    );
     const byDeployer = await kit.agent.command(
       't-alice',
       ACTORS.alice,
@@ -76,6 +83,8 @@ describe('freezes set by an admin, as people see them', () => {
     expect(deployPerson.confirmations).toEqual([]);
     expect(callsOf(rollback.calls)).toEqual([['rollback_service', 'ask', 'declined']]);
     expect(rollbackPerson.confirmations).toHaveLength(1);
+    expect(callsOf(emergency.calls)).toEqual([['emergency_rollback', 'ask', 'declined']]);
+    expect(emergencyPerson.confirmations).toHaveLength(1);
     expect(byDeployer.calls[0]).toMatchObject({ outcome: 'denied', code: 'ROLE_REQUIRED' });
     expect(unfrozen.text).toContain('dev is no longer frozen');
     expect(after.text).not.toContain('FROZEN');
