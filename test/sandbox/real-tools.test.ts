@@ -134,6 +134,28 @@ describe('kubectl', () => {
     expect(r.stdout).not.toContain('<invalid>');
   });
 
+  it('runs the kubectl hints of the node, HPA and PDB findings: the API server lists the kinds', () => {
+    // Act
+    const nodes = kubectl('get', 'nodes', '-o', 'name');
+    const node = nodes.stdout.split('\n').find(Boolean)!;
+    const described = kubectl('describe', node);
+    const hpas = kubectl('-n', 'shop', 'get', 'hpa');
+    const pdbs = kubectl('-n', 'shop', 'get', 'pdb');
+    const missing = kubectl('-n', 'shop', 'describe', 'hpa', 'no-such-hpa');
+
+    // Assert
+    expect(nodes.status).toBe(0);
+    expect(node).toMatch(/^node\//);
+    expect(described.status).toBe(0);
+    expect(described.stdout).toMatch(/^Conditions:/m);
+    for (const r of [hpas, pdbs]) {
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain('No resources found in shop namespace.');
+    }
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toMatch(/NotFound|not found/);
+  });
+
   it('get pods -A lists every namespace with a NAMESPACE column', () => {
     // Act
     const r = kubectl('get', 'pods', '-A');

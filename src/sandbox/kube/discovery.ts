@@ -15,6 +15,8 @@ export interface DiscoveredResource {
 
 const READ = ['get', 'list', 'watch'];
 const READ_PATCH = ['get', 'list', 'patch', 'watch'];
+/** Served without watch: the simulation has no change feed for them. */
+const GET_LIST = ['get', 'list'];
 
 /**
  * The resources the sandbox serves, per group version. Subresources are listed as the API server lists
@@ -57,6 +59,15 @@ export const API_RESOURCES: Record<string, DiscoveredResource[]> = {
       shortNames: ['svc'],
       categories: ['all'],
     },
+    // Read by diagnoses (node conditions): `kubectl describe node` is one of their hints.
+    {
+      name: 'nodes',
+      singularName: 'node',
+      namespaced: false,
+      kind: 'Node',
+      verbs: GET_LIST,
+      shortNames: ['no'],
+    },
   ],
   'apps/v1': [
     {
@@ -78,6 +89,28 @@ export const API_RESOURCES: Record<string, DiscoveredResource[]> = {
       verbs: READ,
       shortNames: ['rs'],
       categories: ['all'],
+    },
+  ],
+  // Read by diagnoses (an HPA at its maximum, a PDB blocking): `kubectl describe hpa|pdb` are their hints.
+  'autoscaling/v2': [
+    {
+      name: 'horizontalpodautoscalers',
+      singularName: 'horizontalpodautoscaler',
+      namespaced: true,
+      kind: 'HorizontalPodAutoscaler',
+      verbs: GET_LIST,
+      shortNames: ['hpa'],
+      categories: ['all'],
+    },
+  ],
+  'policy/v1': [
+    {
+      name: 'poddisruptionbudgets',
+      singularName: 'poddisruptionbudget',
+      namespaced: true,
+      kind: 'PodDisruptionBudget',
+      verbs: GET_LIST,
+      shortNames: ['pdb'],
     },
   ],
   'networking.k8s.io/v1': [

@@ -17,7 +17,7 @@ import { includeObjectOf, toTable, wantsTable } from './table.js';
 import { watchCollection } from './watch.js';
 import { boolParam } from './list.js';
 import { getNode, listNodes } from './nodes.js';
-import { listHpas, listPdbs } from './scaling.js';
+import { getHpa, getPdb, listHpas, listPdbs } from './scaling.js';
 import { methodNotAllowed, pathNotFound } from './status.js';
 
 export type { KubeRequest, Reply } from './handler.js';
@@ -69,6 +69,14 @@ const ROUTES: Route[] = [
     verbs: { GET: listHpas },
   },
   { pattern: /^\/apis\/policy\/v1\/namespaces\/([^/]+)\/poddisruptionbudgets$/, verbs: { GET: listPdbs } },
+  {
+    pattern: /^\/apis\/autoscaling\/v2\/namespaces\/([^/]+)\/horizontalpodautoscalers\/([^/]+)$/,
+    verbs: { GET: getHpa },
+  },
+  {
+    pattern: /^\/apis\/policy\/v1\/namespaces\/([^/]+)\/poddisruptionbudgets\/([^/]+)$/,
+    verbs: { GET: getPdb },
+  },
   { pattern: /^\/api\/v1\/nodes\/([^/]+)$/, verbs: { GET: (w, c, r, name) => getNode(w, c, r, '', name) } },
   { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/pods$/, verbs: { GET: listPods } },
   {

@@ -1,5 +1,6 @@
 import type { World } from '../world.js';
 import { ok, type KubeRequest, type Reply } from './handler.js';
+import { notFound } from './status.js';
 
 /** A HorizontalPodAutoscaler a scenario puts in a namespace; its status is what the controller reports. */
 export interface HpaSeed {
@@ -124,4 +125,21 @@ export function listPdbs(world: World, cluster: string, _req: KubeRequest, ns: s
     metadata: { resourceVersion: rv },
     items,
   });
+}
+
+/** `GET .../horizontalpodautoscalers/{name}`: one item of the list, or NotFound. */
+export function getHpa(world: World, cluster: string, req: KubeRequest, ns: string, name: string): Reply {
+  return itemOf(listHpas(world, cluster, req, ns), 'horizontalpodautoscalers.autoscaling', name);
+}
+
+/** `GET .../poddisruptionbudgets/{name}`: one item of the list, or NotFound. */
+export function getPdb(world: World, cluster: string, req: KubeRequest, ns: string, name: string): Reply {
+  return itemOf(listPdbs(world, cluster, req, ns), 'poddisruptionbudgets.policy', name);
+}
+
+function itemOf(list: Reply, kind: string, name: string): Reply {
+  const items = (list.body as { items: Array<{ metadata: { name: string } }> }).items;
+  const item = items.find((i) => i.metadata.name === name);
+  if (!item) throw notFound(kind, name);
+  return ok(item);
 }
