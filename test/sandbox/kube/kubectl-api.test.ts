@@ -59,10 +59,12 @@ describe('discovery', () => {
     expect(api).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     expect(groups.groups.map((g) => g.preferredVersion.groupVersion)).toEqual([
       'apps/v1',
+      'autoscaling/v2',
+      'policy/v1',
       'networking.k8s.io/v1',
     ]);
     expect(core.resources.map((r) => r.name)).toEqual(
-      expect.arrayContaining(['pods', 'pods/log', 'events', 'namespaces', 'services']),
+      expect.arrayContaining(['pods', 'pods/log', 'events', 'namespaces', 'services', 'nodes']),
     );
     expect(apps.resources.find((r) => r.name === 'deployments')?.verbs).toEqual([
       'get',
