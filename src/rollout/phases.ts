@@ -1,3 +1,4 @@
+import type { VerifiedFigures } from '../store/release.js';
 import type { AnalysisSettings, ServiceConfig } from '../config.js';
 import { JarvisError } from '../errors.js';
 import type { ColourFigures } from '../platform/metrics/provider.js';
@@ -98,7 +99,8 @@ export async function prepare(
   }
 }
 
-export type BakeResult = { ok: true } | { ok: false; reason: string };
+/** A bake's outcome; passed, with what the new colour measured over its passing windows. */
+export type BakeResult = { ok: true; figures: VerifiedFigures | undefined } | { ok: false; reason: string };
 
 /**
  * What a rollout learns of the stable colour while it bakes: its last p99 with enough traffic (the
@@ -134,6 +136,7 @@ export async function bake(
   let passedMs = 0;
   let failures = 0;
   let quiet = 0;
+  const passed = { requests: 0, errors: 0, p99Sum: 0, p99Requests: 0, seconds: 0 };
   // A source that publishes late (CloudWatch) reads windows that end that long ago: the first one must
   // start after the weights changed.
   let waitMs = intervalMs + (deps.metrics.publicationDelaySeconds ?? 0) * 1000;
@@ -167,6 +170,14 @@ export async function bake(
     run.emit('analysis', { step, weights, newColour: fresh, verdict });
     if (verdict.outcome === 'pass') {
       passedMs += intervalMs;
+      const f = verdict.newColour;
+      passed.requests += f.requests;
+      passed.errors += f.errors;
+      passed.seconds += settings.intervalSeconds;
+      if (f.p99Ms !== undefined) {
+        passed.p99Sum += f.p99Ms * f.requests;
+        passed.p99Requests += f.requests;
+      }
       failures = 0;
       run.detectedAt = undefined;
       quiet = 0;
@@ -188,7 +199,19 @@ export async function bake(
       }
     }
   } while (passedMs < seconds * 1000);
-  return { ok: true };
+  return {
+    ok: true,
+    figures:
+      passed.seconds > 0
+        ? {
+            requests: passed.requests,
+            errors: passed.errors,
+            errorRate: passed.requests > 0 ? passed.errors / passed.requests : 0,
+            p99Ms: passed.p99Requests > 0 ? passed.p99Sum / passed.p99Requests : undefined,
+            seconds: passed.seconds,
+          }
+        : undefined,
+  };
 }
 
 async function measure(

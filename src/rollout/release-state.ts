@@ -1,6 +1,12 @@
 import { JarvisError } from '../errors.js';
 import { otherColour, type Colour, type DeploymentState, type Weights } from '../platform/types.js';
-import type { ColourRelease, ReleaseOutcome, ReleaseState, VersionVerdict } from '../store/store.js';
+import type {
+  ColourRelease,
+  ReleaseOutcome,
+  ReleaseState,
+  VerifiedFigures,
+  VersionVerdict,
+} from '../store/store.js';
 import { allOn, stableColourOf } from './phases.js';
 
 /**
@@ -112,11 +118,19 @@ export function afterRelease(
   deploymentId: number,
   now: number,
   stableVerified: boolean,
+  figures?: VerifiedFigures,
 ): ReleaseOutcome {
   const baseline = asBaseline(before, deploymentId, now, stableVerified);
   const old = baseline.colour;
   const verdicts: VersionVerdict[] = [
-    { version, verdict: 'known_good', at: now, deploymentId, reason: `passed analysis (#${deploymentId})` },
+    {
+      version,
+      verdict: 'known_good',
+      at: now,
+      deploymentId,
+      reason: `passed analysis (#${deploymentId})`,
+      ...(figures ? { figures } : {}),
+    },
     ...baseline.verdicts,
   ];
   return {

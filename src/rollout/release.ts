@@ -2,7 +2,13 @@ import { serviceOf, type ServiceConfig } from '../config.js';
 import { JarvisError, isJarvisError, messageOf, type ErrorCode, type Refusal } from '../errors.js';
 import { upstreamCheck } from '../policies/release.js';
 import { otherColour, type Colour, type ServiceRoute, type Weights } from '../platform/types.js';
-import { lockKey, type Deployment, type DeploymentStrategy, type ReleaseState } from '../store/store.js';
+import {
+  lockKey,
+  type Deployment,
+  type DeploymentStrategy,
+  type ReleaseState,
+  type VerifiedFigures,
+} from '../store/store.js';
 import { RolloutControl } from './control.js';
 import type { RolloutListener } from './events.js';
 import { checkVersion, currentState, resolve, runningOf, withLease, type Internals } from './internals.js';
@@ -208,6 +214,8 @@ async function release(
         stableVerified(),
       ),
     );
+  // What the new colour measured while it was verified at 100 %: kept with its known-good verdict.
+  let verified: VerifiedFigures | undefined;
   for (const [i, { step, seconds, verify }] of plan.entries()) {
     const desired = split(idle, step);
     try {
@@ -227,6 +235,7 @@ async function release(
       }
       const verdict = await bake(run, deps, svc.analysis, idle, step, current, seconds, baseline, signal);
       if (!verdict.ok) return await backOut('ROLLED_BACK', verdict.reason);
+      if (verify) verified = verdict.figures;
       // Paused: hold this step, analysis goes on window by window, and a failure still aborts.
       while (control.isPaused && !signal.aborted) {
         const held = await holdWhilePaused(run, x, control, svc, idle, step, current, baseline, signal);
@@ -241,7 +250,11 @@ async function release(
   }
   await run.journal('finalise', { stable: idle, standby: stable });
   run.phase('finalise', `${idle} is stable at ${version}; ${stable} stays as standby`);
-  return run.finish('SUCCESS', undefined, afterRelease(before, idle, version, id, now(), stableVerified()));
+  return run.finish(
+    'SUCCESS',
+    undefined,
+    afterRelease(before, idle, version, id, now(), stableVerified(), verified),
+  );
 }
 
 /** Analyses window by window while paused; resolves ok once resumed, or with the failure. */
@@ -279,7 +292,7 @@ async function holdWhilePaused(
       if (!verdict.ok) return verdict;
     }
   } catch (err) {
-    if (hold.signal.aborted && !signal.aborted) return { ok: true };
+    if (hold.signal.aborted && !signal.aborted) return { ok: true, figures: undefined };
     throw err;
   }
 }

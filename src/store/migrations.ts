@@ -251,6 +251,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX freezes_by_env ON freezes (env, lifted_at);
     `,
   },
+  {
+    version: 11,
+    name: 'figures of verified releases',
+    sql: `
+      -- What a known-good release measured while it was verified (JSON: requests, errors, error rate, p99):
+      -- the baseline a diagnosis holds the only live colour against.
+      ALTER TABLE version_verdicts ADD COLUMN figures TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

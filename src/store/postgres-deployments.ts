@@ -10,6 +10,7 @@ import {
   type DeploymentRow,
   type ReleaseRow,
   type VerdictRow,
+  figuresColumn,
 } from './sqlite-rows.js';
 import {
   alreadyFinished,
@@ -101,6 +102,7 @@ export function pgDeployments(db: PgDb): DeploymentStore {
         v.time('at', verdict.at),
         verdict.deploymentId ?? null,
         v.optionalText('reason', verdict.reason),
+        figuresColumn(verdict.figures),
       ]);
       const rolledBack = outcome?.rolledBack && {
         id: v.nonNegativeInt('rolledBack.deploymentId', outcome.rolledBack.deploymentId),
@@ -128,10 +130,10 @@ export function pgDeployments(db: PgDb): DeploymentStore {
           );
           for (const verdict of verdicts) {
             await q(
-              `INSERT INTO version_verdicts (env, service, version, verdict, at, deployment_id, reason)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)
+              `INSERT INTO version_verdicts (env, service, version, verdict, at, deployment_id, reason, figures)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                ON CONFLICT (env, service, version) DO UPDATE SET verdict = excluded.verdict, at = excluded.at,
-                      deployment_id = excluded.deployment_id, reason = excluded.reason`,
+                      deployment_id = excluded.deployment_id, reason = excluded.reason, figures = excluded.figures`,
               [done.env, done.service, ...verdict],
             );
           }

@@ -249,6 +249,13 @@ export const PG_MIGRATIONS: readonly MigrationStep[] = [
       CREATE INDEX freezes_by_env ON freezes (env, lifted_at);
     `,
   },
+  {
+    version: 11,
+    name: 'figures of verified releases',
+    sql: `
+      ALTER TABLE version_verdicts ADD COLUMN figures TEXT;
+    `,
+  },
 ];
 
 checkOrder('PG_MIGRATIONS', PG_MIGRATIONS);

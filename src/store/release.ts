@@ -56,6 +56,19 @@ export interface VersionVerdict {
   at: number;
   deploymentId?: number;
   reason?: string;
+  /** What the version measured while it was verified (known good only); the diagnosis's baseline. */
+  figures?: VerifiedFigures;
+}
+
+/** A verified release's figures, summed over the passing analysis windows of its verification. */
+export interface VerifiedFigures {
+  requests: number;
+  errors: number;
+  errorRate: number;
+  /** Request-weighted p99 in milliseconds; undefined when no window measured one. */
+  p99Ms: number | undefined;
+  /** Seconds of analysis windows summed. */
+  seconds: number;
 }
 
 /** What a finished rollout changes besides its own record, written in the same transaction. */

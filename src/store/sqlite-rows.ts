@@ -18,6 +18,7 @@ import type {
   ReleaseVerdict,
   RolloutCommand,
   RolloutCommandKind,
+  VerifiedFigures,
   VersionVerdict,
 } from './release.js';
 
@@ -187,13 +188,52 @@ export interface VerdictRow {
   at: number;
   deployment_id: number | null;
   reason: string | null;
+  /** JSON of VerifiedFigures (migration 11); null before it or without figures. */
+  figures: string | null;
 }
 
 export function toVersionVerdict(row: VerdictRow): VersionVerdict {
   const v: VersionVerdict = { version: row.version, verdict: row.verdict, at: row.at };
   if (row.deployment_id !== null) v.deploymentId = row.deployment_id;
   if (row.reason !== null) v.reason = row.reason;
+  const figures = parseFigures(row.figures);
+  if (figures) v.figures = figures;
   return v;
+}
+
+/** The figures column as written by {@link figuresColumn}; a malformed value reads as none. */
+function parseFigures(text: string | null): VerifiedFigures | undefined {
+  if (text === null) return undefined;
+  try {
+    const f = JSON.parse(text) as Partial<VerifiedFigures>;
+    if (typeof f.requests !== 'number' || typeof f.errors !== 'number' || typeof f.seconds !== 'number') {
+      return undefined;
+    }
+    return {
+      requests: f.requests,
+      errors: f.errors,
+      errorRate: f.requests > 0 ? f.errors / f.requests : 0,
+      p99Ms: typeof f.p99Ms === 'number' ? f.p99Ms : undefined,
+      seconds: f.seconds,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A verdict's figures as stored: JSON, or null. Non-finite or negative counts are refused. */
+export function figuresColumn(figures: VerifiedFigures | undefined): string | null {
+  if (!figures) return null;
+  const counts = [figures.requests, figures.errors, figures.seconds];
+  if (counts.some((n) => !Number.isFinite(n) || n < 0)) {
+    throw new JarvisError('INVALID_INPUT', 'verdict figures must be finite, non-negative numbers');
+  }
+  return JSON.stringify({
+    requests: figures.requests,
+    errors: figures.errors,
+    p99Ms: figures.p99Ms,
+    seconds: figures.seconds,
+  });
 }
 
 export interface CommandRow {

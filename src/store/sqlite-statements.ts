@@ -65,11 +65,11 @@ export function prepareStatements(db: Database) {
               deployment_id = excluded.deployment_id, updated_at = excluded.updated_at`,
     ),
     putVerdict: db.prepare<VerdictRow>(
-      `INSERT INTO version_verdicts (env, service, version, verdict, at, deployment_id, reason)
-       VALUES (@env, @service, @version, @verdict, @at, @deployment_id, @reason)
+      `INSERT INTO version_verdicts (env, service, version, verdict, at, deployment_id, reason, figures)
+       VALUES (@env, @service, @version, @verdict, @at, @deployment_id, @reason, @figures)
        ON CONFLICT (env, service, version) DO UPDATE SET
               verdict = excluded.verdict, at = excluded.at, deployment_id = excluded.deployment_id,
-              reason = excluded.reason`,
+              reason = excluded.reason, figures = excluded.figures`,
     ),
     verdicts: db.prepare<[string, string], VerdictRow>(
       'SELECT * FROM version_verdicts WHERE env = ? AND service = ? ORDER BY at DESC, version',

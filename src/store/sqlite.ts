@@ -12,6 +12,7 @@ import {
   toMfaState,
   toReleaseState,
   toVersionVerdict,
+  figuresColumn,
 } from './sqlite-rows.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import {
@@ -137,6 +138,7 @@ export class SqliteStore implements Store {
                 at: v.time('at', verdict.at),
                 deployment_id: verdict.deploymentId ?? null,
                 reason: v.optionalText('reason', verdict.reason),
+                figures: figuresColumn(verdict.figures),
               });
             }
             if (outcome.rolledBack) {

@@ -104,7 +104,14 @@ describe('two jarvis serve replicas on one PostgreSQL', () => {
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after.length).toBeGreaterThan(before.length);
     expect(await world.store.getLock('dev/checkout')).toBeUndefined();
-    expect(await adoptionsOf(deployment!.id)).toEqual([
+    // The adoption is audited once the recovery has finished the record: wait for the row, not race it.
+    const adoptions = await until(
+      () => adoptionsOf(deployment!.id),
+      (rows) => rows.length > 0,
+      5_000,
+      'the adoption in the audit log',
+    );
+    expect(adoptions).toEqual([
       expect.stringMatching(
         /^deployment #\d+ \(checkout 1\.3\.[01] in dev\): .*(lease lapsed|is gone).*; recovered to 100% (blue|green)$/,
       ),

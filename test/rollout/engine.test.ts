@@ -57,6 +57,15 @@ describe('rollout engine against the sandbox', () => {
       'finalise',
     ]);
     expect(await h.jarvis.store.getLock('dev/checkout')).toBeUndefined();
+    // What 1.3.0 measured while verified at 100 % is kept with its verdict: a diagnosis's baseline later.
+    const verdict = (await h.jarvis.store.versionVerdicts('dev', 'checkout')).find(
+      (v) => v.version === '1.3.0',
+    );
+    expect(verdict).toMatchObject({ verdict: 'known_good', deploymentId: result.deployment.id });
+    expect(verdict?.figures?.requests).toBeGreaterThan(0);
+    expect(verdict?.figures?.p99Ms).toBeGreaterThan(0);
+    expect(verdict?.figures?.errorRate).toBeLessThan(0.01);
+    expect(verdict?.figures?.seconds).toBeGreaterThan(0);
   });
 
   it('aborts a version with a high error rate at the first failing step and verifies traffic back on stable', async () => {

@@ -48,6 +48,34 @@ describeStores('Store contract: deployments and release state', (db) => {
     expect(await store.getDeployment(d.id)).toEqual(done);
   });
 
+  it('keeps the figures a known-good release was verified with, and refuses malformed ones changing nothing', async () => {
+    // Arrange
+    const store = await db.open();
+    const figures = { requests: 24_000, errors: 12, errorRate: 0.0005, p99Ms: 45.5, seconds: 300 };
+    const d = await store.startDeployment(deployment());
+    const bad = await store.startDeployment(deployment({ service: 'catalog' }));
+
+    // Act
+    await store.finishDeployment(d.id, 'SUCCESS', undefined, T0 + 1000, {
+      ...outcome,
+      verdicts: [{ version: '1.3.0', verdict: 'known_good', at: T0 + 500, figures }],
+    });
+    const refused = store.finishDeployment(bad.id, 'SUCCESS', undefined, T0 + 1000, {
+      ...outcome,
+      verdicts: [
+        { version: '1.3.0', verdict: 'known_good', at: T0 + 500, figures: { ...figures, requests: -1 } },
+      ],
+    });
+
+    // Assert
+    expect(await store.versionVerdicts('prd', 'checkout')).toEqual([
+      { version: '1.3.0', verdict: 'known_good', at: T0 + 500, figures },
+    ]);
+    await expect(refused).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await store.getDeployment(bad.id)).toMatchObject({ status: 'RUNNING' });
+    expect(await store.versionVerdicts('prd', 'catalog')).toEqual([]);
+  });
+
   it('lets exactly one of two processes start a rollout of one service, the other told who runs it', async () => {
     // Arrange
     const [a, b] = [await db.open(), await db.open()];

@@ -53,3 +53,25 @@ export function baselineFor(facts: Facts): Baseline | undefined {
     label: `${colour} itself 30 min earlier`,
   };
 }
+
+/**
+ * The baseline kept in the store: what the only live colour's version measured while it was verified
+ * (its known-good verdict's figures). Read when the metrics source has no usable past window for it (a
+ * short retention, a restarted source, a colour live for less than the history reaches).
+ */
+export function verifiedBaseline(facts: Facts): Baseline | undefined {
+  const live = COLOURS.filter((c) => facts.colours[c].servesTraffic === true);
+  if (live.length !== 1) return undefined;
+  const colour = live[0]!;
+  const version = facts.colours[colour].deployment?.version;
+  const verdict = facts.history.verdicts.find((v) => v.version === version && v.verdict === 'known_good');
+  if (!version || !verdict?.figures) return undefined;
+  const f = verdict.figures;
+  return {
+    for: colour,
+    colour,
+    endsAt: verdict.at,
+    label: `${version} when it was verified${verdict.deploymentId ? ` (deployment #${verdict.deploymentId})` : ''}`,
+    figures: { requests: f.requests, errors: f.errors, errorRate: f.errorRate, p99Ms: f.p99Ms },
+  };
+}

@@ -7,7 +7,7 @@ import type { PlatformReader } from '../../rollout/ports.js';
 import type { RolloutService } from '../../rollout/service.js';
 import type { Store } from '../../store/store.js';
 import { serviceFor } from '../tool.js';
-import { baselineFor } from './baseline.js';
+import { baselineFor, verifiedBaseline } from './baseline.js';
 import { Deadline, DeadlinePassed } from './deadline.js';
 import { COLOURS } from './helpers.js';
 import { sampleLogs } from './sample-logs.js';
@@ -127,6 +127,9 @@ export async function gatherFacts(deps: GatherDeps, env: string, service: string
     ]);
     facts.logs = logs;
     if (baseline) facts.baseline = { ...baseline, figures };
+    // No usable past window from the metrics source: the figures its release was verified with.
+    const usable = (facts.baseline?.figures?.requests ?? 0) >= Math.max(1, facts.analysis.minRequests);
+    if (!usable) facts.baseline = verifiedBaseline(facts) ?? facts.baseline;
     return facts;
   } finally {
     deadline.done();

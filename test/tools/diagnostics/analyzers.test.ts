@@ -3,6 +3,7 @@ import { AnalysisSchema } from '../../../src/config.js';
 import type { EventSummary, PodSummary } from '../../../src/platform/kube-types.js';
 import type { DeploymentState } from '../../../src/platform/types.js';
 import { colourMetricsAnalyzer } from '../../../src/tools/diagnostics/analyzers/colour-metrics.js';
+import { verifiedBaseline } from '../../../src/tools/diagnostics/baseline.js';
 import { crashLoopAnalyzer } from '../../../src/tools/diagnostics/analyzers/crash-loop.js';
 import { probesAnalyzer } from '../../../src/tools/diagnostics/analyzers/probes.js';
 import { progressDeadlineAnalyzer } from '../../../src/tools/diagnostics/analyzers/progress-deadline.js';
@@ -10,6 +11,7 @@ import { compose } from '../../../src/tools/diagnostics/compose.js';
 import type { Changes } from '../../../src/tools/diagnostics/changes.js';
 import { ANALYZERS, analyzerRegistry, runAnalyzers } from '../../../src/tools/diagnostics/registry.js';
 import { renderDiagnosis } from '../../../src/tools/diagnostics/render.js';
+import type { VersionVerdict } from '../../../src/store/store.js';
 import type { ColourFacts, Facts, Finding } from '../../../src/tools/diagnostics/types.js';
 
 // Hand-built facts: the analyzers are pure functions of them, so each concern is checked without a cluster.
@@ -181,6 +183,64 @@ describe('colour-metrics', () => {
     expect(finding!.finding).toBe(
       'Error rate of checkout-green (1.3.0, 25% of traffic) is 8.00% against 0.10% on blue over the last 120 s (limit 1.00%).',
     );
+  });
+});
+
+describe('the verified baseline kept in the store', () => {
+  // The only live colour, 1.3.0, slower than when it was verified; the metrics source has no past window.
+  const verified: VersionVerdict = {
+    version: '1.3.0',
+    verdict: 'known_good' as const,
+    at: Date.parse('2025-06-01T09:00:00Z'),
+    deploymentId: 12,
+    figures: { requests: 24_000, errors: 12, errorRate: 0.0005, p99Ms: 45, seconds: 300 },
+  };
+  const live = (p99: number, verdicts: VersionVerdict[] = [verified]) =>
+    facts({
+      colours: { blue: colour('blue', 100, { figures: figures(5000, 2, p99) }), green: colour('green', 0) },
+      history: { recent: [], running: undefined, release: undefined, verdicts, journal: [] },
+    });
+
+  it('holds the only live colour against what its version measured when it was verified', () => {
+    // Arrange
+    const input = live(400);
+    input.baseline = verifiedBaseline(input);
+
+    // Act
+    const [finding, ...rest] = colourMetricsAnalyzer.analyze(input);
+
+    // Assert
+    expect(input.baseline).toMatchObject({
+      for: 'blue',
+      label: '1.3.0 when it was verified (deployment #12)',
+    });
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({ analyzer: 'colour-metrics', colour: 'blue' });
+    expect(finding!.finding).toMatch(
+      /^p99 latency of checkout-blue \(1\.3\.0, stable\) is 400 ms, 8\.9× that of 1\.3\.0 when it was verified \(deployment #12\) \(45 ms\)/,
+    );
+    expect(finding!.evidence).toContainEqual(
+      expect.stringMatching(/^baseline, 1\.3\.0 when it was verified/),
+    );
+  });
+
+  it('finds nothing when the live colour measures as it did when verified', () => {
+    const input = live(47);
+    input.baseline = verifiedBaseline(input);
+
+    expect(colourMetricsAnalyzer.analyze(input)).toEqual([]);
+  });
+
+  it('has no verified baseline for a version without recorded figures, or when both colours take traffic', () => {
+    const { figures: _none, ...withoutFigures } = verified;
+    const split = facts({
+      weights: { blue: 50, green: 50 },
+      colours: { blue: colour('blue', 50), green: colour('green', 50) },
+      history: { recent: [], running: undefined, release: undefined, verdicts: [verified], journal: [] },
+    });
+
+    expect(verifiedBaseline(live(400, [withoutFigures]))).toBeUndefined();
+    expect(verifiedBaseline(split)).toBeUndefined();
   });
 });
 
