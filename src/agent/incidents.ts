@@ -8,6 +8,7 @@ import { bound, redact } from '../redact.js';
 import type { Store } from '../store/store.js';
 import type { Agent } from './loop.js';
 import type { Interaction } from './types.js';
+import { incidentTimeline } from './incident-timeline.js';
 
 /** Who PagerDuty-triggered work runs as: a viewer, read-only whatever the configuration says. */
 export const PAGERDUTY_ACTOR: Actor = {
@@ -111,8 +112,9 @@ export class IncidentResponder {
     service: string,
   ): Promise<IncidentOutcome> {
     const { incidentId } = event;
+    const began = event.occurredAt ?? Date.now();
     const sections = [
-      `${NOTE_HEADER} of ${service} in ${env} for incident ${event.number !== undefined ? `#${event.number}` : incidentId}${event.title ? ` "${event.title}"` : ''} (read-only; nothing was changed).`,
+      `${NOTE_HEADER} of ${service} in ${env} for incident ${event.number !== undefined ? `#${event.number}` : incidentId}${event.title ? ` "${event.title}"` : ''} (read-only; nothing was changed).\n${await incidentTimeline(this.deps.store, env, service, began)}`,
     ];
     const rollout = await this.runningRollout(env, service);
     if (rollout) sections.push(rollout);

@@ -138,3 +138,39 @@ describe('IncidentResponder', () => {
     });
   });
 });
+
+describe('the incident lined up with releases', () => {
+  it('says no release moved traffic before the incident, then, after a release, how long after its last shift it began', async () => {
+    // Arrange: an incident before any release of checkout in tst.
+    const responder = new IncidentResponder(deps);
+    const before = new Date();
+    await responder.handle(event(triggered('PINC201', 'PCHKTST', 'checkout 5xx', { occurredAt: before })));
+    // A release of 1.3.0 through dev to tst, after that incident.
+    await h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'alice' });
+    const release = await h.jarvis.rollouts.deploy({
+      env: 'tst',
+      service: 'checkout',
+      version: '1.3.0',
+      actor: 'alice',
+    });
+    expect(release.deployment.status).toBe('SUCCESS');
+
+    // Act: an incident now, and the first incident's event again as a new one that began before the release.
+    await responder.handle(
+      event(triggered('PINC202', 'PCHKTST', 'checkout 5xx', { occurredAt: new Date() })),
+    );
+    await responder.handle(event(triggered('PINC203', 'PCHKTST', 'checkout 5xx', { occurredAt: before })));
+
+    // Assert: the first paragraph of each note says it, by wall-clock time.
+    const first = (id: string) => pd.notes.find((n) => n.incidentId === id)!.content.split('\n\n')[0]!;
+    const noRelease =
+      'No release of checkout in tst moved traffic in the 2 h before the incident; the cause is probably not a deploy.';
+    expect(first('PINC201').split('\n')[1]).toBe(noRelease);
+    expect(first('PINC202').split('\n')[1]).toMatch(
+      new RegExp(
+        `^The incident began \\d+ s after the shift to 100 % of checkout 1\\.3\\.0 \\(deployment #${release.deployment.id}, SUCCESS\\)\\.$`,
+      ),
+    );
+    expect(first('PINC203').split('\n')[1]).toBe(noRelease);
+  });
+});

@@ -5,7 +5,7 @@ import type { Facts } from './types.js';
 /** How far back a release counts as a likely cause. */
 export const RELEASE_HORIZON_MS = 2 * 60 * 60 * 1000;
 
-const ago = (ms: number): string => {
+export const ago = (ms: number): string => {
   const s = Math.max(0, Math.round(ms / 1000));
   return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
 };
@@ -19,7 +19,7 @@ export function recentRelease(facts: Facts): Deployment | undefined {
 }
 
 /** `the shift to 25 %`, `the switch to blue`: what a journal entry did to traffic, if anything. */
-function trafficChange(entry: JournalEntry): string | undefined {
+export function trafficChange(entry: JournalEntry): string | undefined {
   const to = record(entry.data.to);
   if (entry.state === 'shift' && typeof entry.data.step === 'number')
     return `the shift to ${entry.data.step} %`;
