@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -9,73 +8,18 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SANDBOX_CONFIG_PATH } from '../../src/config.js';
+import { runJarvis, type CliOptions, type CliRun } from '../helpers/cli.js';
 import { startFakeAnthropic } from '../helpers/fake-anthropic.js';
 
-const BIN = resolvePath('bin/jarvis.js');
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunOptions {
-  stdin?: string;
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
-/** `jarvis ask` as a script runs it; see {@link jarvis}. */
-function ask(dir: string, args: readonly string[], options: RunOptions = {}): Promise<Run> {
+/** `jarvis ask` as a script runs it; see {@link runJarvis}. */
+function ask(dir: string, args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   return jarvis(dir, ['ask', '--user', 'ci', ...args], options);
 }
 
-/**
- * `jarvis <args>`: the bin in a child process, standard input piped (no terminal), with no AWS
- * credentials anywhere (an empty HOME, no shared files, no instance metadata).
- */
-function jarvis(
-  dir: string,
-  args: readonly string[],
-  { stdin = '', cwd = process.cwd(), env = {} }: RunOptions = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const home = join(dir, 'home');
-    mkdirSync(home, { recursive: true });
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: {
-        ...process.env,
-        HOME: home,
-        JARVIS_DATA_DIR: join(dir, 'data'),
-        JARVIS_CONFIG: '',
-        JARVIS_SANDBOX: '',
-        JARVIS_SANDBOX_URL: '',
-        JARVIS_TIME_SCALE: '1000',
-        JARVIS_TIME_ANCHOR: '',
-        AWS_PROFILE: '',
-        AWS_ACCESS_KEY_ID: '',
-        AWS_SECRET_ACCESS_KEY: '',
-        AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-        ANTHROPIC_API_KEY: '',
-        ...env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const jarvis = runJarvis;
 
 describe('jarvis ask', () => {
   let dir: string;
