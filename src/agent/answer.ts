@@ -43,6 +43,11 @@ export class AnswerText {
     this.roundStreamed = false;
   }
 
+  /** A tool's result as people read it: a paragraph of its own, streamed at once. */
+  shown(text: string): void {
+    this.notice(text);
+  }
+
   /** Everything added, paragraph by paragraph: what a channel that does not stream shows. */
   text(): string {
     return this.parts.join('\n\n');

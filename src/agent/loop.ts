@@ -9,6 +9,7 @@ import { toolError, type Tool, type ToolContext } from '../tools/tool.js';
 import { AnswerText, sentence } from './answer.js';
 import { approveCall, stillApproved, type ApprovalDeps } from './approvals.js';
 import type { ConversationMemory } from './memory.js';
+import { renderCall } from './render-call.js';
 import { frameToolOutput, toolResultBudget } from './tool-output.js';
 import type { ContentBlock, Interaction, Message, Planner, ToolCall, ToolSpec, Usage } from './types.js';
 
@@ -54,6 +55,13 @@ export interface CallRecord {
    * (DECLINED, MFA_FAILED, NOT_APPROVED...). Undefined when it ran.
    */
   code?: ErrorCode;
+  /**
+   * What the tool returned, as data (its typed output, secrets redacted but not bounded): what channels
+   * render and `jarvis ask --json` prints. Undefined when it did not run.
+   */
+  output?: unknown;
+  /** Why it did not run or failed: the code, message and valid options the model also got. */
+  error?: { code: string; message: string; options?: string[] };
 }
 
 export interface TurnResult {
@@ -154,6 +162,8 @@ export class Agent {
         const { block, record } = await this.runCall(call, actor, io, signal);
         results.push(block);
         result.calls.push(record);
+        // Each result is shown as it comes, from the tool's own data, whichever planner asked for it.
+        answer.shown(renderCall(record, this.deps.tools.get(call.name)));
       }
       messages.push({ role: 'user', content: results });
       if (round === this.settings.maxIterations - 1) {
@@ -181,14 +191,10 @@ export class Agent {
     opts: { pressed?: boolean; signal?: AbortSignal } = {},
   ): Promise<TurnResult> {
     const id = `command_${thread}_${Date.now().toString(36)}`;
-    const { record, output, error } = await this.runCall({ id, ...call }, actor, io, opts.signal, {
+    const { record } = await this.runCall({ id, ...call }, actor, io, opts.signal, {
       pressed: opts.pressed === true,
     });
-    const tool = this.deps.tools.get(call.name);
-    const text =
-      record.outcome === 'ok'
-        ? (tool?.render?.(output) ?? JSON.stringify(output))
-        : redact(error ?? `${call.name} did not run.`);
+    const text = renderCall(record, this.deps.tools.get(call.name));
     return { text, calls: [record], usage: [], planner: 'command' };
   }
 
@@ -198,21 +204,24 @@ export class Agent {
     io: Interaction,
     signal: AbortSignal | undefined,
     opts: { pressed?: boolean } = {},
-  ): Promise<{ block: ContentBlock; record: CallRecord; output?: unknown; error?: string }> {
+  ): Promise<{ block: ContentBlock; record: CallRecord }> {
     const tool = this.deps.tools.get(call.name);
     const fail = (
       record: CallRecord,
       code: ErrorCode,
       message: string,
-      extra: Record<string, unknown> = {},
+      extra: { options?: string[]; rule?: string } = {},
     ) => ({
       block: this.result(
         call,
         { error: { code, message, ...extra }, call: { tool: call.name, input: call.input } },
         true,
       ),
-      record: { ...record, code: record.code ?? code },
-      error: message,
+      record: {
+        ...record,
+        code: record.code ?? code,
+        error: { code, message: redact(message), ...(extra.options ? { options: extra.options } : {}) },
+      },
     });
     if (!tool) {
       const names = [...this.deps.tools.keys()];
@@ -308,7 +317,10 @@ export class Agent {
       const output = await tool.run(ctx, input);
       await this.audit(actor, tool.name, summary, decision, 'ok', { ...people, ...outcomeDetail(output) });
       const failed = tool.succeeded?.(output) === false ? { failed: true as const } : {};
-      return { block: this.result(call, output, false), record: { ...record, ...failed }, output };
+      return {
+        block: this.result(call, output, false),
+        record: { ...record, ...failed, output: redactDeep(output) },
+      };
     } catch (err) {
       return this.failed(call, input, err, actor, tool.name, summary, decision, record, 'error');
     }
@@ -325,16 +337,19 @@ export class Agent {
     decision: Decision,
     record: CallRecord,
     outcome: 'refused' | 'error',
-  ): Promise<{ block: ContentBlock; record: CallRecord; error: string }> {
+  ): Promise<{ block: ContentBlock; record: CallRecord }> {
     const error = toolError(call.name, input, err);
-    await this.audit(actor, tool, summary, decision, outcome, {
-      code: error.error.code,
-      message: redact(error.error.message),
-    });
+    const message = redact(error.error.message);
+    await this.audit(actor, tool, summary, decision, outcome, { code: error.error.code, message });
+    const options = error.error.options ? { options: error.error.options.map(String) } : {};
     return {
       block: this.result(call, error, true),
-      record: { ...record, outcome: 'error', code: error.error.code },
-      error: error.error.message,
+      record: {
+        ...record,
+        outcome: 'error',
+        code: error.error.code,
+        error: { code: error.error.code, message, ...options },
+      },
     };
   }
 

@@ -4,7 +4,6 @@ import * as commands from './offline-commands.js';
 import { CONTROL_VERBS, parseControl } from './offline-control.js';
 import { PREPOSITIONS, VERBS, type Names, type Parsed } from './offline-grammar.js';
 import { invisibleCharacter, nearest, tokenize, withoutMentions, type Token } from './offline-lexer.js';
-import { renderResults } from './offline-render.js';
 import type { Message, PlannerTurn, PlanRequest, Planner, ToolCall } from './types.js';
 
 export type { Parsed } from './offline-grammar.js';
@@ -36,8 +35,8 @@ const BECAUSE = /,?\s+because(?:\s+([\s\S]*))?$/i;
  * fallback when the API is unavailable (ChatOps must work during an LLM outage). It never guesses: every
  * word of a command is placed (a verb, a configured environment or service, a clean image tag, a word of
  * the command) or the command is refused, with the valid names, or with one line naming the command it
- * is a near miss of ("Did you mean `status of dev`?"). After the tool has run, it renders the result
- * through the tool's own `render` and ends the turn.
+ * is a near miss of ("Did you mean `status of dev`?"). After the tool has run it ends the turn: the loop
+ * has shown the result, rendered from the tool's own data.
  */
 export class OfflinePlanner implements Planner {
   readonly name = 'offline';
@@ -55,11 +54,8 @@ export class OfflinePlanner implements Planner {
   plan(request: PlanRequest): Promise<PlannerTurn> {
     const last = request.messages[request.messages.length - 1];
     if (last && hasToolResults(last)) {
-      return Promise.resolve({
-        text: renderResults(request.messages, this.deps.tools),
-        toolCalls: [],
-        stop: 'end_turn',
-      });
+      // The loop has shown each result from the tool's own data; there is nothing to add.
+      return Promise.resolve({ text: '', toolCalls: [], stop: 'end_turn' });
     }
     const text = last ? lastText(last) : '';
     const parsed = this.parse(text);

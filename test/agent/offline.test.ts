@@ -120,54 +120,6 @@ describe('offline planner: the commands people type', () => {
     expect((parsed as { text: string }).text).toMatch(expected);
   });
 
-  it('renders the result of a rollout control readably, and an unknown shape as JSON', async () => {
-    const turnOf = async (name: string, result: unknown) => {
-      const input = { env: 'prd' };
-      return (
-        await planner.plan({
-          messages: [
-            user(`${name} prd`),
-            { role: 'assistant', content: [{ type: 'tool_use', id: 'c1', name, input }] },
-            {
-              role: 'user',
-              content: [
-                {
-                  type: 'tool_result',
-                  tool_use_id: 'c1',
-                  content: `<tool_output tool="${name}">\n${JSON.stringify(result)}\n</tool_output>`,
-                },
-              ],
-            },
-          ],
-          tools: [],
-        })
-      ).text;
-    };
-    const base = { deploymentId: 12, env: 'prd', service: 'checkout', version: '1.3.0' };
-
-    const aborted = await turnOf('abort_rollout', {
-      ...base,
-      status: 'ABORTED',
-      action: 'aborted',
-      detail: 'Blue serves 100%.',
-    });
-    const paused = await turnOf('pause_rollout', {
-      ...base,
-      status: 'RUNNING',
-      action: 'paused',
-      detail: '',
-    });
-    const other = await turnOf('resume_rollout', { ...base, status: 'RUNNING', action: 'not-paused' });
-    const unknown = await turnOf('abort_rollout', { ok: true });
-
-    expect(aborted).toBe('Aborted deployment #12 (checkout 1.3.0 in prd); status ABORTED. Blue serves 100%.');
-    expect(paused).toBe(
-      'Paused deployment #12 (checkout 1.3.0 in prd); status RUNNING. Say "resume checkout in prd" to continue.',
-    );
-    expect(other).toBe('Deployment #12 (checkout 1.3.0 in prd): not paused; status RUNNING.');
-    expect(unknown).toBe(JSON.stringify({ ok: true }, null, 2));
-  });
-
   it('lists what it understands on "help"', () => {
     const parsed = planner.parse('help') as { text: string };
     for (const example of [
@@ -182,7 +134,7 @@ describe('offline planner: the commands people type', () => {
     }
   });
 
-  it('plans one tool call with a fresh id, then ends the turn with the rendered result', async () => {
+  it('plans one tool call with a fresh id, then ends the turn once the result is back', async () => {
     const first = await planner.plan({ messages: [user('show deployment history for prd')], tools: [] });
     expect(first.stop).toBe('tool_use');
     expect(first.toolCalls).toHaveLength(1);
@@ -234,49 +186,8 @@ describe('offline planner: the commands people type', () => {
     });
     expect(second.toolCalls).toEqual([]);
     expect(second.stop).toBe('end_turn');
-    expect(second.text).toContain('PRD Deployment History (dates UTC):');
-    expect(second.text).toMatch(/^1\.3\.0 +checkout +2026-11-20 +6m 52s +Blue\/Green +alice +SUCCESS$/m);
-    expect(second.text).toContain('Success rate: 100% (1/1)');
-  });
-
-  it('renders an error result with its code, message and the valid options', async () => {
-    const error = {
-      error: { code: 'NOT_FOUND', message: 'no environment qa', options: ['dev', 'tst', 'prd'] },
-    };
-    const turn = await planner.plan({
-      messages: [
-        user('status of qa'),
-        {
-          role: 'assistant',
-          content: [{ type: 'tool_use', id: 't1', name: 'get_status', input: { env: 'qa' } }],
-        },
-        {
-          role: 'user',
-          content: [
-            { type: 'tool_result', tool_use_id: 't1', content: JSON.stringify(error), is_error: true },
-          ],
-        },
-      ],
-      tools: [],
-    });
-    expect(turn.text).toBe('get_status failed (NOT_FOUND): no environment qa\nValid options: dev, tst, prd.');
-  });
-
-  it('shows a result cut by the size bound as text instead of failing', async () => {
-    const cut =
-      '{"env":"prd","services":[{"service":"checkout"\n[... 9000 bytes in all; the last 8000 bytes were left out]';
-    const turn = await planner.plan({
-      messages: [
-        user('status of prd'),
-        {
-          role: 'assistant',
-          content: [{ type: 'tool_use', id: 't1', name: 'get_status', input: { env: 'prd' } }],
-        },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: cut }] },
-      ],
-      tools: [],
-    });
-    expect(turn.text).toBe(cut);
+    // The loop shows the result from the tool's own data (test/agent/render-call.test.ts): nothing to add.
+    expect(second.text).toBe('');
   });
 
   it('says so when the command needs a tool that is not registered here', async () => {

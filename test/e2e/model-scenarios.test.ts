@@ -66,7 +66,17 @@ describe('Anthropic planner scenarios', () => {
     expect(await kit.h.jarvis.store.listDeployments({ env: 'dev', limit: 10 })).toEqual([
       expect.objectContaining({ version: '1.3.0', status: 'SUCCESS', actor: 'alice' }),
     ]);
-    expect(turn.text).toBe('Deploying checkout 1.3.0 to dev.\n\nDone: 1.3.0 takes all dev traffic on green.');
+    // The person reads the model's words and, between them, the deploy's result rendered from its data.
+    const [said, shown, done] = turn.text.split('\n\n');
+    expect(said).toBe('Deploying checkout 1.3.0 to dev.');
+    expect(shown).toMatch(/Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/);
+    expect(done).toBe('Done: 1.3.0 takes all dev traffic on green.');
+    expect(turn.calls[0]?.output).toMatchObject({
+      env: 'dev',
+      version: '1.3.0',
+      colour: 'green',
+      status: 'SUCCESS',
+    });
     expect(turn.usage).toEqual([
       { inputTokens: 1550, cachedTokens: 0, outputTokens: 30 },
       { inputTokens: 400, cachedTokens: 1500, outputTokens: 15 },
@@ -156,7 +166,11 @@ describe('Anthropic planner scenarios', () => {
     expect(error?.is_error).toBe(true);
     expect(error?.content).toContain('"call":{"tool":"get_status","input":{"env":"production"}}');
     expect(error?.content).toMatch(/dev.*tst.*prd/);
-    expect(turn.text).toBe('prd is on blue.');
+    expect(turn.calls[0]?.error).toMatchObject({ code: 'NOT_FOUND', options: ['dev', 'tst', 'prd'] });
+    const paragraphs = turn.text.split('\n\n');
+    expect(paragraphs[0]).toMatch(/^get_status failed \(NOT_FOUND\): .*\nValid options: dev, tst, prd\.$/);
+    expect(paragraphs[1]).toMatch(/^Status of prd:/);
+    expect(paragraphs.at(-1)).toBe('prd is on blue.');
   });
 
   describe('when the API fails', () => {
@@ -279,9 +293,11 @@ describe('Anthropic planner scenarios', () => {
           1 + knownGood.length,
         );
         expect(kit.h.weights('dev', 'checkout')).toEqual(after);
-        const [preface, ...rest] = turn.text.split('\n\n');
-        expect(preface).toMatch(/^\(The language model is unavailable: .*overloaded.*\)$/);
-        expect(rest.join('\n\n')).toMatch(report);
+        // The result was shown when the tool ran; the notice follows, and nothing is reported twice.
+        const paragraphs = turn.text.split('\n\n');
+        expect(paragraphs[0]).toMatch(report);
+        expect(paragraphs.at(-1)).toMatch(/^\(The language model is unavailable: .*overloaded.*\)$/);
+        expect(turn.text.match(/succeeded/g)).toHaveLength(1);
       },
     );
   });
@@ -317,9 +333,14 @@ describe('Anthropic planner scenarios', () => {
       const turn = await kit.agent.turn('t', ACTORS.alice, 'how is dev', person);
 
       // Assert
-      const expected = 'Calling get_status.\n\nCalling diagnose_service.\n\nDev is healthy.';
-      expect(streamed()).toBe(expected);
-      expect(turn.text).toBe(expected);
+      const paragraphs = streamed().split('\n\n');
+      expect(paragraphs[0]).toBe('Calling get_status.');
+      expect(paragraphs[1]).toMatch(/^Status of dev:/);
+      const diagnosing = paragraphs.indexOf('Calling diagnose_service.');
+      expect(diagnosing).toBeGreaterThan(1);
+      expect(paragraphs[diagnosing + 1]).toMatch(/checkout in dev/i);
+      expect(paragraphs.at(-1)).toBe('Dev is healthy.');
+      expect(turn.text).toBe(streamed());
     });
 
     it('after a stream cut mid-answer, streams the notice and the offline planner’s answer too', async () => {
@@ -383,8 +404,10 @@ describe('Anthropic planner scenarios', () => {
       // Assert
       const notice = `(Stopped after ${rounds} rounds of tool calls without a final answer.)`;
       expect(turn.calls).toHaveLength(rounds);
-      expect(streamed()).toBe(notice);
-      expect(turn.text).toBe(notice);
+      const paragraphs = streamed().split('\n\n');
+      expect(paragraphs.at(-1)).toBe(notice);
+      expect(paragraphs.filter((p) => p.startsWith('Status of dev:'))).toHaveLength(rounds);
+      expect(turn.text).toBe(streamed());
     });
   });
 });
