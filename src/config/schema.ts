@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PAGERDUTY_ID, PagerDutySchema, SlackSchema } from './schema-channels.js';
 import { k8sName } from './schema-names.js';
 import { TimeZoneSchema } from './schema-display.js';
+import { LinksSchema } from './schema-links.js';
 import {
   EvidenceKindSchema,
   EvidenceSettingsSchema,
@@ -365,6 +366,8 @@ export const ConfigSchema = z
     pagerduty: PagerDutySchema.default({ services: {}, maxEventAgeSeconds: 600 }),
     /** The time zone dates are shown in (history, metrics). */
     timeZone: TimeZoneSchema,
+    /** Links in release outcomes (dashboard, logs, the ALB in the console), as URL templates. */
+    links: LinksSchema.default(LinksSchema.parse({})),
     /** How the evidence providers are reached. */
     evidence: EvidenceSettingsSchema.default(EvidenceSettingsSchema.parse({})),
   })
