@@ -76,8 +76,11 @@ export interface Planner {
  * collects confirmations, approvals and codes (DESIGN.md); what it collects goes to the gate.
  */
 export interface Interaction {
-  /** Shows exactly what will happen and returns true only on an explicit yes. */
-  confirm(summary: string, needs: Requirements): Promise<boolean>;
+  /**
+   * Shows exactly what will happen and returns true only on an explicit yes. `question` is the tool's own
+   * way of asking ("Confirm rollback?"); undefined: a plain "Proceed?".
+   */
+  confirm(summary: string, needs: Requirements, question?: string): Promise<boolean>;
   /**
    * Collects a TOTP code and hands it to `verify`, which the gate supplies; returns its outcome. A channel
    * may retry on `invalid` (a modal showing the error). The code goes nowhere else.
