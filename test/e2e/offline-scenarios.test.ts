@@ -260,7 +260,7 @@ describe('offline planner scenarios', () => {
       // The checklist comes first, then how tst deploys it (seed 001, "Promotion Command").
       expect(person.confirmations).toEqual([
         {
-          summary: expect.any(String),
+          summary: expect.any(String) as unknown as string,
           needs: { confirm: true, mfa: false, approval: false },
           question: 'Proceed with TST promotion?',
         },
