@@ -19,6 +19,9 @@ import {
  * the sandbox: the tool calls, the gate's decisions, what the person was asked, and the state the ALB and
  * the store are left in.
  */
+/** Any text: what a summary must be when its lines are checked one by one. */
+const SOME_TEXT = expect.any(String) as unknown as string;
+
 describe('offline planner scenarios', () => {
   let kit: Kit;
 
@@ -260,7 +263,7 @@ describe('offline planner scenarios', () => {
       // The checklist comes first, then how tst deploys it (seed 001, "Promotion Command").
       expect(person.confirmations).toEqual([
         {
-          summary: expect.any(String) as unknown as string,
+          summary: SOME_TEXT,
           needs: { confirm: true, mfa: false, approval: false },
           question: 'Proceed with TST promotion?',
         },
