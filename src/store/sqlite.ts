@@ -48,7 +48,16 @@ import type { ReplayKey } from './replay.js';
 import { auditHash, type ChainedAuditEntry } from './audit-chain.js';
 import type { MfaLockout, MfaSubjectKind } from './mfa-limits.js';
 import * as v from './validate.js';
-import type { ApprovalRecord, NewApproval, NewFreeze, StoredFreeze } from './policy-records.js';
+import type {
+  AnswerResult,
+  ApprovalQuestion,
+  ApprovalRecord,
+  NewApproval,
+  NewApprovalQuestion,
+  NewFreeze,
+  QuestionAnswer,
+  StoredFreeze,
+} from './policy-records.js';
 import { SqlitePolicyRecords } from './sqlite-policy.js';
 
 export { DEFAULT_DB_FILE, type SqliteStoreOptions } from './sqlite-open.js';
@@ -489,6 +498,18 @@ export class SqliteStore implements Store {
 
   consumeApprovals(planHash: string, now: number): Promise<ApprovalRecord[]> {
     return this.call(() => this.policy.consumeApprovals(planHash, now));
+  }
+
+  openApprovalQuestion(question: NewApprovalQuestion): Promise<void> {
+    return this.call(() => this.policy.openApprovalQuestion(question));
+  }
+
+  approvalQuestion(id: string): Promise<ApprovalQuestion | undefined> {
+    return this.call(() => this.policy.approvalQuestion(id));
+  }
+
+  answerApprovalQuestion(id: string, answer: QuestionAnswer): Promise<AnswerResult> {
+    return this.call(() => this.policy.answerApprovalQuestion(id, answer));
   }
 
   putFreeze(freeze: NewFreeze): Promise<StoredFreeze> {
