@@ -1,3 +1,4 @@
+import { storedQuestions } from './agent/approval-questions.js';
 import type { Jarvis } from './app.js';
 import { PAGERDUTY_WEBHOOK_PATH } from './channels/pagerduty-webhook.js';
 import { startHttpServer, type HttpServer, type RequestHandler, type Route } from './channels/http-server.js';
@@ -115,6 +116,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       agent: options.agent,
       config: jarvis.config,
       deployments: jarvis.store,
+      approvals: storedQuestions({ config: jarvis.config, store: jarvis.store, logger }),
       replay: jarvis.store,
       metrics,
       sandbox: jarvis.mode === 'sandbox',

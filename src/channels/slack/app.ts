@@ -46,6 +46,8 @@ export interface SlackAppOptions {
    */
   replay?: Pick<Store, 'claimOnce'> | undefined;
   metrics?: ChannelMetrics | undefined;
+  /** Answers approval presses of questions another replica asked; undefined: refused as unknown. */
+  approvals?: SlackChannelDeps['approvals'];
   /** Jarvis runs on the sandbox: the channel marks every answer as simulated. */
   sandbox: boolean;
   logger?: Logger | undefined;
@@ -121,6 +123,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     api: new WebSlackApi(app.client),
     config: options.config,
     deployments: options.deployments,
+    approvals: options.approvals,
     metrics: options.metrics,
     sandbox: options.sandbox,
     logger,

@@ -1,5 +1,5 @@
 import type { TurnResult } from '../../agent/loop.js';
-import type { Interaction } from '../../agent/types.js';
+import type { Interaction, StoredQuestions } from '../../agent/types.js';
 import type { LoadedConfig } from '../../config.js';
 import { messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -68,6 +68,8 @@ export interface SlackChannelDeps {
   metrics?: ChannelMetrics | undefined;
   /** Jarvis runs on the sandbox: every answer then opens with a context line saying it is simulated. */
   sandbox: boolean;
+  /** Answers approval presses of questions another replica asked (see Decisions); undefined: none. */
+  approvals?: StoredQuestions | undefined;
   /** Resolves when work may start (the transport lets a burst of requests be acknowledged first). */
   beforeWork?: (() => Promise<void>) | undefined;
   logger?: Logger | undefined;
@@ -105,6 +107,7 @@ export class SlackChannel {
       api: deps.api,
       ttlMs: slack.buttonTtlSeconds * 1000,
       logger: deps.logger,
+      stored: deps.approvals,
     });
     const listed = slack.channels.map(bare);
     this.ids = new Set(listed.filter((c) => CHANNEL_ID.test(c)));

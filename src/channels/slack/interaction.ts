@@ -52,10 +52,14 @@ export class SlackInteraction implements Interaction {
    */
   approval(request: ApprovalAsk): Promise<ApprovalAnswer> {
     return this.waiting(
-      this.deps.decisions.approval(this.deps.where, request.requester.id, request.summary, request.eligible, {
-        required: request.required,
-        approvers: request.approvers,
-      }),
+      this.deps.decisions.approval(
+        this.deps.where,
+        request.requester.id,
+        request.summary,
+        request.eligible,
+        { required: request.required, approvers: request.approvers },
+        request.shared,
+      ),
     );
   }
 
