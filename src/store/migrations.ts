@@ -288,6 +288,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX approval_questions_by_expiry ON approval_questions (expires_at);
     `,
   },
+  {
+    version: 13,
+    name: 'progress messages of rollouts',
+    sql: `
+      -- Where each rollout's progress message is in Slack, so that a replica adopting the rollout of one
+      -- that died can edit it to the end.
+      CREATE TABLE progress_messages (
+        deployment_id INTEGER PRIMARY KEY REFERENCES deployments (id),
+        channel       TEXT    NOT NULL,
+        ts            TEXT    NOT NULL,
+        thread_ts     TEXT,
+        title         TEXT,
+        at            INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -282,6 +282,20 @@ export const PG_MIGRATIONS: readonly MigrationStep[] = [
       CREATE INDEX approval_questions_by_expiry ON approval_questions (expires_at);
     `,
   },
+  {
+    version: 13,
+    name: 'progress messages of rollouts',
+    sql: `
+      CREATE TABLE progress_messages (
+        deployment_id BIGINT PRIMARY KEY REFERENCES deployments (id),
+        channel       TEXT   NOT NULL,
+        ts            TEXT   NOT NULL,
+        thread_ts     TEXT,
+        title         TEXT,
+        at            BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 checkOrder('PG_MIGRATIONS', PG_MIGRATIONS);
