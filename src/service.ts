@@ -116,6 +116,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       agent: options.agent,
       config: jarvis.config,
       deployments: jarvis.store,
+      progress: jarvis.store,
       approvals: storedQuestions({ config: jarvis.config, store: jarvis.store, logger }),
       replay: jarvis.store,
       metrics,
@@ -151,6 +152,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     disabled,
     report: async (report) => {
       metrics?.observeReconcile(report);
+      // An adopted rollout's progress message, posted by the process that died, is finished from here.
+      if (slack && report.deployment && (report.kind === 'adopted' || report.kind === 'finished')) {
+        await slack.finishAdopted(report.deployment);
+      }
       if (channel && report.kind !== 'drift-resolved') {
         const icon =
           report.kind === 'drift' ? ':warning:' : report.kind === 'recovery-failed' ? ':x:' : ':recycle:';

@@ -7,7 +7,7 @@ import { roleOf } from '../../policies/rbac.js';
 import { slackOrigin } from './origin.js';
 import type { Actor } from '../../policies/types.js';
 import type { RolloutEvent } from '../../rollout/events.js';
-import type { Deployment } from '../../store/store.js';
+import type { Deployment, ProgressMessageStore } from '../../store/store.js';
 import type { Block, SlackApi } from './api.js';
 import { RolloutControls, type CommandCall, type ControlClick } from './controls.js';
 import { Decisions, type Click, type SubmitAnswer, type Where } from './decisions.js';
@@ -68,6 +68,8 @@ export interface SlackChannelDeps {
   metrics?: ChannelMetrics | undefined;
   /** Jarvis runs on the sandbox: every answer then opens with a context line saying it is simulated. */
   sandbox: boolean;
+  /** Where rollouts' progress messages are kept, for a replica that adopts one; undefined: nowhere. */
+  progressMessages?: Pick<ProgressMessageStore, 'putProgressMessage'> | undefined;
   /** Answers approval presses of questions another replica asked (see Decisions); undefined: none. */
   approvals?: StoredQuestions | undefined;
   /** Resolves when work may start (the transport lets a burst of requests be acknowledged first). */
@@ -237,6 +239,9 @@ export class SlackChannel {
       progressIntervalMs: this.deps.config.slack.progressIntervalMs,
       onEvent: this.deps.metrics ? (e) => this.deps.metrics?.observeEvent(e) : undefined,
       onFinished: (state) => this.finished(state, where, actor),
+      onProgressPosted: this.deps.progressMessages
+        ? (id, location) => this.deps.progressMessages!.putProgressMessage(id, location, Date.now())
+        : undefined,
       whileWaiting: (wait) => this.slots.whileWaiting(wait),
       logger: this.deps.logger,
     });
