@@ -4,7 +4,14 @@ import type { Logger } from '../logger.js';
 import { approvalRule } from '../policies/release.js';
 import type { ApprovalRule } from '../policies/types.js';
 import type { AnswerResult, ApprovalQuestion, Store } from '../store/store.js';
-import type { ApprovalAsk, Interaction, PressRefusal, StoredPress, StoredQuestions } from './types.js';
+import type {
+  ApprovalAsk,
+  Interaction,
+  PostedQuestion,
+  PressRefusal,
+  StoredPress,
+  StoredQuestions,
+} from './types.js';
 
 /** How often a replica waiting for an approval looks in the store for an answer given through another. */
 export const APPROVAL_POLL_MS = 1000;
@@ -42,6 +49,8 @@ export async function askQuestion(w: AskWork): Promise<QuestionOutcome> {
   let id: string | undefined;
   /** This replica is answering, or answered, the question in the store: what the store shows is ours. */
   let claimed = false;
+  /** The wait here is over (answered, expired, or the question could not be posted). */
+  let over = false;
   let remote: ApprovalQuestion['answer'];
   let timer: NodeJS.Timeout | undefined;
 
@@ -59,55 +68,79 @@ export async function askQuestion(w: AskWork): Promise<QuestionOutcome> {
     }
   };
 
-  const answer = await w.io.approval!({
-    ...w.ask,
-    shared: {
-      signal: abort.signal,
-      posted: async (q) => {
-        await w.store.openApprovalQuestion({
-          id: q.id,
-          planHash: w.hash,
-          tool: w.tool,
-          env: w.rule.env,
-          service: w.rule.service,
-          requester: w.ask.requester.id,
-          summary: w.ask.summary,
-          required: w.rule.required,
-          channel: q.channel,
-          threadTs: q.threadTs,
-          messageTs: q.messageTs,
-          at: w.wallNow(),
-          expiresAt: q.expiresAt,
-        });
-        id = q.id;
-        timer = setInterval(() => void look(), w.pollMs ?? APPROVAL_POLL_MS);
-        timer.unref();
-      },
-      claim: async (user, approved) => {
-        // The rule decides here, not the channel: who may answer, with who already approved.
-        const problem = w.rule.problem(user, w.ask.approvers);
-        if (problem) return { why: 'refused', reason: problem.reason };
-        if (id === undefined) return undefined;
-        claimed = true;
-        try {
-          const now = w.wallNow();
-          const result = await w.store.answerApprovalQuestion(id, {
-            kind: approved ? 'approved' : 'rejected',
-            by: user,
-            at: now,
-            approvalExpiresAt: now + w.rule.ttlSeconds * 1000,
-          });
-          if (result.ok) return undefined;
-          claimed = false;
-          return refusalOf(result);
-        } catch (err) {
-          claimed = false;
-          w.logger?.warn({ err: messageOf(err) }, 'could not record an approval answer');
-          return { why: 'unavailable' };
-        }
-      },
-    },
-  }).finally(() => clearInterval(timer));
+  /** Closes question `qid`; resolves with the answer someone gave it first, if anyone did. */
+  const withdraw = async (qid: string): Promise<ApprovalQuestion['answer']> => {
+    try {
+      const withdrawn = await w.store.answerApprovalQuestion(qid, {
+        kind: 'withdrawn',
+        by: 'unanswered',
+        at: w.wallNow(),
+      });
+      return withdrawn.ok ? undefined : withdrawn.question?.answer;
+    } catch (err) {
+      w.logger?.warn({ err: messageOf(err) }, 'could not withdraw an approval question');
+      return undefined;
+    }
+  };
+
+  const posted = async (q: PostedQuestion): Promise<void> => {
+    if (over) return;
+    await w.store.openApprovalQuestion({
+      id: q.id,
+      planHash: w.hash,
+      tool: w.tool,
+      env: w.rule.env,
+      service: w.rule.service,
+      requester: w.ask.requester.id,
+      summary: w.ask.summary,
+      required: w.rule.required,
+      channel: q.channel,
+      threadTs: q.threadTs,
+      messageTs: q.messageTs,
+      at: w.wallNow(),
+      expiresAt: q.expiresAt,
+    });
+    id = q.id;
+    // The wait ended while it was being recorded: nobody may answer it any more.
+    if (over) {
+      await withdraw(q.id);
+      return;
+    }
+    timer = setInterval(() => void look(), w.pollMs ?? APPROVAL_POLL_MS);
+    timer.unref();
+  };
+
+  const claim = async (user: string, approved: boolean): Promise<PressRefusal | undefined> => {
+    // The rule decides here, not the channel: who may answer, with who already approved.
+    const problem = w.rule.problem(user, w.ask.approvers);
+    if (problem) return { why: 'refused', reason: problem.reason };
+    if (id === undefined) return undefined;
+    claimed = true;
+    try {
+      const now = w.wallNow();
+      const result = await w.store.answerApprovalQuestion(id, {
+        kind: approved ? 'approved' : 'rejected',
+        by: user,
+        at: now,
+        approvalExpiresAt: now + w.rule.ttlSeconds * 1000,
+      });
+      if (result.ok) return undefined;
+      claimed = false;
+      return refusalOf(result);
+    } catch (err) {
+      claimed = false;
+      w.logger?.warn({ err: messageOf(err) }, 'could not record an approval answer');
+      return { why: 'unavailable' };
+    }
+  };
+
+  let answer: { approved: boolean; approver?: string };
+  try {
+    answer = await w.io.approval!({ ...w.ask, shared: { signal: abort.signal, posted, claim } });
+  } finally {
+    over = true;
+    clearInterval(timer);
+  }
 
   if (remote) return outcomeOf(remote);
   if (answer.approved) return { approved: true, approver: answer.approver, recorded: claimed };
@@ -115,17 +148,8 @@ export async function askQuestion(w: AskWork): Promise<QuestionOutcome> {
     return { approved: false, approver: answer.approver, recorded: claimed };
   }
   // Nobody answered here: withdraw the question, unless an answer given elsewhere just beat that.
-  try {
-    const withdrawn = await w.store.answerApprovalQuestion(id, {
-      kind: 'withdrawn',
-      by: 'unanswered',
-      at: w.wallNow(),
-    });
-    if (!withdrawn.ok && withdrawn.question?.answer) return outcomeOf(withdrawn.question.answer);
-  } catch (err) {
-    w.logger?.warn({ err: messageOf(err) }, 'could not withdraw an approval question');
-  }
-  return { approved: false, recorded: false };
+  const given = await withdraw(id);
+  return given ? outcomeOf(given) : { approved: false, recorded: false };
 }
 
 function outcomeOf(answer: NonNullable<ApprovalQuestion['answer']>): QuestionOutcome {
