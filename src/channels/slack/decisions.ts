@@ -98,7 +98,9 @@ export interface DecisionsDeps {
  * codes. Each is a message whose buttons carry an id generated here; the decision (who may answer, what
  * it is about, what to do with the answer) stays on the server, so a button answers exactly one action,
  * only from its own message, and only for the person it was meant for. Unanswered questions expire and
- * count as "no". Codes typed in the modal go to the gate's verifier and nowhere else.
+ * count as "no". Codes typed in the modal go to the gate's verifier and nowhere else. Approval questions
+ * are also kept in the store (see SharedQuestion): a press of one asked by another replica is answered
+ * through `stored`, and shown on the question's message here.
  */
 export class Decisions {
   private readonly pending = new Map<string, Pending>();
