@@ -14,6 +14,8 @@ export interface ProgressMessageOptions {
   /** Least time between two edits, in ms. The final state is sent as soon as Slack allows. */
   intervalMs: number;
   logger?: Logger | undefined;
+  /** Told the message's ts once it is posted (to record where it is); a failure is logged only. */
+  onPosted?: ((ts: string) => Promise<void>) | undefined;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -84,6 +86,9 @@ export class ProgressMessage {
             ...view,
           });
           this.ts = posted.ts;
+          await this.opts.onPosted?.(posted.ts).catch((err: unknown) => {
+            this.opts.logger?.warn({ err: messageOf(err) }, 'could not record where a progress message is');
+          });
         } else {
           await this.opts.api.update(this.opts.channel, this.ts, view.text, view.blocks);
         }
@@ -101,6 +106,28 @@ export class ProgressMessage {
         this.retryAt = this.now() + Math.max(this.opts.intervalMs, 500);
         this.opts.logger?.warn({ err: messageOf(err), failures: this.failures }, 'progress edit failed');
       }
+    }
+  }
+}
+
+/**
+ * Shows the end of a rollout on a progress message posted by another process (whose rollout this one
+ * adopted): edits the message at `location` to the view of `state`, honouring Slack's Retry-After a few
+ * times. Rejects when Slack refuses the edit.
+ */
+export async function finishProgressMessage(
+  api: SlackApi,
+  location: { channel: string; ts: string },
+  state: ProgressState,
+  wait: (ms: number) => Promise<void> = sleep,
+): Promise<void> {
+  const view = progressView(state);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api.update(location.channel, location.ts, view.text, view.blocks);
+    } catch (err) {
+      if (!(err instanceof SlackRateLimited) || attempt >= MAX_FAILURES) throw err;
+      await wait(err.retryAfterMs);
     }
   }
 }
