@@ -77,7 +77,7 @@ async function startSandboxProcess(): Promise<{ settings: Record<string, string>
   const child = spawn(
     process.execPath,
     [
-      join(BUILD_DIR, 'cli.js'),
+      join(BUILD_DIR, 'src', 'cli.js'),
       'sandbox',
       '--port',
       '0',
@@ -146,7 +146,7 @@ async function startServe(variant: Variant, env: Record<string, string>): Promis
   const args =
     variant === 'tsx'
       ? ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve']
-      : [join(BUILD_DIR, 'cli.js'), 'serve'];
+      : [join(BUILD_DIR, 'src', 'cli.js'), 'serve'];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -235,7 +235,7 @@ async function ackLatency(
 /**
  * `jarvis serve` as a real child process (Slack over HTTP against a fake Slack API, /metrics), pointed at a
  * sandbox in a third process so that the sandbox's own CPU and memory are not counted: its idle RSS, built
- * (`node dist/cli.js serve`, what bin/jarvis.js runs after `npm run build`) and from the sources (tsx loader,
+ * (`node dist/src/cli.js serve`, what bin/jarvis.js runs after `npm run build`) and from the sources (tsx loader,
  * what it runs without a build), and the ack latency of its Slack endpoint under bursts of concurrent
  * signed events, beside the same bursts sent to a bare signature-checking server (the floor).
  */
@@ -261,7 +261,7 @@ export async function benchSlack(concurrency = 100, bursts = 10, settleMs = 30_0
       const child = await startServe(variant, env);
       try {
         const rss = await idleRss(child.pid, settleMs);
-        const label = variant === 'tsx' ? 'from the sources (tsx loader)' : 'built (node dist/cli.js)';
+        const label = variant === 'tsx' ? 'from the sources (tsx loader)' : 'built (node dist/src/cli.js)';
         figures.push({ name: `jarvis serve RSS at start, ${label}`, value: rss.start, unit: 'MB' });
         figures.push({
           name: `jarvis serve RSS idle ${settleMs / 1000} s, ${label}`,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { lockKey } from '../../src/store/store.js';
 import { holderProcess } from '../../src/rollout/lease.js';
 import { buttonOf, startFakeSlack, type FakeSlack, type SlackCall } from './fake-slack.js';
