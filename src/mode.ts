@@ -103,6 +103,16 @@ export async function checkAws(
   return credentials;
 }
 
+/**
+ * Loads the sandbox package (@jarvis/sandbox): the one place the product reaches it other than for types,
+ * called in sandbox mode only, so that Jarvis against AWS never loads the simulator. By path rather than by
+ * name: the build compiles the package beside the product (dist/packages/sandbox), while its name leads to
+ * its TypeScript sources.
+ */
+export function loadSandbox() {
+  return import('../packages/sandbox/src/index.js');
+}
+
 /** Where Jarvis runs, once chosen: its configuration, its clock, and how its SDK clients reach it. */
 export interface Target {
   mode: Mode;
@@ -143,8 +153,7 @@ export async function openTarget(
       },
     };
   }
-  // The simulator is loaded in sandbox mode only.
-  const { startSandbox, SANDBOX_CREDENTIALS } = await import('../packages/sandbox/src/index.js');
+  const { startSandbox, SANDBOX_CREDENTIALS } = await loadSandbox();
   const config = loadConfig(env.JARVIS_CONFIG ?? SANDBOX_CONFIG_PATH);
   const external = env.JARVIS_SANDBOX_URL;
   if (external) {
