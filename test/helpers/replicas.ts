@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadConfig, SANDBOX_CONFIG_PATH } from '../../src/config.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { lockKey } from '../../src/store/store.js';
 import { holderProcess } from '../../src/rollout/lease.js';
 import { buttonOf, startFakeSlack, type FakeSlack, type SlackCall } from './fake-slack.js';
