@@ -47,13 +47,40 @@ function context(text: string): Block {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: text.slice(0, 3000) }] };
 }
 
-function button(label: string, action: ButtonAction, id: string, style?: 'primary' | 'danger'): types.Button {
+function button(
+  label: string,
+  action: ButtonAction,
+  id: string,
+  style?: 'primary' | 'danger',
+  confirm?: types.ConfirmationDialog,
+): types.Button {
   return {
     type: 'button',
     text: { type: 'plain_text', text: label },
     action_id: ACTIONS[action],
     value: id,
     ...(style ? { style } : {}),
+    ...(confirm ? { confirm } : {}),
+  };
+}
+
+/** Plain text cut to `max` characters (Slack refuses longer fields of a confirm dialog). */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * Slack's own "are you sure?" dialog, for the Confirm button of a write whose environment guards it with
+ * MFA or approvals (prd): one more deliberate step before production changes.
+ */
+function confirmDialog(summary: string, needs: Requirements): types.ConfirmationDialog {
+  const next = needs.mfa ? 'Your MFA code is asked next.' : 'It runs as soon as you confirm.';
+  return {
+    title: { type: 'plain_text', text: 'Change a guarded environment?' },
+    text: { type: 'plain_text', text: `${cut(summary, 300 - next.length - 2)}\n\n${next}` },
+    confirm: { type: 'plain_text', text: 'Yes, go on' },
+    deny: { type: 'plain_text', text: 'Not now' },
+    style: 'primary',
   };
 }
 
@@ -65,7 +92,10 @@ function quote(summary: string): string {
   return `> ${escapeMrkdwn(summary)}`;
 }
 
-/** Asks the requester to confirm one exact action. */
+/**
+ * Asks the requester to confirm one exact action. Cancel is neutral (nothing happens when it is pressed);
+ * where the environment wants MFA or approval, Confirm opens Slack's confirm dialog first.
+ */
 export function confirmView(
   id: string,
   summary: string,
@@ -74,6 +104,7 @@ export function confirmView(
   expiresAt: number,
 ): MessageView {
   const next = [needs.mfa ? 'your MFA code is asked next' : undefined].filter(Boolean).join('; ');
+  const guarded = needs.mfa || needs.approval;
   return {
     text: `Confirm: ${summary}`,
     blocks: [
@@ -82,8 +113,8 @@ export function confirmView(
         `Only ${mention(requester)} can answer. ${next ? `${capitalise(next)}. ` : ''}The buttons expire at ${slackTime(expiresAt)}.`,
       ),
       actions(`jarvis_confirm_${id}`, [
-        button('Confirm', 'confirm', id, 'primary'),
-        button('Cancel', 'cancel', id, 'danger'),
+        button('Confirm', 'confirm', id, 'primary', guarded ? confirmDialog(summary, needs) : undefined),
+        button('Cancel', 'cancel', id),
       ]),
     ],
   };
