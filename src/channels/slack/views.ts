@@ -43,7 +43,8 @@ function section(text: string): Block {
   return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } };
 }
 
-function context(text: string): Block {
+/** A context block (small grey text) of one mrkdwn text, already escaped, within Slack's limit. */
+export function context(text: string): Block {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: text.slice(0, 3000) }] };
 }
 
@@ -259,10 +260,11 @@ export function sandboxView(view: { text: string }): MessageView {
 }
 
 /**
- * `text` as section blocks within Slack's limit, cut between lines (a longer line is cut where it must);
- * a code block cut in two is closed at the end of one section and opened again in the next.
+ * `text` (mrkdwn, already escaped) as section blocks within Slack's limit, cut between lines (a longer
+ * line is cut where it must); a code block cut in two is closed at the end of one section and opened
+ * again in the next.
  */
-function sections(text: string): Block[] {
+export function sections(text: string): Block[] {
   const fence = '```';
   // Room for the lines of one section, keeping space to close a code block ("\n```").
   const room = SECTION_LIMIT - fence.length - 1;
@@ -307,9 +309,28 @@ function columnLines(lines: readonly string[]): Set<number> {
   return marked;
 }
 
-/** Text in a code block; inside one, Slack still needs &, < and > escaped. */
+/**
+ * The widest line of a code block in a message: Slack wraps longer ones, which breaks a table apart.
+ * Tools fit their tables to it (Tool.renderNarrow); a line still longer is folded here.
+ */
+export const SLACK_COLUMNS = 100;
+
+/**
+ * Text in a code block; inside one, Slack still needs &, < and > escaped. A line longer than
+ * {@link SLACK_COLUMNS} is folded onto the next lines (a result whose tool has no narrow form).
+ */
 function fence(text: string): string {
-  return '```\n' + escapeMrkdwn(text.replace(/```/g, "'''")) + '\n```';
+  const lines = text
+    .replace(/```/g, "'''")
+    .split('\n')
+    .flatMap((line) => {
+      const pieces: string[] = [];
+      for (let at = 0; at === 0 || at < line.length; at += SLACK_COLUMNS) {
+        pieces.push(line.slice(at, at + SLACK_COLUMNS));
+      }
+      return pieces;
+    });
+  return '```\n' + escapeMrkdwn(lines.join('\n')) + '\n```';
 }
 
 function capitalise(text: string): string {

@@ -118,6 +118,14 @@ describe('Block Kit views', () => {
     );
   });
 
+  it('folds a table line wider than 100 columns in its code block, so that Slack does not wrap it', () => {
+    const wide = `│ ${'x'.repeat(150)} │`;
+
+    const shown = answerView(`Status:\n${wide}\nDone.`).text;
+
+    expect(shown).toBe(`Status:\n\`\`\`\n${wide.slice(0, 100)}\n${wide.slice(100)}\n\`\`\`\nDone.`);
+  });
+
   it('marks an answer on the sandbox and keeps long ones within Slack limits, code blocks whole', () => {
     // Arrange: a table of 400 rows (well over one section's 3000 characters) between two lines.
     const rows = Array.from({ length: 400 }, (_, i) => `│ row ${String(i).padStart(3, '0')} │ <ok> │`);
