@@ -198,6 +198,36 @@ describe('Block Kit views', () => {
   });
 
   it.each([
+    ['ROLLED_BACK', 'Blue *100%* · Green *0%*', ':rewind: *ROLLED_BACK*'],
+    ['ABORTED', 'Blue *100%* · Green *0%*', ':octagonal_sign: *ABORTED*'],
+    ['SUCCESS', 'Blue *75%* · Green *25%*', ':white_check_mark: *SUCCESS*'],
+  ] as const)('ends %s showing the traffic where it is: %s', (status, weights, line) => {
+    // Arrange: the rollout ends at its 25 % step; a rollback or abort sends no weights event of its own.
+    const base = { env: 'prd', service: 'checkout', deploymentId: 5 } as const;
+    const events: RolloutEvent[] = [
+      {
+        ...base,
+        kind: 'weights',
+        step: 25,
+        stepIndex: 1,
+        steps: 4,
+        weights: { blue: 75, green: 25 },
+        newColour: 'green',
+      },
+      { ...base, kind: 'finished', status, reason: undefined, durationMs: 61_000, version: '1.3.1' },
+    ];
+
+    // Act
+    const state = events.reduce(reduceProgress, initialProgress(events[0]!, 'deploy checkout 1.3.1 to prd'));
+    const view = JSON.stringify(progressView(state).blocks);
+
+    // Assert
+    expect(view).toContain(weights);
+    expect(view).toContain(`${line}: checkout 1.3.1 in prd after 1m 1s`);
+    expect(view).not.toContain('jarvis_stop');
+  });
+
+  it.each([
     [['prepare'], false, 'prepare', ['jarvis_stop', 'jarvis_pause']],
     [['prepare', 'pause'], true, 'prepare', ['jarvis_stop', 'jarvis_resume']],
     [['prepare', 'pause', 'resume'], false, 'prepare', ['jarvis_stop', 'jarvis_pause']],
