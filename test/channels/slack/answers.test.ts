@@ -90,6 +90,53 @@ describe('what Slack receives for a dev release and a history', () => {
   });
 });
 
+describe('an emergency rollback from Slack', () => {
+  let h: SlackHarness;
+
+  beforeAll(async () => {
+    h = await startSlackHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('carries the terminal’s elements: one confirmation of the plan, the rollout, the outcome per service, links and where to look next', async () => {
+    // Arrange: checkout released 1.3.0 over 1.2.0, which is known good on the standby.
+    const released = await h.jarvis.rollouts.deploy({
+      env: 'dev',
+      service: 'checkout',
+      version: '1.3.0',
+      actor: ALICE,
+    });
+    expect(released.deployment.status).toBe('SUCCESS');
+    const thread = await h.say(ALICE, 'emergency rollback all services in dev');
+    const confirm = await h.question(thread, 'jarvis_confirm');
+
+    // Act
+    await h.press(ALICE, confirm, 'jarvis_confirm');
+    await h.ended(thread, 'SUCCESS');
+    await h.service.slack!.channel.idle();
+
+    // Assert
+    expect(JSON.stringify(confirm.params.blocks)).toMatch(/checkout: roll back checkout in dev: .*1\.2\.0/);
+    expect(JSON.stringify(confirm.params.blocks)).toMatch(/catalog: skipped/);
+    const [, progress, outcome, ...more] = h.thread(thread);
+    expect(more).toEqual([]);
+    expect(progress!.text).toBe('SUCCESS: dev/checkout 1.2.0');
+    expect(outcome!.text).toMatch(/^\[sandbox\] Emergency rollback in dev: SUCCESS\./);
+    for (const line of codeLines(outcome!.text)) expect(line.length).toBeLessThanOrEqual(100);
+    const footer = JSON.stringify(outcome!.blocks.filter((b) => (b as { type: string }).type === 'context'));
+    expect(footer).toContain(':link: *checkout* in dev:');
+    expect(footer).toContain(':link: *catalog* in dev:');
+    expect(footer).toContain(':mag: Next: find out why with `diagnose checkout in dev`');
+    // Told in jarvis-ci too: this very message.
+    expect(h.slack.callsOf('chat.postMessage').filter((c) => c.params.reply_broadcast)).toEqual([
+      h.slack.callsOf('chat.postMessage').find((c) => c.response?.ts === outcome!.ts),
+    ]);
+    expect(h.version('dev', 'checkout')).toBe('1.2.0');
+  });
+});
+
 describe('answers of the language model in Slack', () => {
   let h: SlackHarness | undefined;
   let fake: FakeAnthropic | undefined;
