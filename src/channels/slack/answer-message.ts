@@ -127,21 +127,27 @@ export class AnswerMessage {
   /** Sends the complete answer (see {@link FinalAnswer}); resolves once it is shown, or given up on. */
   async finish(answer: FinalAnswer = {}): Promise<void> {
     const above = this.parts.filter((p) => p.closed).map((p) => p.text);
-    let last = this.parts.at(-1);
     const rest = answer.text === undefined ? undefined : after(answer.text, above.join('\n'));
-    if (last && !last.closed) {
-      if (rest !== undefined && !blank(rest)) last.text = rest;
-    } else if (rest !== undefined && !blank(rest)) {
-      last = newPart(rest);
-      this.parts.push(last);
-    } else if (this.parts.length === 0) {
-      last = newPart('Done.');
-      this.parts.push(last);
-    } else if (answer.footer && answer.footer.length > 0) {
-      last = newPart('');
-      this.parts.push(last);
+    const footer = answer.footer ?? [];
+    let last = this.parts.at(-1)?.closed === false ? this.parts.at(-1) : undefined;
+    const add = (text: string): Part => {
+      const part = newPart(text);
+      this.parts.push(part);
+      return part;
+    };
+    if (rest !== undefined && !blank(rest)) {
+      // What the composed answer says after the parts above: the last part, complete.
+      if (last) last.text = rest;
+      else last = add(rest);
     }
-    if (last) last.footer = answer.footer ?? [];
+    if (!this.parts.some((p) => !blank(p.text))) {
+      if (last) last.text = 'Done.';
+      else last = add('Done.');
+    } else if (!last && footer.length > 0) {
+      // Nothing followed the last break: the links get a message of their own, under the rest.
+      last = add('');
+    }
+    if (last) last.footer = footer;
     for (const part of this.parts) {
       const fitted = answer.fit ? answer.fit(part.text) : part.text;
       // The last part is sent once more, complete, with its footer; the others only when fitting changed them.

@@ -117,6 +117,26 @@ describe('AnswerMessage', () => {
     expect([...slack.messages.values()][0]?.text).toBe('first and last');
   });
 
+  it('says Done. for an answer with no words, and puts links that follow a break in a message of their own', async () => {
+    // Arrange
+    const quiet = answer(0);
+    quiet.append('\n\n');
+    const broken = answer(0);
+    broken.append('Rolled back.');
+
+    // Act
+    await quiet.finish({ text: '' });
+    await broken.break();
+    await broken.finish({ text: 'Rolled back.', footer: [':link: <https://x.example|ALB>'] });
+
+    // Assert
+    const [done, said, links] = slack.callsOf('chat.postMessage');
+    expect(done?.params.text).toBe('Done.');
+    expect(said?.params.text).toBe('Rolled back.');
+    expect(links?.params.text).toBe('Links for this release');
+    expect(JSON.stringify(links?.params.blocks)).toContain('<https://x.example|ALB>');
+  });
+
   it.each([
     ['the same text', 'a\n\nb', 'a', '\n\nb'],
     ['other paragraph breaks', 'a\n\nb c', 'a\nb', ' c'],
