@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderCall, renderCallNarrow } from '../../src/agent/render-call.js';
 import type { CallRecord } from '../../src/agent/loop.js';
-import { answerView } from '../../src/channels/slack/views.js';
+import { answerView } from '../../src/channels/slack/answer-view.js';
 import { toolRegistry } from '../../src/tools/index.js';
 
 const WIDTH = 100;

@@ -7,7 +7,7 @@ import type { RolloutEvent } from '../../rollout/events.js';
 import { AnswerMessage, type FinalAnswer } from './answer-message.js';
 import type { SlackApi } from './api.js';
 import type { ApprovalAnswer, Decisions, Where } from './decisions.js';
-import { answerMessageView } from './outcome.js';
+import { answerMessageView } from './answer-view.js';
 import { ProgressMessage } from './progress.js';
 import type { ProgressState } from './progress-state.js';
 

@@ -4,16 +4,8 @@ import { environmentOf, serviceOf, type LoadedConfig } from '../../config.js';
 import { linksFor, type Link } from '../../config/links.js';
 import { record, records } from '../../tools/text.js';
 import type { Tool } from '../../tools/tool.js';
-import type { Block } from './api.js';
-import {
-  answerView,
-  context,
-  escapeMrkdwn,
-  SANDBOX_CONTEXT,
-  sections,
-  SLACK_COLUMNS,
-  type MessageView,
-} from './views.js';
+import { SLACK_COLUMNS } from './answer-view.js';
+import { escapeMrkdwn } from './views.js';
 
 /** A release a turn made, from a tool's output: where, and whether it ended back on the earlier version. */
 interface Release {
@@ -77,26 +69,6 @@ export function outcomeFooter(config: LoadedConfig, calls: readonly CallRecord[]
     }
   }
   return lines.slice(0, MAX_FOOTER);
-}
-
-/**
- * A part of an answer as a Slack message: the text escaped with its tables in code blocks, opened by the
- * sandbox's context line on the sandbox, and `footer` (mrkdwn, escaped) as context lines under it.
- * Always in blocks, so that every edit replaces the whole message.
- */
-export function answerMessageView(
-  text: string,
-  footer: readonly string[],
-  options: { sandbox: boolean },
-): MessageView {
-  const body = text.trim() === '' && footer.length > 0 ? '' : answerView(text).text;
-  const blocks: Block[] = [
-    ...(options.sandbox ? [context(SANDBOX_CONTEXT)] : []),
-    ...(body === '' ? [] : sections(body)),
-    ...footer.map(context),
-  ];
-  const plain = body === '' ? 'Links for this release' : body;
-  return { text: options.sandbox ? `[sandbox] ${plain}` : plain, blocks };
 }
 
 /** A link as Slack mrkdwn, its URL escaped so that it cannot end the link early. */

@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { after, AnswerMessage } from '../../../src/channels/slack/answer-message.js';
 import { WebSlackApi } from '../../../src/channels/slack/api.js';
-import { answerMessageView } from '../../../src/channels/slack/outcome.js';
+import { answerMessageView } from '../../../src/channels/slack/answer-view.js';
 import { startFakeSlack, type FakeSlack } from '../../helpers/fake-slack.js';
 
 describe('AnswerMessage', () => {

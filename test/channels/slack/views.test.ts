@@ -3,13 +3,8 @@ import { cleanText } from '../../../src/channels/slack/channel.js';
 import { controlValue, parseControlValue } from '../../../src/channels/slack/control-view.js';
 import { progressView, weightBar } from '../../../src/channels/slack/progress-view.js';
 import { initialProgress, reduceProgress } from '../../../src/channels/slack/progress-state.js';
-import {
-  answerView,
-  confirmView,
-  escapeMrkdwn,
-  mfaModal,
-  SANDBOX_CONTEXT,
-} from '../../../src/channels/slack/views.js';
+import { answerView, SANDBOX_CONTEXT } from '../../../src/channels/slack/answer-view.js';
+import { confirmView, escapeMrkdwn, mfaModal } from '../../../src/channels/slack/views.js';
 import type { RolloutEvent } from '../../../src/rollout/events.js';
 
 /** The buttons of the first actions block. */
