@@ -34,7 +34,8 @@ export class PlannerBudget {
       throw err;
     } finally {
       clearTimeout(timer);
-      this.spentMs += this.now() - started;
+      // Cut at the bound: spent, whatever the clock says (a timer may fire a little early).
+      this.spentMs = cut.signal.aborted ? this.limitMs : this.spentMs + this.now() - started;
     }
   }
 
