@@ -18,7 +18,8 @@ const quiet: Interaction = {
 /**
  * A hung Anthropic API (it takes the request and never answers), with the production defaults (the
  * client, its retries and the planner's bounds, as `ANTHROPIC_API_KEY` wires them): how long a person
- * waits for an answer, which the offline planner then gives.
+ * waits for an answer, which the offline planner then gives. Timed from the person's request (the call
+ * of the turn, before any connection is opened) to the turn's answer.
  */
 export async function benchHungApi(): Promise<Figure[]> {
   const server: Server = createServer(() => undefined);
@@ -43,8 +44,8 @@ export async function benchHungApi(): Promise<Figure[]> {
         name: 'hung Anthropic API: time to the answer',
         value: seconds,
         unit: 's',
-        goal: '≤ 15.5',
-        ok: seconds <= 15.5,
+        goal: '≤ 15',
+        ok: seconds <= 15,
         note: `first-byte bound ${env.ANTHROPIC_FIRST_BYTE_TIMEOUT_MS / 1000} s`,
       },
     ];

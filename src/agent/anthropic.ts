@@ -15,7 +15,7 @@ import type {
   Tool as ApiTool,
   TextBlockParam,
 } from '@anthropic-ai/sdk/resources/messages';
-import type { EnvSettings } from '../config/env.js';
+import { DEFAULT_FIRST_BYTE_MS, type EnvSettings } from '../config/env.js';
 import { JarvisError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redact } from '../redact.js';
@@ -40,7 +40,7 @@ export interface AnthropicLimits {
   answerMs: number;
 }
 
-export const DEFAULT_LIMITS: AnthropicLimits = { firstByteMs: 15_000, answerMs: 60_000 };
+export const DEFAULT_LIMITS: AnthropicLimits = { firstByteMs: DEFAULT_FIRST_BYTE_MS, answerMs: 60_000 };
 
 export interface AnthropicPlannerDeps {
   client: Anthropic;

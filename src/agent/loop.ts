@@ -11,6 +11,7 @@ import { approveCall, stillApproved, type ApprovalDeps } from './approvals.js';
 import type { ConversationMemory } from './memory.js';
 import { renderCall } from './render-call.js';
 import { frameToolOutput, toolResultBudget } from './tool-output.js';
+import { PlannerBudget } from './turn-budget.js';
 import type { ContentBlock, Interaction, Message, Planner, ToolCall, ToolSpec, Usage } from './types.js';
 
 /** The gate as the loop uses it (PolicyGate implements it). */
@@ -109,17 +110,20 @@ export class Agent {
     messages.push({ role: 'user', content: [{ type: 'text', text: redact(text) }] });
     const result: TurnResult = { text: '', calls: [], usage: [], planner: this.deps.planner.name };
     let planner = this.deps.planner;
+    // The model's time over the whole turn is bounded too; the offline planner has no such bound.
+    const budget = new PlannerBudget(this.settings.turnSeconds * 1000);
     const answer = new AnswerText(io.text ? (delta) => io.text?.(delta) : undefined);
     for (let round = 0; round < this.settings.maxIterations; round++) {
       answer.nextRound();
       let turn;
       try {
-        turn = await planner.plan({
+        const request = {
           messages,
           tools: this.deps.specs,
           ...(io.text ? { onText: answer.delta } : {}),
           ...(signal ? { signal } : {}),
-        });
+        };
+        turn = await (planner === this.deps.fallback ? planner.plan(request) : budget.plan(planner, request));
       } catch (err) {
         if (planner === this.deps.fallback || signal?.aborted) throw err;
         if (!isJarvisError(err, 'UNAVAILABLE')) {

@@ -18,6 +18,16 @@ export function renderCall(call: CallRecord, tool: Tool | undefined): string {
   return json.length > RAW_LIMIT ? `${json.slice(0, RAW_LIMIT)}…` : json;
 }
 
+/**
+ * {@link renderCall} for a display `width` columns wide (a Slack message): through the tool's
+ * `renderNarrow` where it has one, its tables then fitted to the width; otherwise, and for a call that
+ * did not run, exactly what {@link renderCall} shows.
+ */
+export function renderCallNarrow(call: CallRecord, tool: Tool | undefined, width: number): string {
+  if (call.error || !tool?.renderNarrow) return renderCall(call, tool);
+  return attempt((value) => tool.renderNarrow?.(value, width), call.output) ?? renderCall(call, tool);
+}
+
 /** What `render` makes of `value`; undefined when there is no renderer, or it gave up or threw. */
 function attempt(
   render: ((value: unknown) => string | undefined) | undefined,

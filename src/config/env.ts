@@ -4,6 +4,12 @@ import { ConfigError } from '../errors.js';
 /** The default `ANTHROPIC_MODEL`. */
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 
+/**
+ * The default `ANTHROPIC_FIRST_BYTE_TIMEOUT_MS`: a person whose API hangs is answered by the offline
+ * planner within 15 s of asking, its own answer (well under a second) included.
+ */
+export const DEFAULT_FIRST_BYTE_MS = 14_000;
+
 const optionalSecret = z.string().min(1).optional();
 const blankIsUnset = (value: unknown): unknown => (value === '' ? undefined : value);
 
@@ -57,10 +63,13 @@ const EnvSchema = z.object({
   ANTHROPIC_BASE_URL: z.preprocess(blankIsUnset, z.url().optional()),
   /** A current model of the installed SDK's list (not one it warns is deprecated). */
   ANTHROPIC_MODEL: z.preprocess(blankIsUnset, z.string().default(DEFAULT_MODEL)),
-  /** The offline planner answers when the API has streamed nothing after this long (retries included). */
+  /**
+   * The offline planner answers when the API has streamed nothing after this long, from sending the
+   * request (connection set-up and retries included); see {@link DEFAULT_FIRST_BYTE_MS}.
+   */
   ANTHROPIC_FIRST_BYTE_TIMEOUT_MS: z.preprocess(
     blankIsUnset,
-    z.coerce.number().int().positive().default(15_000),
+    z.coerce.number().int().positive().default(DEFAULT_FIRST_BYTE_MS),
   ),
   /** ... or has not finished one answer after this long. */
   ANTHROPIC_ANSWER_TIMEOUT_MS: z.preprocess(blankIsUnset, z.coerce.number().int().positive().default(60_000)),

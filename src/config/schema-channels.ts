@@ -24,6 +24,11 @@ export const SlackSchema = z
     /** Least interval between two edits of a rollout's progress message, in ms (Slack allows ~1/s). */
     progressIntervalMs: z.number().int().min(0).max(60_000).default(1200),
     /**
+     * Least interval between two edits of an answer while it streams in, in ms; the complete answer is
+     * sent as soon as it is there.
+     */
+    answerIntervalMs: z.number().int().min(0).max(60_000).default(1000),
+    /**
      * Requests worked on at once over all threads; more wait their turn (they are acknowledged at once
      * anyway). A request waiting for a person's button or code does not count.
      */

@@ -307,6 +307,11 @@ export const AgentSchema = z
   .object({
     /** Most planner rounds in one turn before the loop stops and says so. */
     maxIterations: z.number().int().min(1).max(50).default(8),
+    /**
+     * Seconds the language model may take over one turn, its rounds together (tool runs do not count);
+     * past them the loop stops asking it and the offline planner answers, with a notice.
+     */
+    turnSeconds: z.number().min(0.1).max(3600).default(90),
     /** Most tokens the model may write per round. */
     maxTokens: z.number().int().min(256).max(64_000).default(2048),
     /** Messages of history kept per conversation (thread, REPL session). */

@@ -19,8 +19,15 @@ export function describeView(v: DeploymentView): Record<string, unknown> {
 
 const STRATEGY: Record<string, string> = { 'blue-green': 'B/G', promote: 'promote', rollback: 'rollback' };
 
-/** Recent deployments (as {@link describeView} returns them) in the seed's columns, reasons under rows. */
-export function recentTable(rows: ReadonlyArray<Record<string, unknown>>, timeZone = 'UTC'): string {
+/**
+ * Recent deployments (as {@link describeView} returns them) in the seed's columns, reasons under rows;
+ * fitted to `width` columns when given (see {@link columns}).
+ */
+export function recentTable(
+  rows: ReadonlyArray<Record<string, unknown>>,
+  timeZone = 'UTC',
+  width = Infinity,
+): string {
   return columns(
     ['Date', 'Env', 'Service', 'Version', 'Duration', 'Status'],
     rows.map((d) => ({
@@ -34,5 +41,6 @@ export function recentTable(rows: ReadonlyArray<Record<string, unknown>>, timeZo
       ],
       note: typeof d.reason === 'string' && d.reason ? `Reason: ${d.reason}` : undefined,
     })),
+    width,
   );
 }

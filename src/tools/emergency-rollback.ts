@@ -115,24 +115,29 @@ export const emergencyRollbackTool = defineTool({
       services: outcomes,
     };
   },
-  render: (output) => {
-    const r = record(output);
-    const rows = records(r?.services);
-    if (!r || typeof r.env !== 'string' || rows.length === 0) return undefined;
-    const table = textTable(
-      ['service', 'outcome', 'version', 'deployment', 'detail'],
-      rows.map((o) => [
-        o.service,
-        o.outcome,
-        o.version ?? '',
-        typeof o.deploymentId === 'number' ? `#${o.deploymentId}` : '',
-        o.detail,
-      ]),
-    );
-    return `Emergency ${r.scope === 'canaries' ? 'abort' : 'rollback'} in ${r.env}: ${String(r.status)}.\n${table}`;
-  },
+  render: (output) => emergencyText(output, Infinity),
+  renderNarrow: emergencyText,
   succeeded: (output) => record(output)?.status === 'SUCCESS',
 });
+
+/** The outcome per service as people read it; the table fitted to `width` columns when finite. */
+function emergencyText(output: unknown, width: number): string | undefined {
+  const r = record(output);
+  const rows = records(r?.services);
+  if (!r || typeof r.env !== 'string' || rows.length === 0) return undefined;
+  const table = textTable(
+    ['service', 'outcome', 'version', 'deployment', 'detail'],
+    rows.map((o) => [
+      o.service,
+      o.outcome,
+      o.version ?? '',
+      typeof o.deploymentId === 'number' ? `#${o.deploymentId}` : '',
+      o.detail,
+    ]),
+    width,
+  );
+  return `Emergency ${r.scope === 'canaries' ? 'abort' : 'rollback'} in ${r.env}: ${String(r.status)}.\n${table}`;
+}
 
 /** SUCCESS: every service acted on did what was asked (skips aside); PARTIAL: some failed; FAILED: all. */
 function statusOf(outcomes: readonly EmergencyOutcome[]): 'SUCCESS' | 'PARTIAL' | 'FAILED' {

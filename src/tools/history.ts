@@ -32,6 +32,7 @@ export const historyTool = defineTool({
     return historyOutput(report, ctx.config.timeZone);
   },
   render: renderHistory,
+  renderNarrow: renderHistoryNarrow,
 });
 
 /** The tool's result: the releases with wall-clock ISO dates, and the summary figures. */
@@ -53,6 +54,15 @@ export function historyOutput(report: HistoryReport, timeZone = 'UTC'): Record<s
 
 /** The history as people read it (seed 001, "Deployment History"); undefined for another shape. */
 export function renderHistory(output: unknown): string | undefined {
+  return historyText(output, Infinity);
+}
+
+/** {@link renderHistory} with its table fitted to `width` columns (rows and reasons wrapped). */
+export function renderHistoryNarrow(output: unknown, width: number): string | undefined {
+  return historyText(output, width);
+}
+
+function historyText(output: unknown, width: number): string | undefined {
   const r = record(output);
   const rows = records(r?.deployments);
   if (!r) return undefined;
@@ -74,6 +84,7 @@ export function renderHistory(output: unknown): string | undefined {
       ],
       note: typeof d.reason === 'string' && d.reason ? `Reason: ${d.reason}` : undefined,
     })),
+    width,
   );
   const rate =
     typeof s.successRate === 'number'

@@ -45,6 +45,7 @@ export const metricsTool = defineTool({
     return metricsOutput(report, live, ctx.config.timeZone);
   },
   render: renderMetrics,
+  renderNarrow: renderMetricsNarrow,
 });
 
 /** The tool's result: the report with wall-clock ISO dates, and the live figures (null: none asked). */
@@ -95,6 +96,15 @@ async function liveFigures(ctx: ToolContext, env: string, service: string) {
 
 /** The metrics as people read them (seed 001, "Deployment Metrics"); undefined for another shape. */
 export function renderMetrics(output: unknown): string | undefined {
+  return metricsText(output, Infinity);
+}
+
+/** {@link renderMetrics} with its tables fitted to `width` columns (rows and reasons wrapped). */
+export function renderMetricsNarrow(output: unknown, width: number): string | undefined {
+  return metricsText(output, width);
+}
+
+function metricsText(output: unknown, width: number): string | undefined {
   const r = record(output);
   const envs = records(r?.environments);
   if (!r || envs.length === 0) return undefined;
@@ -117,6 +127,7 @@ export function renderMetrics(output: unknown): string | undefined {
           typeof e.deploymentsPerDay === 'number' ? e.deploymentsPerDay.toFixed(1) : '–',
         ],
       })),
+      width,
     ),
   ];
   const lead = record(r.leadTime);
@@ -130,7 +141,7 @@ export function renderMetrics(output: unknown): string | undefined {
   const recent = records(r.recent);
   lines.push('', 'Recent deployments:');
   if (recent.length === 0) lines.push('  none in this range');
-  else lines.push(recentTable(recent, zone));
+  else lines.push(recentTable(recent, zone, width));
   const live = record(r.live);
   if (live) {
     const colour = (c: unknown): string => {

@@ -55,7 +55,8 @@ export const statusTool = defineTool({
       })),
     };
   },
-  render: renderStatus,
+  render: (output) => statusText(output, Infinity),
+  renderNarrow: statusText,
 });
 
 /** The freeze in force (null: none), or `{ unknown }` when it could not be read: never "not frozen" then. */
@@ -110,7 +111,8 @@ function releaseLine(value: unknown): string | undefined {
   return `Release state: ${part('live', r.live)} · ${part('standby', r.standby)}${rebuilt}`;
 }
 
-function renderStatus(output: unknown): string | undefined {
+/** The status as people read it; its tables fitted to `width` columns when finite. */
+function statusText(output: unknown, width: number): string | undefined {
   const r = record(output);
   const services = records(r?.services);
   if (!r || services.length === 0) return undefined;
@@ -141,6 +143,7 @@ function renderStatus(output: unknown): string | undefined {
             problems || '–',
           ];
         }),
+        width,
       ),
     );
     const release = releaseLine(s.release);

@@ -2,11 +2,21 @@ import Table from 'cli-table3';
 
 /**
  * A plain table (box drawing, no colour codes), readable in a terminal and in a Slack code block alike.
- * Cells are turned into text; null and undefined show as an en dash.
+ * Cells are turned into text; null and undefined show as an en dash. With `width` (a Slack message's 100
+ * columns), a table wider than that has its widest columns narrowed and their cells wrapped onto more
+ * lines, never cut; without it (or when it fits) the table is laid out as wide as its cells.
  */
-export function textTable(head: readonly string[], rows: ReadonlyArray<readonly unknown[]>): string {
+export function textTable(
+  head: readonly string[],
+  rows: ReadonlyArray<readonly unknown[]>,
+  width = Infinity,
+): string {
+  const text = rows.map((r) => r.map(cell));
+  // Each column is its text plus a space either side; n + 1 borders.
+  const natural = head.map((h, i) => Math.max(h.length, ...text.map((r) => longestLine(r[i] ?? ''))));
+  const widths = fit(natural, head, width - (head.length + 1) - 2 * head.length);
   const table = new Table({ head: [...head], style: { head: [], border: [] } });
-  for (const row of rows) table.push(row.map(cell));
+  for (const row of text) table.push(row.map((c, i) => wrap(c, widths[i] ?? Infinity).join('\n')));
   return table.toString();
 }
 
@@ -49,22 +59,91 @@ export interface ColumnRow {
 
 /**
  * Space-aligned columns under a rule, as the seed conversations show tables: narrower than box drawing,
- * so that they fit a Slack message and a terminal alike. null and undefined show as an en dash.
+ * so that they fit a Slack message and a terminal alike. null and undefined show as an en dash. With
+ * `width` (a Slack message's 100 columns), rows and notes wider than that are wrapped: the widest columns
+ * are narrowed and their cells continue on the next lines, notes continue indented under themselves;
+ * nothing is cut. Without it (or when everything fits) each row and note is one line.
  */
-export function columns(head: readonly string[], rows: readonly ColumnRow[]): string {
+export function columns(head: readonly string[], rows: readonly ColumnRow[], width = Infinity): string {
   const text = rows.map((r) => r.cells.map(cell));
-  const widths = head.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
+  const natural = head.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? '').length)));
+  const widths = fit(natural, head, width - 2 * (head.length - 1));
+  const line = (cells: readonly string[]): string[] => {
+    const wrapped = cells.map((c, i) => wrap(c, widths[i] ?? Infinity));
+    const height = Math.max(1, ...wrapped.map((w) => w.length));
+    return Array.from({ length: height }, (_, at) =>
+      wrapped
+        .map((w, i) => (i === wrapped.length - 1 ? (w[at] ?? '') : (w[at] ?? '').padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    );
+  };
+  const note = (text: string): string[] =>
+    wrap(text, width - NOTE.length).map((l, i) => `${i === 0 ? NOTE : ' '.repeat(NOTE.length)}${l}`);
   const rule = '─'.repeat(widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1));
   return [
-    line(head),
+    ...line(head),
     rule,
-    ...rows.flatMap((r, i) => [line(text[i] ?? []), ...(r.note ? [`  └─ ${r.note}`] : [])]),
+    ...rows.flatMap((r, i) => [...line(text[i] ?? []), ...(r.note ? note(r.note) : [])]),
   ].join('\n');
+}
+
+/** What opens a row's note. */
+const NOTE = '  └─ ';
+/** The narrowest a column is made to fit a width: a date or a status still reads whole. */
+const MIN_COLUMN = 10;
+
+/**
+ * Column widths within `room` characters of text: the widest column is narrowed, one character at a
+ * time, until the sum fits or no column can give more (none narrower than its header or
+ * {@link MIN_COLUMN}); `natural` as it is when it fits already.
+ */
+function fit(natural: readonly number[], head: readonly string[], room: number): number[] {
+  const widths = [...natural];
+  const floor = (i: number): number => Math.min(natural[i] ?? 0, Math.max(head[i]?.length ?? 0, MIN_COLUMN));
+  let excess = widths.reduce((a, b) => a + b, 0) - room;
+  while (excess > 0) {
+    let widest = -1;
+    for (const [i, w] of widths.entries()) {
+      if (w > floor(i) && (widest < 0 || w > widths[widest]!)) widest = i;
+    }
+    if (widest < 0) break;
+    widths[widest]! -= 1;
+    excess -= 1;
+  }
+  return widths;
+}
+
+/**
+ * `text` in lines of at most `width` characters, broken between words where it can and inside a word
+ * longer than a line; its own line breaks are kept. `[text]` as it is for an unbounded width.
+ */
+export function wrap(text: string, width: number): string[] {
+  if (!Number.isFinite(width) || width <= 0) return [text];
+  const lines: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let current = '';
+    for (const word of paragraph.split(' ')) {
+      let rest = word;
+      const joined = current === '' ? rest : `${current} ${rest}`;
+      if (joined.length <= width) {
+        current = joined;
+        continue;
+      }
+      if (current !== '') lines.push(current);
+      while (rest.length > width) {
+        lines.push(rest.slice(0, width));
+        rest = rest.slice(width);
+      }
+      current = rest;
+    }
+    lines.push(current);
+  }
+  return lines;
+}
+
+function longestLine(text: string): number {
+  return Math.max(...text.split('\n').map((l) => l.length));
 }
 
 /** Wall-clock ms as `YYYY-MM-DD` in `timeZone` (an IANA name; default UTC); an en dash for anything else. */

@@ -80,6 +80,11 @@ export interface Tool<S extends z.ZodObject = z.ZodObject> {
    */
   render?(output: unknown): string | undefined;
   /**
+   * The result for a display `width` columns wide (a Slack message: 100 columns), its tables fitted to
+   * it; what `render` returns wherever that fits already. Undefined: `render` fits any display.
+   */
+  renderNarrow?(output: unknown, width: number): string | undefined;
+  /**
    * False when the tool ran but what it was asked for did not happen (a rollout that failed or was rolled
    * back): the call is then reported as failed (`jarvis ask` exits 1). Undefined: returning is success.
    */

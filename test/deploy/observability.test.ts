@@ -67,13 +67,7 @@ describe('the shipped alert rules, on series recorded from rollouts on the sandb
   const run = async (text: string, status: string): Promise<void> => {
     const thread = await h.say(ALICE, text);
     await h.press(ALICE, await h.question(thread, 'jarvis_confirm'), 'jarvis_confirm');
-    await h.slack.waitFor(
-      (c) =>
-        c.method === 'chat.postMessage' &&
-        c.params.thread_ts === thread &&
-        String(c.params.text).includes(`*${status}*`),
-      30_000,
-    );
+    await h.ended(thread, status);
     await h.service.slack!.channel.idle();
   };
 

@@ -54,7 +54,7 @@ describe('rollout controls from Slack, end to end', () => {
     const { thread, progress } = await startRelease();
 
     await h.press(BOB, progress, 'jarvis_stop');
-    await posted(thread, '*ABORTED*');
+    await h.ended(thread, 'ABORTED');
     await h.service.slack!.channel.idle();
 
     expect(weights()).toEqual({ blue: 100, green: 0 });
@@ -83,7 +83,7 @@ describe('rollout controls from Slack, end to end', () => {
 
     expect(weights()).toEqual({ blue: 90, green: 10 });
     await h.press(ALICE, paused, 'jarvis_resume');
-    await posted(thread, '*SUCCESS*');
+    await h.ended(thread, 'SUCCESS');
     await h.service.slack!.channel.idle();
 
     expect(weights()).toEqual({ blue: 0, green: 100 });

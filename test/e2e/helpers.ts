@@ -151,7 +151,7 @@ export async function startModelKit(
   opts: KitOptions = {},
 ): Promise<Kit & { fake: FakeAnthropic }> {
   const fake = await startFakeAnthropic(script);
-  const h = await startHarness(TIME_SCALE);
+  const h = await startHarness(TIME_SCALE, opts.configPath);
   for (const env of opts.knownGood ?? []) await recordKnownGood(h.jarvis, env);
   const env = loadEnvSettings({ JARVIS_DATA_DIR: h.dir, LOG_LEVEL: 'silent' });
   const planner = plannerFor(fake, h.jarvis, opts.limits);

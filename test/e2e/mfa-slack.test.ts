@@ -42,13 +42,7 @@ describe('MFA in the Slack modal', () => {
       await submit(release.id, await h.wrongCode(ALICE)),
       await submit(release.id, usedCode),
     ];
-    await h.slack.waitFor(
-      (c) =>
-        c.method === 'chat.postMessage' &&
-        c.params.thread_ts === release.thread &&
-        /\*SUCCESS\*/.test(String(c.params.text)),
-      30_000,
-    );
+    await h.ended(release.thread, 'SUCCESS');
     await h.service.slack!.channel.idle();
 
     // A rollback: the used code again, then wrong codes until the lockout.

@@ -1,4 +1,9 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { SANDBOX_CONFIG_PATH } from '../../src/config.js';
 import type { FakeAnthropic, FakeFailure } from '../helpers/fake-anthropic.js';
 import {
   ACTORS,
@@ -11,6 +16,15 @@ import {
 } from './helpers.js';
 
 type ModelKit = Kit & { fake: FakeAnthropic };
+
+/** The sandbox configuration with `agent` settings changed, written to a directory of its own. */
+function withAgent(agent: Record<string, unknown>): string {
+  const config = parse(readFileSync(SANDBOX_CONFIG_PATH, 'utf8')) as Record<string, unknown>;
+  config.agent = { ...(config.agent as object | undefined), ...agent };
+  const path = join(mkdtempSync(join(tmpdir(), 'jarvis-agent-')), 'jarvis.config.yaml');
+  writeFileSync(path, stringify(config));
+  return path;
+}
 
 interface SentTool {
   name: string;
@@ -375,6 +389,88 @@ describe('Anthropic planner scenarios', () => {
       expect(turn.text).toMatch(
         /^\(The language model is unavailable: The Anthropic API sent nothing for 0\.3 s\. Answering with the offline planner\.\)\n\nStatus of prd:/,
       );
+    });
+
+    it('answers with the offline planner once the model took longer than agent.turnSeconds', async () => {
+      // Arrange: a model that writes one word every 0.1 s, for about 4 s; a 1 s bound.
+      const words = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+      kit = await startModelKit([{ content: [{ type: 'text', text: words }], chunkDelayMs: 100 }], {
+        configPath: withAgent({ turnSeconds: 1 }),
+      });
+      const { person, streamed } = streamingPerson();
+      const started = performance.now();
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'status of dev', person);
+
+      // Assert: cut at the bound, then the offline planner's answer after the notice.
+      const seconds = (performance.now() - started) / 1000;
+      const notice =
+        '(The language model is unavailable: its answers in this turn took longer than 1 s in all (agent.turnSeconds). Answering with the offline planner.)';
+      expect(seconds).toBeLessThan(2.5);
+      expect(turn.planner).toBe('offline');
+      expect(turn.fallbackReason).toMatch(/took longer than 1 s in all/);
+      expect(callsOf(turn.calls)).toEqual([['get_status', 'allow', 'ok']]);
+      const [partial, said, ...answer] = streamed().split('\n\n');
+      expect(partial).toMatch(/^word0 word1 /);
+      expect(partial).not.toContain('word39');
+      expect(said).toBe(notice);
+      expect(answer.join('\n\n')).toMatch(/^Status of dev:/);
+      expect(turn.text).toMatch(/^\(The language model is unavailable: its answers in this turn took longer/);
+    });
+
+    it('stops asking a model whose rounds together pass agent.turnSeconds, the results so far kept', async () => {
+      // Arrange: a model that takes 0.4 s per round and never stops calling tools; a 1 s bound.
+      const slow = {
+        content: [{ type: 'tool_use' as const, name: 'get_status', input: { env: 'dev' } }],
+        delayMs: 400,
+      };
+      kit = await startModelKit([slow, slow, slow, slow], { configPath: withAgent({ turnSeconds: 1 }) });
+      const { person, streamed } = streamingPerson();
+
+      // Act
+      const turn = await kit.agent.turn('t', ACTORS.alice, 'status of dev', person);
+
+      // Assert: two rounds ran (0.8 s); the third was cut at the bound and not asked again.
+      expect(kit.fake.requests).toHaveLength(3);
+      expect(turn.planner).toBe('offline');
+      expect(callsOf(turn.calls)).toEqual([
+        ['get_status', 'allow', 'ok'],
+        ['get_status', 'allow', 'ok'],
+      ]);
+      const paragraphs = streamed().split('\n\n');
+      expect(paragraphs.filter((p) => p.startsWith('Status of dev:'))).toHaveLength(2);
+      expect(paragraphs.at(-1)).toMatch(
+        /^\(The language model is unavailable: its answers in this turn took/,
+      );
+    });
+
+    it('does not count the time tools run against agent.turnSeconds', async () => {
+      // Arrange: a quick model, a 1 s bound, and a dev release that takes longer than that.
+      kit = await startModelKit(
+        [
+          {
+            content: [{ type: 'tool_use', name: 'deploy_service', input: { env: 'dev', version: '1.3.0' } }],
+          },
+          { content: [{ type: 'text', text: 'Released.' }] },
+        ],
+        { configPath: withAgent({ turnSeconds: 1 }) },
+      );
+      const started = performance.now();
+
+      // Act
+      const turn = await kit.agent.turn(
+        't',
+        ACTORS.alice,
+        'ship 1.3.0 to dev',
+        scriptedPerson({ confirm: true }),
+      );
+
+      // Assert
+      expect((performance.now() - started) / 1000).toBeGreaterThan(1);
+      expect(turn.planner).toBe('anthropic');
+      expect(turn.fallbackReason).toBeUndefined();
+      expect(turn.text.split('\n\n').at(-1)).toBe('Released.');
     });
 
     it.each([

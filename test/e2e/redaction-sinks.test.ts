@@ -74,10 +74,12 @@ describe('secrets in every sink', () => {
       const ts = await h.say(ALICE, `<@U0JARVIS> prd keeps failing; the pod said:\n${PASTE}`, {
         channel: CI,
       });
+      // The answer streams into one message: posted on the first text, completed by an edit.
       await h.slack.waitFor(
         (c) =>
-          c.method === 'chat.postMessage' &&
-          c.params.thread_ts === ts &&
+          (c.method === 'chat.postMessage'
+            ? c.params.thread_ts === ts
+            : c.method === 'chat.update' && h.slack.messages.get(String(c.params.ts))?.threadTs === ts) &&
           String(c.params.text).includes('What I found'),
       );
       await h.service.slack!.channel.idle();

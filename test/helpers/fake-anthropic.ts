@@ -41,6 +41,8 @@ export interface FakeMessage {
   usage?: Partial<FakeUsage>;
   /** Wait this long before answering (to test timeouts and cancellation). */
   delayMs?: number;
+  /** Streamed: wait this long before each text delta (a model that writes slowly). */
+  chunkDelayMs?: number;
 }
 
 /**
@@ -126,7 +128,7 @@ export async function startFakeAnthropic(
         ++messageCount,
         () => `toolu_fake_${++toolCount}`,
       );
-      if (request.body.stream === true) return streamMessage(res, message);
+      if (request.body.stream === true) return streamMessage(res, message, turn.chunkDelayMs ?? 0);
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${messageCount}` });
       res.end(JSON.stringify(message));
     })().catch((err: unknown) => {
@@ -219,7 +221,11 @@ function buildMessage(turn: FakeMessage, model: string, n: number, toolId: () =>
 }
 
 /** The event sequence of the streaming API: start, per block start/deltas/stop, message_delta, stop. */
-function streamMessage(res: ServerResponse, message: ReturnType<typeof buildMessage>): void {
+async function streamMessage(
+  res: ServerResponse,
+  message: ReturnType<typeof buildMessage>,
+  chunkDelayMs: number,
+): Promise<void> {
   res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
@@ -233,7 +239,7 @@ function streamMessage(res: ServerResponse, message: ReturnType<typeof buildMess
     }),
   );
   res.write(sse('ping', { type: 'ping' }));
-  message.content.forEach((block, index) => {
+  for (const [index, block] of message.content.entries()) {
     if (block.type === 'text') {
       res.write(
         sse('content_block_start', {
@@ -243,6 +249,8 @@ function streamMessage(res: ServerResponse, message: ReturnType<typeof buildMess
         }),
       );
       for (const piece of chunks(block.text)) {
+        if (chunkDelayMs > 0) await new Promise((r) => setTimeout(r, chunkDelayMs));
+        if (res.destroyed) return;
         res.write(
           sse('content_block_delta', {
             type: 'content_block_delta',
@@ -265,7 +273,7 @@ function streamMessage(res: ServerResponse, message: ReturnType<typeof buildMess
       }
     }
     res.write(sse('content_block_stop', { type: 'content_block_stop', index }));
-  });
+  }
   const delta = { stop_reason: message.stop_reason, stop_sequence: null, stop_details: null };
   res.write(sse('message_delta', { type: 'message_delta', delta, usage: { output_tokens } }));
   res.write(sse('message_stop', { type: 'message_stop' }));

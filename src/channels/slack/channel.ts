@@ -8,14 +8,17 @@ import { slackOrigin } from './origin.js';
 import type { Actor } from '../../policies/types.js';
 import type { RolloutEvent } from '../../rollout/events.js';
 import type { Deployment, ProgressMessageStore } from '../../store/store.js';
-import type { Block, SlackApi } from './api.js';
+import { toolRegistry } from '../../tools/index.js';
+import type { Tool } from '../../tools/tool.js';
+import type { SlackApi } from './api.js';
 import { RolloutControls, type CommandCall, type ControlClick } from './controls.js';
 import { Decisions, type Click, type SubmitAnswer, type Where } from './decisions.js';
 import { SlackInteraction } from './interaction.js';
+import { fitResults, outcomeFooter } from './outcome.js';
 import { TurnSlots } from './slots.js';
 import type { ProgressState } from './progress-state.js';
 import { finishedLine } from './progress-view.js';
-import { answerView, escapeMrkdwn, mention, sandboxView } from './views.js';
+import { escapeMrkdwn, mention } from './views.js';
 
 /** A person's message as the transport hands it over. */
 export interface InboundMessage {
@@ -74,6 +77,8 @@ export interface SlackChannelDeps {
   approvals?: StoredQuestions | undefined;
   /** Resolves when work may start (the transport lets a burst of requests be acknowledged first). */
   beforeWork?: (() => Promise<void>) | undefined;
+  /** The tools whose results answers show, for their narrow forms; default every registered tool. */
+  tools?: ReadonlyMap<string, Tool> | undefined;
   logger?: Logger | undefined;
 }
 
@@ -101,9 +106,11 @@ export class SlackChannel {
   private closed = false;
   private readonly slots: TurnSlots;
   private readonly controls: RolloutControls;
+  private readonly tools: ReadonlyMap<string, Tool>;
 
   constructor(private readonly deps: SlackChannelDeps) {
     const slack = deps.config.slack;
+    this.tools = deps.tools ?? toolRegistry();
     this.slots = new TurnSlots(slack.maxConcurrentTurns);
     this.decisions = new Decisions({
       api: deps.api,
@@ -237,6 +244,8 @@ export class SlackChannel {
       where,
       requester: actor,
       progressIntervalMs: this.deps.config.slack.progressIntervalMs,
+      answerIntervalMs: this.deps.config.slack.answerIntervalMs,
+      sandbox: this.deps.sandbox,
       onEvent: this.deps.metrics ? (e) => this.deps.metrics?.observeEvent(e) : undefined,
       onFinished: (state) => this.finished(state, where, actor),
       onProgressPosted: this.deps.progressMessages
@@ -245,8 +254,6 @@ export class SlackChannel {
       whileWaiting: (wait) => this.slots.whileWaiting(wait),
       logger: this.deps.logger,
     });
-    const sandbox = this.deps.sandbox;
-    let answer: { text: string; blocks?: Block[] };
     try {
       const result = await this.deps.agent.turn(
         thread,
@@ -255,33 +262,39 @@ export class SlackChannel {
         io,
       );
       this.deps.metrics?.observeTurn(result);
-      answer = answerView(result.text, { sandbox });
+      // The end of each rollout is on its progress message before the outcome is completed under it.
+      await io.settled();
+      await io.finish({
+        text: result.text,
+        fit: (text) => fitResults(text, result.calls, this.tools),
+        footer: outcomeFooter(this.deps.config, result.calls),
+      });
     } catch (err) {
-      const failed = { text: `:x: I could not finish that: ${escapeMrkdwn(messageOf(err))}` };
-      answer = sandbox ? sandboxView(failed) : failed;
+      await io.settled();
+      await io.fail(`:x: I could not finish that: ${messageOf(err)}`);
     }
-    // Progress and the end of each rollout are shown before the answer, so the thread reads in order.
-    await io.settled();
-    await this.reply(where, answer.text, answer.blocks);
   }
 
-  /** Reports a finished rollout in its thread; rollbacks and aborts also in the announce channel. */
-  private async finished(state: ProgressState, where: Where, actor: Actor): Promise<void> {
+  /**
+   * Counts a finished rollout; a rollback or an abort is also announced: by the turn's outcome message
+   * itself when the thread is in the announce channel (resolves true: it is also sent to the channel),
+   * else by a post there. The thread gets no message of its own: the progress message shows the end.
+   */
+  private async finished(state: ProgressState, where: Where, actor: Actor): Promise<boolean> {
     const deployment = await this.deps.deployments.getDeployment(state.deploymentId).catch(() => undefined);
     this.deps.metrics?.observeFinished(state, deployment?.strategy);
     const status = state.finished?.status;
     const rollback = status === 'ROLLED_BACK' || status === 'ABORTED' || deployment?.strategy === 'rollback';
-    const announceHere = rollback && (await this.isAnnounceChannel(where.channel));
+    if (!rollback) return false;
+    if (await this.isAnnounceChannel(where.channel)) return true;
     const line = finishedLine(state);
-    await this.deps.api.post({ ...where, text: line, broadcast: announceHere });
-    if (rollback && !announceHere) {
-      await this.announce(`${line}\nDeployment #${state.deploymentId}, asked for by ${mention(actor.id)}.`);
-    }
+    await this.announce(`${line}\nDeployment #${state.deploymentId}, asked for by ${mention(actor.id)}.`);
+    return false;
   }
 
-  private async reply(where: Where, text: string, blocks?: Block[]): Promise<void> {
+  private async reply(where: Where, text: string): Promise<void> {
     try {
-      await this.deps.api.post({ ...where, text, ...(blocks ? { blocks } : {}) });
+      await this.deps.api.post({ ...where, text });
     } catch (err) {
       this.deps.logger?.error({ err: messageOf(err), channel: where.channel }, 'could not post a reply');
     }

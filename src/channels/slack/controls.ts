@@ -17,7 +17,8 @@ import {
 } from './control-view.js';
 import type { Decisions, Where } from './decisions.js';
 import { SlackInteraction } from './interaction.js';
-import { answerView, escapeMrkdwn, mention } from './views.js';
+import { answerView } from './answer-view.js';
+import { escapeMrkdwn, mention } from './views.js';
 
 /** The tool each button calls. */
 export const CONTROL_TOOLS: Record<ControlAction, 'abort_rollout' | 'pause_rollout' | 'resume_rollout'> = {

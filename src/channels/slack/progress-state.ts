@@ -82,9 +82,18 @@ export function reduceProgress(state: ProgressState, event: RolloutEvent): Progr
         verdict: { outcome: event.verdict.outcome, reasons: event.verdict.reasons },
       };
     }
-    case 'finished':
+    case 'finished': {
+      // Rolled back or aborted: the stable colour took all traffic back in one verified write, which
+      // sends no weights event of its own; the last shifted weights would show a split that is over.
+      const back = (event.status === 'ROLLED_BACK' || event.status === 'ABORTED') && state.newColour;
+      const weights: Weights | undefined = back
+        ? state.newColour === 'blue'
+          ? { blue: 0, green: 100 }
+          : { blue: 100, green: 0 }
+        : state.weights;
       return {
         ...state,
+        weights,
         paused: false,
         finished: {
           status: event.status,
@@ -93,5 +102,6 @@ export function reduceProgress(state: ProgressState, event: RolloutEvent): Progr
           version: event.version,
         },
       };
+    }
   }
 }

@@ -28,8 +28,9 @@ export function weightBar(weights: Weights): string {
 }
 
 /**
- * The progress message of one rollout: title, phase, step, weight bar, figures per colour, outcome, and
- * while it runs the Stop and Pause (or Resume) buttons.
+ * The progress message of one rollout: title, phase, step, weight bar, figures per colour, and while it
+ * runs the Stop and Pause (or Resume) buttons; once it is over, its final state (weights, the phase's
+ * last word, the outcome line) and no buttons. It is the rollout's only message in the thread.
  */
 export function progressView(state: ProgressState): MessageView {
   const running = state.paused ? ':double_vertical_bar:' : ':arrows_counterclockwise:';

@@ -13,6 +13,11 @@ export interface ProgressMessageOptions {
   title: string | undefined;
   /** Least time between two edits, in ms. The final state is sent as soon as Slack allows. */
   intervalMs: number;
+  /**
+   * Awaited once, before the message is first posted: the turn's answer streamed so far ends above it
+   * (see AnswerMessage.break), so the thread reads in order.
+   */
+  beforePost?: (() => Promise<void>) | undefined;
   logger?: Logger | undefined;
   /** Told the message's ts once it is posted (to record where it is); a failure is logged only. */
   onPosted?: ((ts: string) => Promise<void>) | undefined;
@@ -41,6 +46,11 @@ export class ProgressMessage {
   /** No edit before this time unless it is the final state: the edit interval. */
   private nextEditAt = 0;
   private failures = 0;
+  /** `beforePost` was awaited. */
+  private before = false;
+  /** Resolves once the message is posted, or posting it was given up. */
+  private readonly postedOnce: Promise<void>;
+  private markPosted: () => void = () => undefined;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   /** Edits sent (the first post included). */
@@ -49,6 +59,12 @@ export class ProgressMessage {
   constructor(private readonly opts: ProgressMessageOptions) {
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? sleep;
+    this.postedOnce = new Promise((resolve) => (this.markPosted = resolve));
+  }
+
+  /** Resolves once the message exists in the thread (or could not be posted): what comes next goes below. */
+  posted(): Promise<void> {
+    return this.postedOnce;
   }
 
   /** The state shown (or about to be); undefined before the first event. */
@@ -76,6 +92,15 @@ export class ProgressMessage {
       const final = this.state.finished !== undefined;
       const wait = Math.max(this.retryAt, final ? 0 : this.nextEditAt) - this.now();
       if (wait > 0) await this.sleep(wait);
+      if (this.ts === undefined && !this.before && this.opts.beforePost) {
+        this.before = true;
+        await this.opts.beforePost().catch((err: unknown) => {
+          this.opts.logger?.warn(
+            { err: messageOf(err) },
+            'could not end the answer above a progress message',
+          );
+        });
+      }
       this.dirty = false;
       const view = progressView(this.state);
       try {
@@ -89,6 +114,7 @@ export class ProgressMessage {
           await this.opts.onPosted?.(posted.ts).catch((err: unknown) => {
             this.opts.logger?.warn({ err: messageOf(err) }, 'could not record where a progress message is');
           });
+          this.markPosted();
         } else {
           await this.opts.api.update(this.opts.channel, this.ts, view.text, view.blocks);
         }
@@ -107,6 +133,7 @@ export class ProgressMessage {
         this.opts.logger?.warn({ err: messageOf(err), failures: this.failures }, 'progress edit failed');
       }
     }
+    if (this.ts === undefined && this.failures >= MAX_FAILURES) this.markPosted();
   }
 }
 

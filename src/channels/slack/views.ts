@@ -39,21 +39,50 @@ export function slackTime(ms: number): string {
   return `<!date^${seconds}^{time}|${new Date(ms).toISOString()}>`;
 }
 
-function section(text: string): Block {
+/** A section block of one mrkdwn text, already escaped, within Slack's limit. */
+export function section(text: string): Block {
   return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } };
 }
 
-function context(text: string): Block {
+/** A context block (small grey text) of one mrkdwn text, already escaped, within Slack's limit. */
+export function context(text: string): Block {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: text.slice(0, 3000) }] };
 }
 
-function button(label: string, action: ButtonAction, id: string, style?: 'primary' | 'danger'): types.Button {
+function button(
+  label: string,
+  action: ButtonAction,
+  id: string,
+  style?: 'primary' | 'danger',
+  confirm?: types.ConfirmationDialog,
+): types.Button {
   return {
     type: 'button',
     text: { type: 'plain_text', text: label },
     action_id: ACTIONS[action],
     value: id,
     ...(style ? { style } : {}),
+    ...(confirm ? { confirm } : {}),
+  };
+}
+
+/** Plain text cut to `max` characters (Slack refuses longer fields of a confirm dialog). */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * Slack's own "are you sure?" dialog, for the Confirm button of a write whose environment guards it with
+ * MFA or approvals (prd): one more deliberate step before production changes.
+ */
+function confirmDialog(summary: string, needs: Requirements): types.ConfirmationDialog {
+  const next = needs.mfa ? 'Your MFA code is asked next.' : 'It runs as soon as you confirm.';
+  return {
+    title: { type: 'plain_text', text: 'Change a guarded environment?' },
+    text: { type: 'plain_text', text: `${cut(summary, 300 - next.length - 2)}\n\n${next}` },
+    confirm: { type: 'plain_text', text: 'Yes, go on' },
+    deny: { type: 'plain_text', text: 'Not now' },
+    style: 'primary',
   };
 }
 
@@ -65,7 +94,10 @@ function quote(summary: string): string {
   return `> ${escapeMrkdwn(summary)}`;
 }
 
-/** Asks the requester to confirm one exact action. */
+/**
+ * Asks the requester to confirm one exact action. Cancel is neutral (nothing happens when it is pressed);
+ * where the environment wants MFA or approval, Confirm opens Slack's confirm dialog first.
+ */
 export function confirmView(
   id: string,
   summary: string,
@@ -74,6 +106,7 @@ export function confirmView(
   expiresAt: number,
 ): MessageView {
   const next = [needs.mfa ? 'your MFA code is asked next' : undefined].filter(Boolean).join('; ');
+  const guarded = needs.mfa || needs.approval;
   return {
     text: `Confirm: ${summary}`,
     blocks: [
@@ -82,8 +115,8 @@ export function confirmView(
         `Only ${mention(requester)} can answer. ${next ? `${capitalise(next)}. ` : ''}The buttons expire at ${slackTime(expiresAt)}.`,
       ),
       actions(`jarvis_confirm_${id}`, [
-        button('Confirm', 'confirm', id, 'primary'),
-        button('Cancel', 'cancel', id, 'danger'),
+        button('Confirm', 'confirm', id, 'primary', guarded ? confirmDialog(summary, needs) : undefined),
+        button('Cancel', 'cancel', id),
       ]),
     ],
   };
@@ -179,106 +212,6 @@ export function mfaOutcomeText(user: string, outcome: MfaOutcome): string {
   return outcome.ok
     ? `:white_check_mark: MFA code of ${mention(user)} accepted.`
     : `:x: MFA not passed: ${escapeMrkdwn(outcome.message)}`;
-}
-
-/** The context line that opens every answer given on the sandbox. */
-export const SANDBOX_CONTEXT =
-  ':test_tube: *Sandbox*: simulated AWS and Kubernetes, not your real environments.';
-
-/** Slack's limit on the text of one section block. */
-const SECTION_LIMIT = 3000;
-
-/**
- * A reply of the assistant: escaped, with tables (box-drawn lines) kept in code blocks. With `sandbox`,
- * marked as given on the sandbox (see {@link sandboxView}); otherwise plain text, no blocks.
- */
-export function answerView(
-  text: string,
-  options: { sandbox?: boolean } = {},
-): { text: string; blocks?: Block[] } {
-  const trimmed = text.trim() === '' ? 'Done.' : text.trim();
-  const out: string[] = [];
-  let table: string[] = [];
-  const flush = (): void => {
-    if (table.length > 0) out.push(fence(table.join('\n')));
-    table = [];
-  };
-  const lines = trimmed.split('\n');
-  const columns = columnLines(lines);
-  for (const [i, line] of lines.entries()) {
-    if (TABLE_LINE.test(line) || columns.has(i)) {
-      table.push(line);
-    } else {
-      flush();
-      out.push(escapeMrkdwn(line));
-    }
-  }
-  flush();
-  const body = out.join('\n');
-  const view = { text: body.length > 39_000 ? `${body.slice(0, 39_000)}\n…(cut)` : body };
-  return options.sandbox ? sandboxView(view) : view;
-}
-
-/**
- * `view` (mrkdwn, already escaped) marked as given on the sandbox: the {@link SANDBOX_CONTEXT} line
- * first, then the text in sections; the notification text starts with `[sandbox]`.
- */
-export function sandboxView(view: { text: string }): MessageView {
-  return { text: `[sandbox] ${view.text}`, blocks: [context(SANDBOX_CONTEXT), ...sections(view.text)] };
-}
-
-/**
- * `text` as section blocks within Slack's limit, cut between lines (a longer line is cut where it must);
- * a code block cut in two is closed at the end of one section and opened again in the next.
- */
-function sections(text: string): Block[] {
-  const fence = '```';
-  // Room for the lines of one section, keeping space to close a code block ("\n```").
-  const room = SECTION_LIMIT - fence.length - 1;
-  // The longest piece of a line, so that it fits even after a reopened code block ("```\n").
-  const longest = room - fence.length - 2;
-  const blocks: Block[] = [];
-  let lines: string[] = [];
-  let size = 0;
-  let inFence = false;
-  const flush = (): void => {
-    if (lines.length === 0) return;
-    blocks.push(section(inFence ? `${lines.join('\n')}\n${fence}` : lines.join('\n')));
-    lines = inFence ? [fence] : [];
-    size = inFence ? fence.length + 1 : 0;
-  };
-  for (const line of text.split('\n')) {
-    for (let at = 0; at === 0 || at < line.length; at += longest) {
-      const piece = line.slice(at, at + longest);
-      if (size + piece.length + 1 > room) flush();
-      lines.push(piece);
-      size += piece.length + 1;
-      if (piece.trim() === fence) inFence = !inFence;
-    }
-  }
-  flush();
-  return blocks;
-}
-
-const TABLE_LINE = /[┌┐└┘├┤┬┴┼│─]/;
-
-/**
- * The lines of space-aligned tables (a header over a rule of ─, then rows up to a blank line), which need
- * a code block's fixed-width font as much as box-drawn ones.
- */
-function columnLines(lines: readonly string[]): Set<number> {
-  const marked = new Set<number>();
-  for (const [i, line] of lines.entries()) {
-    if (i === 0 || !/^─{3,}$/.test(line) || lines[i - 1]!.trim() === '') continue;
-    marked.add(i - 1);
-    for (let j = i; j < lines.length && lines[j]!.trim() !== ''; j++) marked.add(j);
-  }
-  return marked;
-}
-
-/** Text in a code block; inside one, Slack still needs &, < and > escaped. */
-function fence(text: string): string {
-  return '```\n' + escapeMrkdwn(text.replace(/```/g, "'''")) + '\n```';
 }
 
 function capitalise(text: string): string {

@@ -39,13 +39,7 @@ describe('a prd release that needs a second approver', () => {
       (c) => c.method === 'chat.postEphemeral' && c.params.user === BOB,
     );
     await h.press(ALICE, confirm, 'jarvis_confirm');
-    await h.slack.waitFor(
-      (c) =>
-        c.method === 'chat.postMessage' &&
-        c.params.thread_ts === thread &&
-        /\*SUCCESS\*/.test(String(c.params.text)),
-      30_000,
-    );
+    await h.ended(thread, 'SUCCESS');
     await h.service.slack!.channel.idle();
 
     // Assert

@@ -71,13 +71,7 @@ describe('a prd release that needs two approvals from a group, through the Bolt 
     await h.press(CAROL, second, 'jarvis_approve');
     const confirm = await h.question(thread, 'jarvis_confirm');
     await h.press(ALICE, confirm, 'jarvis_confirm');
-    await h.slack.waitFor(
-      (c) =>
-        c.method === 'chat.postMessage' &&
-        c.params.thread_ts === thread &&
-        /\*SUCCESS\*/.test(String(c.params.text)),
-      30_000,
-    );
+    await h.ended(thread, 'SUCCESS');
     await h.service.slack!.channel.idle();
 
     // Assert

@@ -11,7 +11,13 @@ import { SANDBOX_CONFIG_PATH } from '../../../src/config.js';
 import { loadEnvSettings } from '../../../src/config/env.js';
 import { createLogger, type Logger } from '../../../src/logger.js';
 import { startService, type Service } from '../../../src/service.js';
-import { buttonOf, startFakeSlack, type FakeSlack, type SlackCall } from '../../helpers/fake-slack.js';
+import {
+  buttonOf,
+  startFakeSlack,
+  type FakeMessage,
+  type FakeSlack,
+  type SlackCall,
+} from '../../helpers/fake-slack.js';
 import { startFakeSocketMode, type FakeSocketMode } from '../../helpers/fake-socket-mode.js';
 import {
   buttonPress,
@@ -61,6 +67,13 @@ export interface SlackHarness {
   logs(): string;
   /** A message posted in `thread` that carries the button `actionId`. */
   question(thread: string, actionId: string): Promise<SlackCall>;
+  /**
+   * The post or edit of a rollout's progress message in `thread` that shows it ended with `status`
+   * (SUCCESS, ROLLED_BACK...): its plain text then starts `SUCCESS: `.
+   */
+  ended(thread: string, status: string): Promise<SlackCall>;
+  /** Every message posted in `thread`, in the order they were posted, as Slack shows them now. */
+  thread(thread: string): FakeMessage[];
   close(): Promise<void>;
 }
 
@@ -99,7 +112,12 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
     defaultRole: 'viewer',
     users: { [ALICE]: 'deployer', [BOB]: 'deployer', [VIEWER]: 'viewer' },
   };
-  config.slack = { channels: ['jarvis-ci'], announceChannel: 'jarvis-ci', progressIntervalMs: 50 };
+  config.slack = {
+    channels: ['jarvis-ci'],
+    announceChannel: 'jarvis-ci',
+    progressIntervalMs: 50,
+    answerIntervalMs: 50,
+  };
   options.configure?.(config);
   const configPath = join(dir, 'jarvis.config.yaml');
   writeFileSync(configPath, stringify(config));
@@ -246,6 +264,17 @@ export async function startSlackHarness(options: HarnessOptions = {}): Promise<S
           c.params.thread_ts === thread &&
           buttonOf(c, actionId) !== undefined,
       ),
+    ended: (thread, status) =>
+      slack.waitFor((c) => {
+        if (!String(c.params.text).startsWith(`${status}: `)) return false;
+        if (c.method === 'chat.postMessage') return c.params.thread_ts === thread;
+        return c.method === 'chat.update' && slack.messages.get(String(c.params.ts))?.threadTs === thread;
+      }, 30_000),
+    thread: (thread) =>
+      slack
+        .callsOf('chat.postMessage')
+        .filter((c) => c.params.thread_ts === thread && typeof c.response?.ts === 'string')
+        .map((c) => slack.messages.get(String(c.response!.ts))!),
     close: async () => {
       await service.close();
       await socket?.close();

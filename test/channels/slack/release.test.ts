@@ -7,6 +7,12 @@ function shown(blocks: unknown[]): string {
   return JSON.stringify(blocks);
 }
 
+/** The elements of the actions block of a posted message. */
+function elementsOf(call: SlackCall): Array<Record<string, unknown>> {
+  const blocks = call.params.blocks as Array<{ type: string; elements?: Array<Record<string, unknown>> }>;
+  return blocks.find((b) => b.type === 'actions')?.elements ?? [];
+}
+
 describe('a prd release from a Slack thread', () => {
   let h: SlackHarness;
   let thread: string;
@@ -25,11 +31,26 @@ describe('a prd release from a Slack thread', () => {
     await h.close();
   });
 
-  it('asks the requester to confirm the exact action in the thread, with buttons', () => {
+  it("asks the requester to confirm the exact action in the thread, Confirm behind Slack's confirm dialog, Cancel neutral", () => {
     expect(confirm.params.channel).toBe(CI);
     expect(confirm.params.thread_ts).toBe(thread);
     expect(shown(confirm.params.blocks as unknown[])).toContain('deploy checkout 1.3.0 to prd');
     expect(buttonOf(confirm, 'jarvis_cancel')?.value).toBe(buttonOf(confirm, 'jarvis_confirm')?.value);
+    const [yes, no] = elementsOf(confirm);
+    expect(yes).toMatchObject({
+      action_id: 'jarvis_confirm',
+      style: 'primary',
+      confirm: {
+        title: { type: 'plain_text' },
+        text: { type: 'plain_text' },
+        confirm: { type: 'plain_text' },
+        deny: { type: 'plain_text' },
+      },
+    });
+    const dialog = yes?.confirm as { text: { text: string } };
+    expect(dialog.text.text).toMatch(/^deploy checkout 1\.3\.0 to prd .*\n\nYour MFA code is asked next\.$/);
+    expect(no).toMatchObject({ action_id: 'jarvis_cancel' });
+    expect(no).not.toHaveProperty('style');
   });
 
   it("refuses another person's click with an ephemeral message, and nothing happens", async () => {
@@ -88,39 +109,50 @@ describe('a prd release from a Slack thread', () => {
     goodCode = await h.code(ALICE);
 
     const sent = await h.submitCode(ALICE, id, goodCode);
-    const finalLine = await h.slack.waitFor(
-      (c) =>
-        c.method === 'chat.postMessage' &&
-        c.params.thread_ts === thread &&
-        /\*SUCCESS\*/.test(String(c.params.text)),
-      30_000,
-    );
+    await h.ended(thread, 'SUCCESS');
+    await h.service.slack!.channel.idle();
 
     expect(sent.status).toBe(200);
     expect(sent.body).toBe('');
-    // One message per rollout: posted once, then edited.
-    const progress = [...h.slack.messages.values()].filter(
-      (m) => m.threadTs === thread && shown(m.blocks).includes('Deployment #'),
-    );
+    // One message per rollout: posted once, then edited, ending in its final state.
+    const progress = h.thread(thread).filter((m) => shown(m.blocks).includes('Deployment #'));
     expect(progress).toHaveLength(1);
     const message = progress[0]!;
     expect(message.edits).toBeGreaterThanOrEqual(2);
-    expect(shown(message.blocks)).toContain('SUCCESS');
+    expect(h.slack.callsOf('chat.update').filter((c) => c.params.ts === message.ts).length).toBe(
+      message.edits,
+    );
+    expect(message.text).toBe('SUCCESS: prd/checkout 1.3.0');
+    expect(shown(message.blocks)).toContain('*SUCCESS*: checkout 1.3.0 in prd after');
     expect(shown(message.blocks)).toMatch(/large_(blue|green)_square/);
     expect(shown(message.blocks)).toMatch(/Error rate \d+\.\d\d% · p99 \d+ ms/);
-    expect(String(finalLine.params.text)).toContain('checkout 1.3.0 in prd');
+    expect(shown(message.blocks)).not.toContain('jarvis_stop');
     expect(h.jarvis.sandbox).toBeDefined();
   });
 
-  it('answers in the thread after the rollout, and the MFA prompt shows the code was accepted', async () => {
-    await h.service.slack!.channel.idle();
-    const replies = h.slack
-      .callsOf('chat.postMessage')
-      .filter((c) => c.params.thread_ts === thread && !c.params.blocks);
-    const answer = replies.at(-1)!;
+  it('then posts one outcome message with the links, and no other line about the end', () => {
+    const messages = h.thread(thread);
+    const outcome = messages.at(-1)!;
     const prompt = h.slack.messages.get(String(mfaPrompt.response?.ts))!;
 
-    expect(String(answer.params.text)).toMatch(/1\.3\.0/);
+    // In order: the question, the MFA prompt, the progress message, the outcome.
+    expect(messages.map((m) => m.ts)).toEqual([
+      confirm.response?.ts,
+      mfaPrompt.response?.ts,
+      messages.find((m) => shown(m.blocks).includes('Deployment #'))?.ts,
+      outcome.ts,
+    ]);
+    expect(outcome.text).toMatch(/^\[sandbox\] ✓ Deployment of checkout 1\.3\.0 to prd succeeded/);
+    const links = shown(outcome.blocks);
+    expect(links).toContain(
+      '<https://grafana.example.com/d/jarvis-releases?var-environment=prd&amp;var-service=checkout|Dashboard>',
+    );
+    expect(links).toMatch(
+      /<https:\/\/eu-west-1\.console\.aws\.amazon\.com\/ec2\/home\?region=eu-west-1#LoadBalancer:loadBalancerArn=arn%3Aaws%3Aelasticloadbalancing%3Aeu-west-1%3A123456789012%3Aloadbalancer%2Fapp%2Fshop-prd%2F3a2b3c4d5e6f7a80\|ALB>/,
+    );
+    // The end is told once: on the progress message.
+    const said = messages.map((m) => m.text + shown(m.blocks)).join('\n');
+    expect(said.match(/\*SUCCESS\*/g)).toHaveLength(1);
     expect(shown(prompt.blocks)).toContain('MFA code of <@U0ALICE01> accepted');
   });
 

@@ -14,27 +14,33 @@ describe('rollbacks are told in jarvis-ci', () => {
     await h.close();
   });
 
-  const ended = (thread: string, status: string): Promise<SlackCall> =>
-    h.slack.waitFor(
-      (c) =>
-        c.method === 'chat.postMessage' &&
-        c.params.thread_ts === thread &&
-        String(c.params.text).includes(`*${status}*`),
-      30_000,
-    );
+  /** The outcome of the turn in `thread`: its last message, once the turn is over. */
+  const outcome = async (thread: string): Promise<SlackCall> => {
+    await h.service.slack!.channel.idle();
+    return h.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.params.thread_ts === thread)
+      .at(-1)!;
+  };
 
-  it('broadcasts an automatic rollback from a jarvis-ci thread to the channel', async () => {
+  it('broadcasts the outcome of an automatic rollback from a jarvis-ci thread to the channel', async () => {
     // Arrange
     const thread = await h.say(ALICE, 'deploy 1.3.1-errors to dev');
     await h.press(ALICE, await h.question(thread, 'jarvis_confirm'), 'jarvis_confirm');
 
     // Act
-    const line = await ended(thread, 'ROLLED_BACK');
-    await h.service.slack!.channel.idle();
+    await h.ended(thread, 'ROLLED_BACK');
+    const told = await outcome(thread);
 
-    // Assert
-    expect(line.params.channel).toBe(CI);
-    expect(line.params.reply_broadcast).toBe('true');
+    // Assert: the outcome message itself goes to the channel too; nothing else of the thread does.
+    expect(told.params.channel).toBe(CI);
+    expect(told.params.reply_broadcast).toBe('true');
+    expect(String(told.params.text)).toMatch(/Deployment of checkout 1\.3\.1-errors to dev was rolled back/);
+    const broadcast = h.slack.callsOf('chat.postMessage').filter((c) => c.params.reply_broadcast);
+    expect(broadcast).toEqual([told]);
+    expect(JSON.stringify(told.params.blocks)).toContain(
+      'Next: find out why with `diagnose checkout in dev`; its logs: `kubectl -n shop logs deploy/checkout-green`',
+    );
     expect(h.version('dev', 'checkout')).toBe('1.2.0');
   });
 
@@ -42,24 +48,25 @@ describe('rollbacks are told in jarvis-ci', () => {
     // Arrange: a good release, so that the standby holds a build known to be good.
     const release = await h.say(ALICE, 'deploy 1.3.0 to dev');
     await h.press(ALICE, await h.question(release, 'jarvis_confirm'), 'jarvis_confirm');
-    await ended(release, 'SUCCESS');
+    await h.ended(release, 'SUCCESS');
     await h.service.slack!.channel.idle();
     const thread = await h.say(ALICE, 'rollback dev', { channel: DM, channelType: 'im' });
     await h.press(ALICE, await h.question(thread, 'jarvis_confirm'), 'jarvis_confirm');
 
     // Act
-    const line = await ended(thread, 'SUCCESS');
+    await h.ended(thread, 'SUCCESS');
     const announcement = await h.slack.waitFor(
       (c) =>
         c.method === 'chat.postMessage' &&
         c.params.thread_ts === undefined &&
         String(c.params.text).includes('asked for by <@U0ALICE01>'),
     );
-    await h.service.slack!.channel.idle();
+    const told = await outcome(thread);
 
     // Assert
-    expect(line.params.channel).toBe(DM);
-    expect(line.params.reply_broadcast).toBeUndefined();
+    expect(told.params.channel).toBe(DM);
+    expect(told.params.reply_broadcast).toBeUndefined();
+    expect(String(told.params.text)).toMatch(/Rollback of checkout 1\.2\.0 to dev succeeded/);
     expect(announcement.response?.channel).toBe(CI);
     expect(String(announcement.params.text)).toContain('checkout');
   });

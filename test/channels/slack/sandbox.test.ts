@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SANDBOX_CONTEXT } from '../../../src/channels/slack/views.js';
+import { SANDBOX_CONTEXT } from '../../../src/channels/slack/answer-view.js';
 import { ALICE, startSlackHarness, type SlackHarness } from './harness.js';
 
 describe('answers on the sandbox', () => {

@@ -27,15 +27,7 @@ describe('two threads at once', () => {
     await h.press(ALICE, confirmB, 'jarvis_confirm');
     await h.slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.params.user === ALICE);
     await Promise.all([h.press(ALICE, confirmA, 'jarvis_confirm'), h.press(BOB, confirmB, 'jarvis_confirm')]);
-    const done = (thread: string) =>
-      h.slack.waitFor(
-        (c) =>
-          c.method === 'chat.postMessage' &&
-          c.params.thread_ts === thread &&
-          /\*SUCCESS\*/.test(String(c.params.text)),
-        30_000,
-      );
-    await Promise.all([done(threadA), done(threadB)]);
+    await Promise.all([h.ended(threadA, 'SUCCESS'), h.ended(threadB, 'SUCCESS')]);
     await h.service.slack!.channel.idle();
 
     // Assert

@@ -3,8 +3,16 @@ import { cleanText } from '../../../src/channels/slack/channel.js';
 import { controlValue, parseControlValue } from '../../../src/channels/slack/control-view.js';
 import { progressView, weightBar } from '../../../src/channels/slack/progress-view.js';
 import { initialProgress, reduceProgress } from '../../../src/channels/slack/progress-state.js';
-import { answerView, escapeMrkdwn, mfaModal, SANDBOX_CONTEXT } from '../../../src/channels/slack/views.js';
+import { answerView, SANDBOX_CONTEXT } from '../../../src/channels/slack/answer-view.js';
+import { confirmView, escapeMrkdwn, mfaModal } from '../../../src/channels/slack/views.js';
 import type { RolloutEvent } from '../../../src/rollout/events.js';
+
+/** The buttons of the first actions block. */
+function buttonsOf(blocks: readonly unknown[]): Array<Record<string, unknown>> {
+  const actions = blocks.find((b) => (b as { type: string }).type === 'actions') as
+    { elements: Array<Record<string, unknown>> } | undefined;
+  return actions?.elements ?? [];
+}
 
 describe('Block Kit views', () => {
   it.each([
@@ -25,6 +33,42 @@ describe('Block Kit views', () => {
     ['a & b', 'a &amp; b'],
   ])('escapes %j for mrkdwn', (text, escaped) => {
     expect(escapeMrkdwn(text)).toBe(escaped);
+  });
+
+  it.each([
+    ['dev (a confirmation only)', { confirm: true, mfa: false, approval: false }, false],
+    ['prd (MFA)', { confirm: true, mfa: true, approval: false }, true],
+    ['an environment that wants approvals', { confirm: true, mfa: false, approval: true }, true],
+  ])('asks to confirm a write to %s with a neutral Cancel', (_, needs, dialog) => {
+    const view = confirmView('id1', 'deploy checkout 1.3.0 to prd', needs, 'U0ALICE01', Date.now() + 60_000);
+
+    const [confirm, cancel] = buttonsOf(view.blocks);
+    expect(confirm).toMatchObject({ action_id: 'jarvis_confirm', style: 'primary', value: 'id1' });
+    expect(cancel).toMatchObject({ action_id: 'jarvis_cancel', value: 'id1' });
+    expect(cancel).not.toHaveProperty('style');
+    expect(cancel).not.toHaveProperty('confirm');
+    if (!dialog) {
+      expect(confirm).not.toHaveProperty('confirm');
+      return;
+    }
+    const asked = confirm!.confirm as Record<string, { type: string; text: string }>;
+    expect(asked.title?.type).toBe('plain_text');
+    expect(asked.title!.text.length).toBeLessThanOrEqual(100);
+    expect(asked.text?.text).toContain('deploy checkout 1.3.0 to prd');
+    expect(asked.text!.text.length).toBeLessThanOrEqual(300);
+    expect(asked.confirm?.text.length).toBeLessThanOrEqual(30);
+    expect(asked.deny?.text.length).toBeLessThanOrEqual(30);
+  });
+
+  it('keeps the confirm dialog within Slack limits for a long plan', () => {
+    const summary = `roll back checkout in prd: ${'x'.repeat(600)}`;
+
+    const view = confirmView('id2', summary, { confirm: true, mfa: true, approval: false }, 'U1', 0);
+
+    const [confirm] = buttonsOf(view.blocks);
+    const dialog = confirm!.confirm as { text: { text: string } };
+    expect(dialog.text.text).toMatch(/^roll back checkout in prd: x+…\n\nYour MFA code is asked next\.$/);
+    expect(dialog.text.text.length).toBe(300);
   });
 
   it('keeps tables in code blocks and escapes the rest of an answer', () => {
@@ -67,6 +111,14 @@ describe('Block Kit views', () => {
         'Success rate: 50% (1/2)',
       ].join('\n'),
     );
+  });
+
+  it('folds a table line wider than 100 columns in its code block, so that Slack does not wrap it', () => {
+    const wide = `│ ${'x'.repeat(150)} │`;
+
+    const shown = answerView(`Status:\n${wide}\nDone.`).text;
+
+    expect(shown).toBe(`Status:\n\`\`\`\n${wide.slice(0, 100)}\n${wide.slice(100)}\n\`\`\`\nDone.`);
   });
 
   it('marks an answer on the sandbox and keeps long ones within Slack limits, code blocks whole', () => {
@@ -138,6 +190,36 @@ describe('Block Kit views', () => {
     expect(view).toContain('Blue *75%* · Green *25%*');
     expect(view).toContain('*Green* (new)\\nError rate 0.25% · p99 132 ms · 400 req');
     expect(view).toContain('*Blue* (stable)\\nError rate 0.08% · p99 118 ms · 1200 req');
+  });
+
+  it.each([
+    ['ROLLED_BACK', 'Blue *100%* · Green *0%*', ':rewind: *ROLLED_BACK*'],
+    ['ABORTED', 'Blue *100%* · Green *0%*', ':octagonal_sign: *ABORTED*'],
+    ['SUCCESS', 'Blue *75%* · Green *25%*', ':white_check_mark: *SUCCESS*'],
+  ] as const)('ends %s showing the traffic where it is: %s', (status, weights, line) => {
+    // Arrange: the rollout ends at its 25 % step; a rollback or abort sends no weights event of its own.
+    const base = { env: 'prd', service: 'checkout', deploymentId: 5 } as const;
+    const events: RolloutEvent[] = [
+      {
+        ...base,
+        kind: 'weights',
+        step: 25,
+        stepIndex: 1,
+        steps: 4,
+        weights: { blue: 75, green: 25 },
+        newColour: 'green',
+      },
+      { ...base, kind: 'finished', status, reason: undefined, durationMs: 61_000, version: '1.3.1' },
+    ];
+
+    // Act
+    const state = events.reduce(reduceProgress, initialProgress(events[0]!, 'deploy checkout 1.3.1 to prd'));
+    const view = JSON.stringify(progressView(state).blocks);
+
+    // Assert
+    expect(view).toContain(weights);
+    expect(view).toContain(`${line}: checkout 1.3.1 in prd after 1m 1s`);
+    expect(view).not.toContain('jarvis_stop');
   });
 
   it.each([
