@@ -19,6 +19,26 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The product loads the sandbox in sandbox mode only, through loadSandbox (src/mode.ts: a dynamic
+    // import(), which this rule does not see). Its types may be imported; its values may not.
+    files: ['src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@jarvis/sandbox(/.*)?|(.*/)?packages/sandbox(/.*)?)$',
+              allowTypeImports: true,
+              message:
+                'The sandbox is loaded in sandbox mode only, through loadSandbox (src/mode.ts); import its types with `import type`.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   prettier,
 );

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs the built CLI (dist/, `npm run build`) when it is at least as new as every file under src/, else the
-// TypeScript sources through tsx; either way in this process, so signals and exit codes are the CLI's own.
+// Runs the built CLI (dist/, `npm run build`) when it is at least as new as every file under src/ and
+// packages/sandbox/src/, else the TypeScript sources through tsx; either way in this process, so signals
+// and exit codes are the CLI's own.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'cli.js');
+const built = join(root, 'dist', 'src', 'cli.js');
 
 /** The latest modification time of the files under `dir`, in ms. */
 function newest(dir) {
@@ -18,11 +19,14 @@ function newest(dir) {
   return latest;
 }
 
+/** What the build compiles: src/ and the sandbox package's src/. */
+const sources = [join(root, 'src'), join(root, 'packages', 'sandbox', 'src')];
+
 let entry = built;
-if (!existsSync(built) || statSync(built).mtimeMs < newest(join(root, 'src'))) {
+if (!existsSync(built) || statSync(built).mtimeMs < Math.max(...sources.map(newest))) {
   if (existsSync(built)) {
     process.stderr.write(
-      'jarvis: dist/ is older than src/, running the sources (npm run build updates it)\n',
+      'jarvis: dist/ is older than the sources, running them (npm run build updates it)\n',
     );
   }
   const { register } = await import('tsx/esm/api');

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Sandbox } from '@jarvis/sandbox';
 import type { Clock } from './clock.js';
 import type { LoadedConfig } from './config.js';
 import type { EnvSettings } from './config/env.js';
@@ -12,7 +13,6 @@ import { Platform } from './platform/index.js';
 import { thisProcess } from './rollout/lease.js';
 import { Reconciler, type ReconcileReport } from './rollout/reconciler.js';
 import { RolloutService } from './rollout/service.js';
-import type { Sandbox } from './sandbox/index.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig, SANDBOX_CONFIG_PATH } from './config.js';
 import { loadEnvSettings } from './config/env.js';
 import { ConfigError, isJarvisError, messageOf } from './errors.js';
+import { INSTALL_DIR } from './install-dir.js';
 import { awsConfigPath, resolveMode, sandboxOnlySettings } from './mode.js';
 
 /** The `--sandbox` option of the commands that run Jarvis; JARVIS_SANDBOX=1 does the same. */
@@ -156,9 +158,9 @@ export function buildCli(): Command {
   return program;
 }
 
-/** The version in package.json (one level above both src/ and dist/). */
+/** The version in Jarvis's package.json. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  const pkg = JSON.parse(readFileSync(join(INSTALL_DIR, 'package.json'), 'utf8')) as {
     version: string;
   };
   return pkg.version;

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import {
@@ -12,11 +11,12 @@ import {
   type ServiceConfig,
 } from './config/schema.js';
 import { ConfigError, JarvisError } from './errors.js';
+import { INSTALL_DIR } from './install-dir.js';
 
 export * from './config/schema.js';
 
 /** The configuration that ships with the project and matches the sandbox's seeded ALBs and clusters. */
-export const SANDBOX_CONFIG_PATH = fileURLToPath(new URL('../config/sandbox.yaml', import.meta.url));
+export const SANDBOX_CONFIG_PATH = join(INSTALL_DIR, 'config', 'sandbox.yaml');
 
 /** A validated configuration with the derived facts every layer needs. */
 export interface LoadedConfig extends JarvisConfig {

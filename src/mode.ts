@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { Sandbox } from '@jarvis/sandbox';
 import { systemClock, ScaledClock, type Clock } from './clock.js';
 import { loadConfig, SANDBOX_CONFIG_PATH, type LoadedConfig } from './config.js';
 import type { EnvSettings } from './config/env.js';
 import { ConfigError } from './errors.js';
 import { resolveAwsCredentials } from './platform/credentials.js';
 import type { PlatformOptions } from './platform/index.js';
-import type { Sandbox } from './sandbox/index.js';
 
 /**
  * What Jarvis runs against. `sandbox`: the simulated AWS and Kubernetes of the sandbox (in this process,
@@ -103,6 +103,16 @@ export async function checkAws(
   return credentials;
 }
 
+/**
+ * Loads the sandbox package (@jarvis/sandbox): the one place the product reaches it other than for types,
+ * called in sandbox mode only, so that Jarvis against AWS never loads the simulator. By path rather than by
+ * name: the build compiles the package beside the product (dist/packages/sandbox), while its name leads to
+ * its TypeScript sources.
+ */
+export function loadSandbox() {
+  return import('../packages/sandbox/src/index.js');
+}
+
 /** Where Jarvis runs, once chosen: its configuration, its clock, and how its SDK clients reach it. */
 export interface Target {
   mode: Mode;
@@ -143,8 +153,7 @@ export async function openTarget(
       },
     };
   }
-  // The simulator is loaded in sandbox mode only.
-  const { startSandbox, SANDBOX_CREDENTIALS } = await import('./sandbox/index.js');
+  const { startSandbox, SANDBOX_CREDENTIALS } = await loadSandbox();
   const config = loadConfig(env.JARVIS_CONFIG ?? SANDBOX_CONFIG_PATH);
   const external = env.JARVIS_SANDBOX_URL;
   if (external) {

@@ -1,3 +1,4 @@
+import { storedQuestions } from './agent/approval-questions.js';
 import type { Jarvis } from './app.js';
 import { PAGERDUTY_WEBHOOK_PATH } from './channels/pagerduty-webhook.js';
 import { startHttpServer, type HttpServer, type RequestHandler, type Route } from './channels/http-server.js';
@@ -115,6 +116,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       agent: options.agent,
       config: jarvis.config,
       deployments: jarvis.store,
+      progress: jarvis.store,
+      approvals: storedQuestions({ config: jarvis.config, store: jarvis.store, logger }),
       replay: jarvis.store,
       metrics,
       sandbox: jarvis.mode === 'sandbox',
@@ -149,6 +152,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     disabled,
     report: async (report) => {
       metrics?.observeReconcile(report);
+      // An adopted rollout's progress message, posted by the process that died, is finished from here.
+      if (slack && report.deployment && (report.kind === 'adopted' || report.kind === 'finished')) {
+        await slack.finishAdopted(report.deployment);
+      }
       if (channel && report.kind !== 'drift-resolved') {
         const icon =
           report.kind === 'drift' ? ':warning:' : report.kind === 'recovery-failed' ? ':x:' : ':recycle:';

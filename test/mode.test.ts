@@ -9,7 +9,7 @@ import { loadEnvSettings } from '../src/config/env.js';
 import { ConfigError } from '../src/errors.js';
 import { resolveMode } from '../src/mode.js';
 import { routeOf } from '../src/platform/types.js';
-import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '@jarvis/sandbox';
 
 /** Every variable through which the SDK's default chain could find credentials, unset or made empty. */
 function withoutAwsCredentials(home: string): void {

@@ -6,13 +6,15 @@ import { benchHungApi } from './llm.js';
 import { benchAbort, benchDrift, benchFailover } from './release.js';
 import { benchReplicaFailover, benchStores } from './replicas.js';
 import { benchBreachToAbort, benchJournal, benchRollback } from './rollout.js';
+import { benchServeRss } from './serve-rss.js';
 import { benchSlack } from './slack.js';
 import { table, type Figure } from './stats.js';
 
 // slack first: its client (this process) times the acks, and must not be paying for the heaps the
-// other suites leave behind.
+// other suites leave behind; serve next, while it can reuse slack's build.
 const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['slack', () => benchSlack()],
+  ['serve', () => benchServeRss()],
   ['rollback', () => benchRollback()],
   ['abort', () => benchAbort()],
   ['breach', () => benchBreachToAbort()],

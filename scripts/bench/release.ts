@@ -7,7 +7,7 @@ import { createAgent } from '../../src/agent/factory.js';
 import type { Jarvis } from '../../src/app.js';
 import { loadEnvSettings } from '../../src/config/env.js';
 import { Reconciler, type ReconcileReport } from '../../src/rollout/reconciler.js';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS } from '@jarvis/sandbox';
 import { lockKey } from '../../src/store/store.js';
 import { rawRead, rawWrite } from './raw-alb.js';
 import { start as startBench } from './rollout.js';

@@ -9,7 +9,7 @@ import { parseDocument } from 'yaml';
 import { startJarvis, type Jarvis } from '../../src/app.js';
 import { parseConfig, SANDBOX_CONFIG_PATH, serviceOf } from '../../src/config.js';
 import { loadEnvSettings } from '../../src/config/env.js';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS } from '@jarvis/sandbox';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { rawRead, rawWrite } from './raw-alb.js';
 import { median, type Figure } from './stats.js';

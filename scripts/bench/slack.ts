@@ -50,7 +50,7 @@ async function replies(slack: FakeSlack, threads: readonly string[], timeoutMs: 
 type Variant = 'tsx' | 'compiled';
 
 /** A running `jarvis serve` child process and its base URL. */
-interface Child {
+export interface Child {
   pid: number;
   url: string;
   stop(): Promise<void>;
@@ -59,25 +59,35 @@ interface Child {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILD_DIR = join(ROOT, 'node_modules', '.cache', 'jarvis-bench', 'dist');
 
-/** Builds the sources into node_modules/.cache (resolution still finds node_modules). */
-function build(): void {
+let built = false;
+
+/** Builds the sources into node_modules/.cache (resolution still finds node_modules), once per run. */
+export function build(): void {
+  if (built) return;
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], {
     cwd: ROOT,
     stdio: 'inherit',
   });
   if (result.status !== 0) throw new Error('the build for the compiled variant failed');
+  built = true;
+}
+
+/** A `jarvis sandbox` child process: the settings it printed (its exports), and how to stop it. */
+export interface SandboxProcess {
+  settings: Record<string, string>;
+  stop(): Promise<void>;
 }
 
 /**
  * The sandbox in a process of its own (`jarvis sandbox`, built), so that neither the measured server nor
  * this process (the client whose clock times the acks) pays for its CPU. Resolves with its settings.
  */
-async function startSandboxProcess(): Promise<{ settings: Record<string, string>; stop(): Promise<void> }> {
+export async function startSandboxProcess(): Promise<SandboxProcess> {
   const child = spawn(
     process.execPath,
     [
-      join(BUILD_DIR, 'cli.js'),
+      join(BUILD_DIR, 'src', 'cli.js'),
       'sandbox',
       '--port',
       '0',
@@ -142,11 +152,16 @@ async function startFloor(): Promise<Child> {
   return running(child, url);
 }
 
-async function startServe(variant: Variant, env: Record<string, string>): Promise<Child> {
+/** `jarvis serve <options>` as a child process; resolves once it prints where its metrics are. */
+export async function startServe(
+  variant: Variant,
+  env: Record<string, string>,
+  options: readonly string[] = [],
+): Promise<Child> {
   const args =
     variant === 'tsx'
-      ? ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve']
-      : [join(BUILD_DIR, 'cli.js'), 'serve'];
+      ? ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'serve', ...options]
+      : [join(BUILD_DIR, 'src', 'cli.js'), 'serve', ...options];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -176,7 +191,7 @@ function rssMb(pid: number): number {
 }
 
 /** RSS once the process has sat idle for `settleMs` (V8 returns start-up garbage after a few seconds idle). */
-async function idleRss(pid: number, settleMs: number): Promise<{ start: number; idle: number }> {
+export async function idleRss(pid: number, settleMs: number): Promise<{ start: number; idle: number }> {
   const start = rssMb(pid);
   await new Promise((r) => setTimeout(r, settleMs));
   return { start, idle: rssMb(pid) };
@@ -235,7 +250,7 @@ async function ackLatency(
 /**
  * `jarvis serve` as a real child process (Slack over HTTP against a fake Slack API, /metrics), pointed at a
  * sandbox in a third process so that the sandbox's own CPU and memory are not counted: its idle RSS, built
- * (`node dist/cli.js serve`, what bin/jarvis.js runs after `npm run build`) and from the sources (tsx loader,
+ * (`node dist/src/cli.js serve`, what bin/jarvis.js runs after `npm run build`) and from the sources (tsx loader,
  * what it runs without a build), and the ack latency of its Slack endpoint under bursts of concurrent
  * signed events, beside the same bursts sent to a bare signature-checking server (the floor).
  */
@@ -261,7 +276,7 @@ export async function benchSlack(concurrency = 100, bursts = 10, settleMs = 30_0
       const child = await startServe(variant, env);
       try {
         const rss = await idleRss(child.pid, settleMs);
-        const label = variant === 'tsx' ? 'from the sources (tsx loader)' : 'built (node dist/cli.js)';
+        const label = variant === 'tsx' ? 'from the sources (tsx loader)' : 'built (node dist/src/cli.js)';
         figures.push({ name: `jarvis serve RSS at start, ${label}`, value: rss.start, unit: 'MB' });
         figures.push({
           name: `jarvis serve RSS idle ${settleMs / 1000} s, ${label}`,

@@ -1,9 +1,11 @@
 import { serviceOf, type LoadedConfig } from '../config.js';
 import { messageOf, type ErrorCode } from '../errors.js';
 import { planHash, type ApprovedPlan } from '../policies/release.js';
+import type { Logger } from '../logger.js';
 import type { Actor, ApprovalRule, Decision } from '../policies/types.js';
 import type { Store } from '../store/store.js';
 import type { CallTarget, Tool, ToolContext } from '../tools/tool.js';
+import { askQuestion } from './approval-questions.js';
 import type { Interaction } from './types.js';
 
 /** What the loop's approval steps need. */
@@ -48,12 +50,16 @@ export interface ApprovalWork {
   rule: ApprovalRule;
   hash: string;
   wallNow: () => number;
+  /** How often the store is looked at for an answer given through another replica (see askQuestion). */
+  pollMs?: number | undefined;
+  logger?: Logger | undefined;
 }
 
 /**
  * Collects approvals of the plan `hash` until `rule.required` distinct eligible people approved it, each
  * kept in the store (bound to the hash, expiring after `rule.ttlSeconds`) so that any replica sees them.
- * Approvals already held for the same plan count. Resolves with the approvers, or with why not.
+ * Approvals already held for the same plan count, and each question may be answered through any replica
+ * (see askQuestion). Resolves with the approvers, or with why not.
  */
 export async function collectApprovals(w: ApprovalWork): Promise<{ approvers: string[] } | Refused> {
   for (;;) {
@@ -67,12 +73,22 @@ export async function collectApprovals(w: ApprovalWork): Promise<{ approvers: st
         message: `This action needs ${w.rule.required} approval${w.rule.required > 1 ? 's' : ''} by other people, which this channel cannot collect; ask in Slack.`,
       };
     }
-    const answer = await w.io.approval({
-      summary: w.summary,
-      requester: w.requester,
-      required: w.rule.required,
-      approvers,
-      eligible: (user) => w.rule.problem(user, approvers)?.reason,
+    const answer = await askQuestion({
+      store: w.store,
+      io: w.io,
+      rule: w.rule,
+      hash: w.hash,
+      tool: w.tool,
+      ask: {
+        summary: w.summary,
+        requester: w.requester,
+        required: w.rule.required,
+        approvers,
+        eligible: (user) => w.rule.problem(user, approvers)?.reason,
+      },
+      wallNow: w.wallNow,
+      pollMs: w.pollMs,
+      logger: w.logger,
     });
     if (!answer.approved) {
       return {
@@ -83,6 +99,8 @@ export async function collectApprovals(w: ApprovalWork): Promise<{ approvers: st
           : 'The approver did not approve this action (or nobody did in time); nothing was changed.',
       };
     }
+    // Recorded with the answer, under the same rule (this replica's or the one that took the press).
+    if (answer.recorded) continue;
     // The channel collected the answer; the policy decides once more whether it counts.
     const problem = w.rule.problem(answer.approver, approvers);
     if (problem) return { outcome: 'denied', code: problem.code, message: problem.reason };

@@ -257,6 +257,7 @@ export class Agent {
     const input = parsed.data;
     const decision = await this.deps.gate.decide(actor, tool, input);
     let summary = safeSummary(tool, input, this.deps.config);
+    let question: string | undefined;
     const record: CallRecord = { tool: call.name, input, decision: decision.kind, outcome: 'ok' };
     const ctx: ToolContext = {
       ...this.deps.toolContext,
@@ -272,13 +273,15 @@ export class Agent {
         summary = planned.summary;
         ctx.plan = planned.plan;
         decision.summary = planned.summary;
+        question = planned.question;
       } catch (err) {
         return this.failed(call, input, err, actor, tool.name, summary, decision, record, 'refused');
       }
     }
     const approval = await approveCall(this.approvalDeps, decision, tool, input, actor, io, ctx.plan);
     const refusal =
-      approval.refusal ?? (await this.obtain(decision, tool, input, actor, io, opts.pressed === true));
+      approval.refusal ??
+      (await this.obtain(decision, tool, input, actor, io, opts.pressed === true, question));
     const after =
       refusal || !approval.hash
         ? undefined
@@ -365,6 +368,7 @@ export class Agent {
     actor: Actor,
     io: Interaction,
     pressed: boolean,
+    question: string | undefined,
   ): Promise<{ outcome: CallRecord['outcome']; code: ErrorCode; message: string } | undefined> {
     if (decision.kind === 'allow') return undefined;
     if (decision.kind === 'deny')
@@ -375,7 +379,7 @@ export class Agent {
       };
     const { needs, summary } = decision;
     // A button naming exactly this action, pressed by the person, is their confirmation.
-    if (needs.confirm && !pressed && !(await io.confirm(summary, needs))) {
+    if (needs.confirm && !pressed && !(await io.confirm(summary, needs, question))) {
       return {
         outcome: 'declined',
         code: 'DECLINED',

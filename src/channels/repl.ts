@@ -6,7 +6,8 @@ import type { Interaction } from '../agent/types.js';
 import { messageOf } from '../errors.js';
 import { withMfaSource } from '../policies/mfa-source.js';
 import type { Actor, MfaOutcome, Requirements } from '../policies/types.js';
-import { formatEvent, type RolloutEvent } from '../rollout/events.js';
+import type { RolloutEvent } from '../rollout/events.js';
+import { FlowView } from '../rollout/flow.js';
 import { LineInput } from './repl-io.js';
 
 export interface ReplOptions {
@@ -37,6 +38,9 @@ export class Repl {
   private turn: AbortController | undefined;
   private interruptedAt = 0;
   private streamed = false;
+  /** The release being shown, per deployment, and whether a line is drawn in place now. */
+  private readonly flows = new Map<number, FlowView>();
+  private liveShown = false;
 
   constructor(private readonly opts: ReplOptions) {
     this.lines = new LineInput(opts.input, opts.output, opts.terminal);
@@ -61,6 +65,7 @@ export class Repl {
   async ask(text: string): Promise<TurnResult | undefined> {
     this.turn = new AbortController();
     this.streamed = false;
+    this.flows.clear();
     try {
       const result = await this.opts.agent.turn(
         `repl:${this.opts.actor.id}`,
@@ -83,20 +88,32 @@ export class Repl {
 
   private interaction(): Interaction {
     return {
-      confirm: (summary, needs) => this.confirm(summary, needs),
+      confirm: (summary, needs, question) => this.confirm(summary, needs, question),
       mfa: (summary, verify) => this.mfa(summary, verify),
       progress: (event) => this.progress(event),
       text: (delta) => {
+        this.clearLive();
         this.streamed = true;
         this.opts.output.write(delta);
       },
     };
   }
 
-  private async confirm(summary: string, needs: Requirements): Promise<boolean> {
-    this.print(`${this.colour.yellow('About to:')} ${summary}`);
-    if (needs.mfa) this.print(this.colour.dim('Your TOTP code will be asked next.'));
-    const answer = await this.prompt(`Proceed? Type ${this.colour.bold('yes')} to confirm: `);
+  private async confirm(summary: string, needs: Requirements, question?: string): Promise<boolean> {
+    this.clearLive();
+    // A plan of several lines (current state, what will shift where) is shown as it is.
+    if (summary.includes('\n')) this.print(summary);
+    else this.print(`${this.colour.yellow('About to:')} ${summary}`);
+    const required = [
+      ...(needs.mfa ? ['MFA verification: your TOTP code is asked next'] : []),
+      ...(needs.approval ? ['approval by another person'] : []),
+    ];
+    if (required.length > 0) this.print(`Requires:\n${required.map((r) => `  • ${r}`).join('\n')}`);
+    const answer = await this.prompt(
+      question
+        ? `${question} (${this.colour.bold('yes')}/no): `
+        : `Proceed? Type ${this.colour.bold('yes')} to confirm: `,
+    );
     const yes = answer !== undefined && ['yes', 'y'].includes(answer.trim().toLowerCase());
     if (!yes) this.print(this.colour.dim('Not confirmed; nothing was changed.'));
     return yes;
@@ -128,18 +145,45 @@ export class Repl {
     });
   }
 
+  /**
+   * A release as it happens, in the seed's shape (src/rollout/flow.ts): lines that stay, and on a
+   * terminal the line of the step in progress, redrawn in place as each analysis window comes in.
+   */
   private progress(event: RolloutEvent): void {
-    const line = formatEvent(event);
-    const c = this.colour;
-    if (event.kind === 'analysis') {
-      const paint =
-        event.verdict.outcome === 'pass' ? c.green : event.verdict.outcome === 'fail' ? c.red : c.yellow;
-      this.print(`  ${paint(line)}`);
-    } else if (event.kind === 'finished') {
-      this.print((event.status === 'SUCCESS' ? c.green : c.red)(line));
-    } else {
-      this.print(`  ${c.cyan(line)}`);
+    let flow = this.flows.get(event.deploymentId);
+    if (!flow) {
+      flow = new FlowView(this.opts.terminal);
+      this.flows.set(event.deploymentId, flow);
     }
+    const update = flow.push(event);
+    if (update.lines.length > 0) {
+      this.clearLive();
+      for (const line of update.lines) this.print(this.paint(line));
+    }
+    if (this.opts.terminal && update.live !== undefined) {
+      this.clearLive();
+      if (update.live !== '') {
+        this.opts.output.write(this.paint(update.live));
+        this.liveShown = true;
+      }
+    }
+  }
+
+  /** Removes the line drawn in place, so that what is printed next starts on a clean line. */
+  private clearLive(): void {
+    if (!this.liveShown) return;
+    this.opts.output.write('\r\x1b[2K');
+    this.liveShown = false;
+  }
+
+  private paint(line: string): string {
+    const c = this.colour;
+    const mark = line.trimStart()[0];
+    if (mark === '✓') return c.green(line);
+    if (mark === '✗') return c.red(line);
+    if (mark === '…' || mark === '⏸') return c.yellow(line);
+    if (/^(Phase \d|Pre-|Current state|Starting|Rolling back)/.test(line)) return c.bold(line);
+    return line;
   }
 
   /** Ctrl-C: cancel the question; during a turn, a second press within 3 s cancels the turn. */
@@ -183,6 +227,7 @@ export class Repl {
   }
 
   private print(text: string): void {
+    this.clearLive();
     this.opts.output.write(`${text}\n`);
   }
 }

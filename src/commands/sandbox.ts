@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Sandbox } from '@jarvis/sandbox';
 import { loadConfig } from '../config.js';
 import { loadEnvSettings } from '../config/env.js';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { loadSandbox } from '../mode.js';
 
 /**
  * `jarvis sandbox`: runs the sandbox until interrupted, writes a kubeconfig per cluster into the data
@@ -13,6 +14,7 @@ import { startSandbox, type Sandbox } from '../sandbox/index.js';
 export async function runSandbox(opts: { config: string; port: number; timeScale: number }): Promise<void> {
   const config = loadConfig(opts.config);
   const dataDir = resolve(loadEnvSettings().JARVIS_DATA_DIR);
+  const { startSandbox } = await loadSandbox();
   const sandbox = await startSandbox({ config, port: opts.port, timeScale: opts.timeScale });
   let kubeconfigs: Record<string, string>;
   try {

@@ -1,6 +1,7 @@
 import type { ColourFigures } from '../platform/metrics/provider.js';
 import type { Colour, Weights } from '../platform/types.js';
-import type { FinalStatus } from '../store/store.js';
+import type { DeploymentStrategy, FinalStatus } from '../store/store.js';
+import type { Check } from './release.js';
 
 export type Phase =
   | 'precheck'
@@ -27,6 +28,20 @@ export interface Verdict {
   reasons: string[];
 }
 
+/** One colour as a release found it or left it: what runs there, its share of traffic, its role. */
+export interface ColourView {
+  colour: Colour;
+  version: string | undefined;
+  weight: number;
+  role: 'active' | 'standby';
+}
+
+/** What the prepare phase reached, for channels to show as checks (image, pods ready, health checks). */
+export type PrepareProgress =
+  | { stage: 'image'; image: string; replicas: number; colour: Colour }
+  | { stage: 'pods'; ready: number; replicas: number }
+  | { stage: 'targets'; healthy: number; targets: number };
+
 interface Base {
   env: string;
   service: string;
@@ -35,7 +50,24 @@ interface Base {
 
 /** What the engine reports while it works; channels render these (REPL lines, Slack message edits). */
 export type RolloutEvent =
-  | (Base & { kind: 'phase'; phase: Phase; message: string })
+  /** The pre-checks passed and the release is recorded: its checks and the state it starts from. */
+  | (Base & {
+      kind: 'started';
+      strategy: DeploymentStrategy;
+      version: string;
+      colour: Colour;
+      checks: Check[];
+      state: ColourView[];
+    })
+  | (Base & {
+      kind: 'phase';
+      phase: Phase;
+      message: string;
+      /** Prepare phases: what was reached. */
+      prepare?: PrepareProgress;
+      /** Verify phases: how long the new colour is held at 100 %. */
+      seconds?: number;
+    })
   | (Base & {
       kind: 'weights';
       step: number;
@@ -74,6 +106,8 @@ export function formatWeights(weights: Weights): string {
 /** One line per event, e.g. `[25%] Blue: 75% | Green: 25% ✓ Error rate: 0.01% p99: 118ms`. */
 export function formatEvent(event: RolloutEvent): string {
   switch (event.kind) {
+    case 'started':
+      return `started: ${event.strategy} of ${event.version} to ${event.colour}; checks ${event.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}`).join(', ')}`;
     case 'phase':
       return `${event.phase}: ${event.message}`;
     case 'weights':

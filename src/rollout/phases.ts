@@ -54,7 +54,9 @@ export async function prepare(
   const name = route.deployments[idle];
   const image = `${route.imageRepository}:${version}`;
   const deadline = deps.clock.now() + svc.prepareTimeoutSeconds * 1000;
-  run.phase('prepare', `${name} (${idle}) → ${image}, ${replicas} replicas`);
+  run.phase('prepare', `${name} (${idle}) → ${image}, ${replicas} replicas`, {
+    prepare: { stage: 'image', image, replicas, colour: idle },
+  });
   const written = await workloads.setImageAndReplicas(
     route.namespace,
     name,
@@ -62,7 +64,7 @@ export async function prepare(
     image,
     replicas,
   );
-  await waitPrepared(
+  const rolled = await waitPrepared(
     run,
     deps,
     {
@@ -76,11 +78,16 @@ export async function prepare(
     },
     signal,
   );
+  run.phase('prepare', `${name}: ${rolled.readyReplicas}/${replicas} pods ready on ${version}`, {
+    prepare: { stage: 'pods', ready: rolled.readyReplicas, replicas },
+  });
   for (;;) {
     const targets = await traffic.targetHealth(route.targetGroups[idle]);
     const healthy = targets.filter((t) => t.state === 'healthy').length;
     if (healthy >= replicas && healthy === targets.length) {
-      run.phase('prepare', `${idle} ready: ${healthy}/${targets.length} targets healthy`);
+      run.phase('prepare', `${idle} ready: ${healthy}/${targets.length} targets healthy`, {
+        prepare: { stage: 'targets', healthy, targets: targets.length },
+      });
       return;
     }
     if (deps.clock.now() >= deadline) {

@@ -38,6 +38,6 @@ export async function promote(x: Internals, req: PromoteRequest): Promise<Rollou
       { resource: `${req.to}/${req.service}`, facts: { checks } },
     );
   }
-  const result = await deploy(x, { ...req, env: req.to, strategy: 'promote' });
-  return { deployment: result.deployment, checks: [...checks, ...result.checks] };
+  const result = await deploy(x, { ...req, env: req.to, strategy: 'promote', checks });
+  return result;
 }

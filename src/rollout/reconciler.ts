@@ -1,7 +1,7 @@
 import { messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Weights } from '../platform/types.js';
-import { lockKey, type Store } from '../store/store.js';
+import { lockKey, type Deployment, type Store } from '../store/store.js';
 import { sameWeights } from './phases.js';
 import type { RolloutService } from './service.js';
 
@@ -11,6 +11,8 @@ export interface ReconcileReport {
   env: string;
   service: string;
   deploymentId?: number;
+  /** For adopted and finished: the deployment's record as the adoption left it (final). */
+  deployment?: Deployment;
   /** For drift: the weights of the last verified write, and what the ALB holds now. */
   expected?: Weights;
   actual?: Weights;
@@ -91,6 +93,7 @@ export class Reconciler {
           env: d.env,
           service: d.service,
           deploymentId: d.id,
+          ...(r.action === 'failed' ? {} : { deployment: d }),
           detail: `deployment #${d.id} (${d.service} ${d.version} in ${d.env}): ${r.detail}`,
         });
       }

@@ -10,7 +10,7 @@ import {
   type VerifiedFigures,
 } from '../store/store.js';
 import { RolloutControl } from './control.js';
-import type { RolloutListener } from './events.js';
+import type { ColourView, RolloutListener } from './events.js';
 import { checkVersion, currentState, resolve, runningOf, withLease, type Internals } from './internals.js';
 import type { Lease } from './lease.js';
 import { allOn, bake, prepare, restoreStable, split, type BakeResult, type Baseline } from './phases.js';
@@ -26,6 +26,8 @@ export interface DeployRequest {
   version: string;
   actor: string;
   strategy?: DeploymentStrategy;
+  /** Checks made before (a promotion's order and upstream success), listed first with the pre-checks. */
+  checks?: Check[];
   onEvent?: RolloutListener;
   /** Aborting it (a person's cancel) rolls traffic back to the stable colour and records ABORTED. */
   signal?: AbortSignal;
@@ -62,7 +64,9 @@ export async function deploy(x: Internals, req: DeployRequest): Promise<RolloutR
   const who = `${req.actor} deploying ${req.service} ${req.version}`;
   return withLease(x, req.env, req.service, who, async (lease) => {
     await adoptLeftover(x, req.env, req.service, lease);
-    const { checks, before, replicas, builtAt } = await precheck(x, route, ports, req.version);
+    const pre = await precheck(x, route, ports, req.version);
+    const { before, replicas, builtAt } = pre;
+    const checks = [...(req.checks ?? []), ...pre.checks];
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) {
       throw new JarvisError(
@@ -83,11 +87,26 @@ export async function deploy(x: Internals, req: DeployRequest): Promise<RolloutR
       actor: req.actor,
       startedAt: x.deps.clock.now(),
     });
-    const done = await controlled(x, deployment, lease, req.signal, req.onEvent, (run, control, signal) =>
-      release(x, run, control, svc, before, req.version, replicas, signal, builtAt),
-    );
+    const done = await controlled(x, deployment, lease, req.signal, req.onEvent, (run, control, signal) => {
+      run.emit('started', {
+        strategy: deployment.strategy,
+        version: req.version,
+        colour: deployment.colour,
+        checks,
+        state: startingState(before),
+      });
+      return release(x, run, control, svc, before, req.version, replicas, signal, builtAt);
+    });
     return { deployment: done, checks };
   });
+}
+
+/** The two colours as a release starts from them: the live one with all traffic, the standby. */
+export function startingState(state: ReleaseState): ColourView[] {
+  return [
+    { colour: state.live.colour, version: state.live.version, weight: 100, role: 'active' as const },
+    { colour: state.standby.colour, version: state.standby.version, weight: 0, role: 'standby' as const },
+  ].sort((a, b) => a.colour.localeCompare(b.colour));
 }
 
 /**
@@ -221,7 +240,7 @@ async function release(
     try {
       if (verify) {
         await run.journal('verify', { step, weights: current, seconds });
-        run.phase('verify', `holding ${idle} at 100% for ${seconds}s`);
+        run.phase('verify', `holding ${idle} at 100% for ${seconds}s`, { seconds });
       } else {
         await run.journal('shift', { step, from: current, to: desired });
         current = (await run.ports.traffic.setWeights(run.route, desired, current)).weights;

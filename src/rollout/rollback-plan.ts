@@ -3,6 +3,8 @@ import { rollbackVersionCheck } from '../policies/release.js';
 import { otherColour, type Colour } from '../platform/types.js';
 import type { ReleaseState, ReleaseVerdict } from '../store/store.js';
 import { currentState, resolve, runningOf, type Internals } from './internals.js';
+import type { ColourView } from './events.js';
+import { colourLines } from './flow.js';
 import { rollbackTarget } from './release-state.js';
 
 /** Exactly what a rollback will do, computed read-only before the person confirms it. */
@@ -31,6 +33,8 @@ export type RollbackPlan =
         prepare: boolean;
         /** Why it is the target. */
         why: string;
+        /** What that colour runs now (before it is prepared); undefined: nothing. */
+        runs?: string | undefined;
       };
       /** A named version: analysed for the verification window after the switch. */
       named: boolean;
@@ -112,7 +116,7 @@ export async function planWithState(
         env,
         service,
         from,
-        to: { colour: standby.colour, version, verifiedAt, prepare: !ready, why },
+        to: { colour: standby.colour, version, verifiedAt, prepare: !ready, why, runs: standby.version },
         named: true,
       },
       state,
@@ -138,6 +142,7 @@ export async function planWithState(
         verifiedAt: target.verifiedAt,
         prepare: prepareIt,
         why: 'last good',
+        runs: states[target.colour].version,
       },
       named: false,
     },
@@ -177,6 +182,42 @@ export function describeRollback(plan: RollbackPlan, now: number): string {
   ];
   if (plan.named) steps.push('then holds for the verification window with analysis, reverting on failure');
   return `roll back ${plan.service} in ${plan.env}: ${name(plan.from.colour)} (active) ${plan.from.version ?? 'unknown'} ← 100%  →  ${name(plan.to.colour)} ${plan.to.version} (${verified}); ${steps.join(', ')}`;
+}
+
+/**
+ * What a rollback will do, as the person confirms it (seed 001, "Rollback"): the current state, then
+ * where all traffic will go. An abort of a rollout in progress is one line ({@link describeRollback}).
+ */
+export function rollbackConfirmation(plan: RollbackPlan, now: number): string {
+  if (plan.kind === 'abort') return describeRollback(plan, now);
+  const verified =
+    plan.to.verifiedAt === undefined
+      ? plan.to.why
+      : `${plan.to.why}, verified ${ago(now - plan.to.verifiedAt)} ago`;
+  const state: ColourView[] = [
+    { colour: plan.from.colour, version: plan.from.version, weight: 100, role: 'active' },
+    {
+      colour: plan.to.colour,
+      version: plan.to.runs ?? (plan.to.prepare ? undefined : plan.to.version),
+      weight: 0,
+      role: 'standby',
+    },
+  ].sort((a, b) => a.colour.localeCompare(b.colour)) as ColourView[];
+  const target = `${name(plan.to.colour)} (v${plan.to.version.replace(/^v/, '')}, ${verified})`;
+  const how = plan.to.prepare
+    ? `${name(plan.to.colour)} is prepared with ${plan.to.version} first (image, replicas, health checks); then all traffic shifts to ${target} in one verified write.`
+    : `Rollback will shift all traffic to ${target} in one verified write.`;
+  const hold = plan.named
+    ? ' It is then held for the verification window with analysis, and reverted on failure.'
+    : '';
+  return [
+    `Rollback of ${plan.service} in ${plan.env.toUpperCase()}.`,
+    '',
+    'Current state:',
+    ...colourLines(state, { [plan.to.colour]: plan.to.runs === undefined ? 'not running' : undefined }),
+    '',
+    `${how}${hold}`,
+  ].join('\n');
 }
 
 function name(colour: Colour): string {

@@ -3,11 +3,17 @@ import { JarvisError, messageOf } from '../errors.js';
 import type { RolloutListener } from './events.js';
 import { resolve, withLease, type Internals } from './internals.js';
 import { allOn, bake, prepare, restoreStable, type Baseline } from './phases.js';
-import { controlled, type Check, type RolloutResult } from './release.js';
+import { controlled, startingState, type Check, type RolloutResult } from './release.js';
 import { afterNoRelease, afterRollback } from './release-state.js';
 import { describeRollback, planWithState, samePlan, type RollbackPlan } from './rollback-plan.js';
 
-export { ago, describeRollback, planRollback, type RollbackPlan } from './rollback-plan.js';
+export {
+  ago,
+  describeRollback,
+  planRollback,
+  rollbackConfirmation,
+  type RollbackPlan,
+} from './rollback-plan.js';
 
 export interface RollbackRequest {
   env: string;
@@ -81,6 +87,13 @@ export async function rollback(x: Internals, req: RollbackRequest): Promise<Roll
       req.onEvent,
       async (run, _control, signal) => {
         const now = (): number => deps.clock.now();
+        run.emit('started', {
+          strategy: 'rollback',
+          version: plan.to.version,
+          colour: to,
+          checks,
+          state: startingState(before),
+        });
         if (plan.to.prepare) {
           await run.journal('prepare', {
             stable,
@@ -131,9 +144,12 @@ export async function rollback(x: Internals, req: RollbackRequest): Promise<Roll
           // The write may or may not have landed: put traffic back where it was, verified, and say why.
           return restoreStable(run, stable, 'FAILED', `switch failed: ${messageOf(err)}`);
         }
+        run.emit('weights', { step: 100, stepIndex: 0, steps: 1, weights: allOn(to), newColour: to });
         if (plan.named) {
           await run.journal('verify', { step: 100, weights: allOn(to), seconds: svc.verifySeconds });
-          run.phase('verify', `holding ${to} at 100% for ${svc.verifySeconds}s`);
+          run.phase('verify', `holding ${to} at 100% for ${svc.verifySeconds}s`, {
+            seconds: svc.verifySeconds,
+          });
           const verdict = await bake(
             run,
             deps,

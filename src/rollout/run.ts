@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { ServiceRoute } from '../platform/types.js';
 import type { Deployment, FinalStatus, ReleaseOutcome, Store } from '../store/store.js';
-import type { Phase, RolloutEvent, RolloutListener } from './events.js';
+import type { Phase, PrepareProgress, RolloutEvent, RolloutListener } from './events.js';
 import type { EnvironmentPorts } from './ports.js';
 
 type EventBody<K extends RolloutEvent['kind']> = Omit<
@@ -71,8 +71,8 @@ export class Run {
     }
   }
 
-  phase(phase: Phase, message: string): void {
-    this.emit('phase', { phase, message });
+  phase(phase: Phase, message: string, extra: { prepare?: PrepareProgress; seconds?: number } = {}): void {
+    this.emit('phase', { phase, message, ...extra });
   }
 
   /** Records the final status, with the release state it leaves in the same transaction, and reports it. */

@@ -260,6 +260,50 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE version_verdicts ADD COLUMN figures TEXT;
     `,
   },
+  {
+    version: 12,
+    name: 'approval questions',
+    sql: `
+      -- The approval questions posted in Slack, so that a press of their buttons received by any replica
+      -- answers them; answer is set once (approved, rejected, or withdrawn by the replica that asked).
+      CREATE TABLE approval_questions (
+        id          TEXT    PRIMARY KEY,
+        plan_hash   TEXT    NOT NULL,
+        tool        TEXT    NOT NULL,
+        env         TEXT    NOT NULL,
+        service     TEXT    NOT NULL,
+        requester   TEXT    NOT NULL,
+        summary     TEXT    NOT NULL,
+        required    INTEGER NOT NULL,
+        channel     TEXT    NOT NULL,
+        thread_ts   TEXT,
+        message_ts  TEXT    NOT NULL,
+        at          INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        answer      TEXT CHECK (answer IN ('approved', 'rejected', 'withdrawn')),
+        answered_by TEXT,
+        answered_at INTEGER,
+        CHECK ((answer IS NULL) = (answered_at IS NULL))
+      );
+      CREATE INDEX approval_questions_by_expiry ON approval_questions (expires_at);
+    `,
+  },
+  {
+    version: 13,
+    name: 'progress messages of rollouts',
+    sql: `
+      -- Where each rollout's progress message is in Slack, so that a replica adopting the rollout of one
+      -- that died can edit it to the end.
+      CREATE TABLE progress_messages (
+        deployment_id INTEGER PRIMARY KEY REFERENCES deployments (id),
+        channel       TEXT    NOT NULL,
+        ts            TEXT    NOT NULL,
+        thread_ts     TEXT,
+        title         TEXT,
+        at            INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -256,6 +256,46 @@ export const PG_MIGRATIONS: readonly MigrationStep[] = [
       ALTER TABLE version_verdicts ADD COLUMN figures TEXT;
     `,
   },
+  {
+    version: 12,
+    name: 'approval questions',
+    sql: `
+      CREATE TABLE approval_questions (
+        id          TEXT    PRIMARY KEY,
+        plan_hash   TEXT    NOT NULL,
+        tool        TEXT    NOT NULL,
+        env         TEXT    NOT NULL,
+        service     TEXT    NOT NULL,
+        requester   TEXT    NOT NULL,
+        summary     TEXT    NOT NULL,
+        required    INTEGER NOT NULL,
+        channel     TEXT    NOT NULL,
+        thread_ts   TEXT,
+        message_ts  TEXT    NOT NULL,
+        at          BIGINT  NOT NULL,
+        expires_at  BIGINT  NOT NULL,
+        answer      TEXT CHECK (answer IN ('approved', 'rejected', 'withdrawn')),
+        answered_by TEXT,
+        answered_at BIGINT,
+        CHECK ((answer IS NULL) = (answered_at IS NULL))
+      );
+      CREATE INDEX approval_questions_by_expiry ON approval_questions (expires_at);
+    `,
+  },
+  {
+    version: 13,
+    name: 'progress messages of rollouts',
+    sql: `
+      CREATE TABLE progress_messages (
+        deployment_id BIGINT PRIMARY KEY REFERENCES deployments (id),
+        channel       TEXT   NOT NULL,
+        ts            TEXT   NOT NULL,
+        thread_ts     TEXT,
+        title         TEXT,
+        at            BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 checkOrder('PG_MIGRATIONS', PG_MIGRATIONS);

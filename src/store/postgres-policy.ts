@@ -1,13 +1,24 @@
 import type { PgDb } from './postgres-db.js';
 import type { PolicyRecordStore } from './policy-records.js';
+import {
+  answerRefusal,
+  approvalRowOf,
+  questionAnswer,
+  questionRow,
+  toQuestion,
+  QUESTION_RETENTION_MS,
+  type QuestionRow,
+} from './question-rows.js';
 import { toApproval, toFreeze, type ApprovalRow, type FreezeRow } from './sqlite-policy.js';
 import * as v from './validate.js';
 
 const USABLE = `SELECT * FROM approvals WHERE plan_hash = $1 AND used_at IS NULL AND expires_at > $2 ORDER BY id`;
 const FREEZE_COLUMNS = 'id, env, reason, actor, at, until';
+const INSERT_APPROVAL = `INSERT INTO approvals (plan_hash, tool, env, service, requester, approver, at, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
 
 /**
- * Approvals and freezes on PostgreSQL (migration 10), seen by every replica: an approval given through
+ * Approvals, approval questions and freezes on PostgreSQL (migrations 10 and 12), seen by every replica: an approval given through
  * one replica's button counts for the request another replica runs. Work on one plan's approvals is
  * serialised by a transaction-scoped advisory lock on its hash, so two replicas cannot both count one
  * approver, nor both use one approval.
@@ -29,11 +40,16 @@ export function pgPolicyRecords(db: PgDb): PolicyRecordStore {
         await q('SELECT pg_advisory_xact_lock(hashtext($1))', [row.planHash]);
         const usable = (await q<ApprovalRow>(USABLE, [row.planHash, row.at])).rows;
         if (usable.some((u) => u.approver === row.approver)) return false;
-        await q(
-          `INSERT INTO approvals (plan_hash, tool, env, service, requester, approver, at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [row.planHash, row.tool, row.env, row.service, row.requester, row.approver, row.at, row.expiresAt],
-        );
+        await q(INSERT_APPROVAL, [
+          row.planHash,
+          row.tool,
+          row.env,
+          row.service,
+          row.requester,
+          row.approver,
+          row.at,
+          row.expiresAt,
+        ]);
         return true;
       });
     },
@@ -57,6 +73,76 @@ export function pgPolicyRecords(db: PgDb): PolicyRecordStore {
           [at, hash],
         );
         return usable.map((r) => ({ ...toApproval(r), usedAt: at }));
+      });
+    },
+
+    async openApprovalQuestion(question) {
+      const r = questionRow(question);
+      await db.tx(async (q) => {
+        await q('DELETE FROM approval_questions WHERE expires_at < $1', [r.at - QUESTION_RETENTION_MS]);
+        await q(
+          `INSERT INTO approval_questions (id, plan_hash, tool, env, service, requester, summary, required,
+                  channel, thread_ts, message_ts, at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          [
+            r.id,
+            r.plan_hash,
+            r.tool,
+            r.env,
+            r.service,
+            r.requester,
+            r.summary,
+            r.required,
+            r.channel,
+            r.thread_ts,
+            r.message_ts,
+            r.at,
+            r.expires_at,
+          ],
+        );
+      });
+    },
+
+    async approvalQuestion(id) {
+      const { rows } = await db.query<QuestionRow>('SELECT * FROM approval_questions WHERE id = $1', [
+        v.text('id', id),
+      ]);
+      return rows[0] && toQuestion(rows[0]);
+    },
+
+    async answerApprovalQuestion(id, answer) {
+      const a = questionAnswer(answer);
+      const key = v.text('id', id);
+      return db.tx(async (q) => {
+        // The question's row is locked first: presses on several replicas answer it one at a time.
+        const row = (await q<QuestionRow>('SELECT * FROM approval_questions WHERE id = $1 FOR UPDATE', [key]))
+          .rows[0];
+        const refusal = answerRefusal(row, a);
+        if (refusal) return refusal;
+        const question = toQuestion(row!);
+        if (a.kind === 'approved') {
+          await q('SELECT pg_advisory_xact_lock(hashtext($1))', [question.planHash]);
+          const usable = (await q<ApprovalRow>(USABLE, [question.planHash, a.at])).rows;
+          if (usable.some((u) => u.approver === a.by)) {
+            return { ok: false, reason: 'already-approved', question };
+          }
+          const r = approvalRowOf(question, a);
+          await q(INSERT_APPROVAL, [
+            r.plan_hash,
+            r.tool,
+            r.env,
+            r.service,
+            r.requester,
+            r.approver,
+            r.at,
+            r.expires_at,
+          ]);
+        }
+        await q(
+          'UPDATE approval_questions SET answer = $1, answered_by = $2, answered_at = $3 WHERE id = $4',
+          [a.kind, a.by, a.at, key],
+        );
+        return { ok: true, question: { ...question, answer: { kind: a.kind, by: a.by, at: a.at } } };
       });
     },
 

@@ -3,6 +3,7 @@ import { PgDb } from './postgres-db.js';
 import { pgDeployments } from './postgres-deployments.js';
 import { pgJournal, pgLeases } from './postgres-leases.js';
 import { pgPolicyRecords } from './postgres-policy.js';
+import { pgProgressMessages } from './postgres-progress.js';
 import { createPool, migratePostgres, safeUrl, type PostgresStoreOptions } from './postgres-open.js';
 import { pgAudit, pgMfa, pgReplay } from './postgres-security.js';
 import type { Store } from './store.js';
@@ -41,6 +42,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...pgMfa(db),
     ...pgReplay(db),
     ...pgPolicyRecords(db),
+    ...pgProgressMessages(db),
     close: () => db.close(),
   };
 }

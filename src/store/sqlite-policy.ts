@@ -1,5 +1,23 @@
 import type { Database } from 'better-sqlite3';
-import type { ApprovalRecord, NewApproval, NewFreeze, StoredFreeze } from './policy-records.js';
+import type {
+  AnswerResult,
+  ApprovalQuestion,
+  ApprovalRecord,
+  NewApproval,
+  NewApprovalQuestion,
+  NewFreeze,
+  QuestionAnswer,
+  StoredFreeze,
+} from './policy-records.js';
+import {
+  answerRefusal,
+  approvalRowOf,
+  questionAnswer,
+  questionRow,
+  toQuestion,
+  QUESTION_RETENTION_MS,
+  type QuestionRow,
+} from './question-rows.js';
 import * as v from './validate.js';
 
 export interface ApprovalRow {
@@ -39,6 +57,18 @@ export class SqlitePolicyRecords {
       ),
       useApprovals: db.prepare<[number, string, number]>(
         `UPDATE approvals SET used_at = ? WHERE plan_hash = ? AND used_at IS NULL AND expires_at > ?`,
+      ),
+      insertQuestion: db.prepare<Omit<QuestionRow, 'answer' | 'answered_by' | 'answered_at'>>(
+        `INSERT INTO approval_questions (id, plan_hash, tool, env, service, requester, summary, required,
+                channel, thread_ts, message_ts, at, expires_at)
+         VALUES (@id, @plan_hash, @tool, @env, @service, @requester, @summary, @required,
+                 @channel, @thread_ts, @message_ts, @at, @expires_at)`,
+      ),
+      forgetQuestions: db.prepare<[number]>(`DELETE FROM approval_questions WHERE expires_at < ?`),
+      question: db.prepare<[string], QuestionRow>(`SELECT * FROM approval_questions WHERE id = ?`),
+      answerQuestion: db.prepare<[string, string, number, string]>(
+        `UPDATE approval_questions SET answer = ?, answered_by = ?, answered_at = ?
+          WHERE id = ? AND answer IS NULL`,
       ),
       insertFreeze: db.prepare<Omit<FreezeRow, 'id'>, FreezeRow>(
         `INSERT INTO freezes (env, reason, actor, at, until) VALUES (@env, @reason, @actor, @at, @until)
@@ -89,6 +119,42 @@ export class SqlitePolicyRecords {
         const usable = this.s.usable.all(hash, at);
         this.s.useApprovals.run(at, hash, at);
         return usable.map((r) => ({ ...toApproval(r), usedAt: at }));
+      })
+      .immediate();
+  }
+
+  openApprovalQuestion(q: NewApprovalQuestion): void {
+    const row = questionRow(q);
+    this.db
+      .transaction(() => {
+        this.s.forgetQuestions.run(row.at - QUESTION_RETENTION_MS);
+        this.s.insertQuestion.run(row);
+      })
+      .immediate();
+  }
+
+  approvalQuestion(id: string): ApprovalQuestion | undefined {
+    const row = this.s.question.get(v.text('id', id));
+    return row && toQuestion(row);
+  }
+
+  answerApprovalQuestion(id: string, answer: QuestionAnswer): AnswerResult {
+    const a = questionAnswer(answer);
+    return this.db
+      .transaction((): AnswerResult => {
+        const row = this.s.question.get(v.text('id', id));
+        const refusal = answerRefusal(row, a);
+        if (refusal) return refusal;
+        const question = toQuestion(row!);
+        if (a.kind === 'approved') {
+          const usable = this.s.usable.all(question.planHash, a.at);
+          if (usable.some((u) => u.approver === a.by)) {
+            return { ok: false, reason: 'already-approved', question };
+          }
+          this.s.insertApproval.run(approvalRowOf(question, a));
+        }
+        this.s.answerQuestion.run(a.kind, a.by, a.at, question.id);
+        return { ok: true, question: { ...question, answer: { kind: a.kind, by: a.by, at: a.at } } };
       })
       .immediate();
   }

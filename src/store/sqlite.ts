@@ -48,8 +48,19 @@ import type { ReplayKey } from './replay.js';
 import { auditHash, type ChainedAuditEntry } from './audit-chain.js';
 import type { MfaLockout, MfaSubjectKind } from './mfa-limits.js';
 import * as v from './validate.js';
-import type { ApprovalRecord, NewApproval, NewFreeze, StoredFreeze } from './policy-records.js';
+import type {
+  AnswerResult,
+  ApprovalQuestion,
+  ApprovalRecord,
+  NewApproval,
+  NewApprovalQuestion,
+  NewFreeze,
+  QuestionAnswer,
+  StoredFreeze,
+} from './policy-records.js';
 import { SqlitePolicyRecords } from './sqlite-policy.js';
+import { SqliteProgressMessages } from './sqlite-progress.js';
+import type { ProgressMessageLocation } from './progress-messages.js';
 
 export { DEFAULT_DB_FILE, type SqliteStoreOptions } from './sqlite-open.js';
 
@@ -65,6 +76,7 @@ export class SqliteStore implements Store {
   private readonly s: Statements;
   private readonly busyTimeoutMs: number;
   private readonly policy: SqlitePolicyRecords;
+  private readonly progress: SqliteProgressMessages;
 
   /** `options` may be just the file: a path, or `:memory:`. */
   constructor(options: string | SqliteStoreOptions = {}) {
@@ -73,6 +85,7 @@ export class SqliteStore implements Store {
     try {
       this.s = prepareStatements(this.db);
       this.policy = new SqlitePolicyRecords(this.db);
+      this.progress = new SqliteProgressMessages(this.db);
     } catch (err) {
       this.db.close();
       throw storeError(err, this.file, this.busyTimeoutMs);
@@ -491,6 +504,18 @@ export class SqliteStore implements Store {
     return this.call(() => this.policy.consumeApprovals(planHash, now));
   }
 
+  openApprovalQuestion(question: NewApprovalQuestion): Promise<void> {
+    return this.call(() => this.policy.openApprovalQuestion(question));
+  }
+
+  approvalQuestion(id: string): Promise<ApprovalQuestion | undefined> {
+    return this.call(() => this.policy.approvalQuestion(id));
+  }
+
+  answerApprovalQuestion(id: string, answer: QuestionAnswer): Promise<AnswerResult> {
+    return this.call(() => this.policy.answerApprovalQuestion(id, answer));
+  }
+
   putFreeze(freeze: NewFreeze): Promise<StoredFreeze> {
     return this.call(() => this.policy.putFreeze(freeze));
   }
@@ -501,6 +526,14 @@ export class SqliteStore implements Store {
 
   activeFreezes(env: string, now: number): Promise<StoredFreeze[]> {
     return this.call(() => this.policy.activeFreezes(env, now));
+  }
+
+  putProgressMessage(deploymentId: number, location: ProgressMessageLocation, at: number): Promise<void> {
+    return this.call(() => this.progress.put(deploymentId, location, at));
+  }
+
+  progressMessage(deploymentId: number): Promise<ProgressMessageLocation | undefined> {
+    return this.call(() => this.progress.get(deploymentId));
   }
 
   close(): Promise<void> {

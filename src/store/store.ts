@@ -16,11 +16,13 @@ import type { AuditChainStore } from './audit-chain.js';
 import type { MfaLimitStore } from './mfa-limits.js';
 import type { ReplayStore } from './replay.js';
 import type { PolicyRecordStore } from './policy-records.js';
+import type { ProgressMessageStore } from './progress-messages.js';
 
 export type * from './release.js';
 export type * from './replay.js';
 export type * from './mfa-limits.js';
 export type * from './policy-records.js';
+export type * from './progress-messages.js';
 export type { AuditChainStore, ChainedAuditEntry } from './audit-chain.js';
 
 /** The two target groups of a service; the one at 100% before a release is the stable colour. */
@@ -360,7 +362,8 @@ export interface Store
     AuditStore,
     MfaStore,
     ReplayMemoryStore,
-    PolicyRecordStore {
+    PolicyRecordStore,
+    ProgressMessageStore {
   /** Closes the store; later calls reject with UNAVAILABLE. Closing twice is harmless. */
   close(): Promise<void>;
 }

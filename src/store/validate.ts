@@ -64,6 +64,11 @@ export function nonNegativeInt(name: string, value: unknown): number {
   return value as number;
 }
 
+export function positiveInt(name: string, value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) throw invalid(`${name} must be an integer >= 1`);
+  return value as number;
+}
+
 export function positiveDuration(name: string, value: unknown): number {
   const ms = time(name, value);
   if (ms <= 0) throw invalid(`${name} must be a positive number of milliseconds`);
@@ -90,6 +95,10 @@ export function colour(name: string, value: unknown): Colour {
 
 export function command(value: unknown): 'abort' | 'pause' | 'resume' {
   return oneOf('command', value, ['abort', 'pause', 'resume'] as const);
+}
+
+export function answerKind(value: unknown): 'approved' | 'rejected' | 'withdrawn' {
+  return oneOf('answer kind', value, ['approved', 'rejected', 'withdrawn'] as const);
 }
 
 export function finalStatus(value: unknown): FinalStatus {

@@ -39,7 +39,7 @@ export const deployTool = defineTool({
       ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
-    return describeRollout(result);
+    return describeRollout(result, ctx.config);
   },
   render: renderRollout,
   succeeded: rolloutSucceeded,

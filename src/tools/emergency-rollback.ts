@@ -89,7 +89,11 @@ export const emergencyRollbackTool = defineTool({
         `Nothing to do in ${i.env}: ${plan.steps.map((s) => (s.kind === 'skip' ? `${s.service}: ${s.reason}` : '')).join('; ')}`,
       );
     }
-    return { summary: describeEmergency(plan, ctx.clock.now()), plan };
+    return {
+      summary: describeEmergency(plan, ctx.clock.now()),
+      plan,
+      question: `Confirm emergency ${plan.scope === 'canaries' ? 'abort' : 'rollback'}?`,
+    };
   },
   run: async (ctx, i) => {
     const plan =

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { LoadedConfig } from '../config.js';
 import { breakGlassField, defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
-import { refuseWithoutEvidence } from './evidence.js';
+import { promotionChecklist } from './evidence.js';
 import { describeRollout, renderRollout, rolloutSucceeded } from './render.js';
 
 export const promoteTool = defineTool({
@@ -26,15 +26,14 @@ export const promoteTool = defineTool({
     version: input.version,
     breakGlass: input.breakGlass,
   }),
-  // Missing or failing release evidence is refused before anyone is asked to confirm.
+  // The checklist comes first; a failing item is refused before anyone is asked to confirm.
   plan: async (ctx, input) => {
-    await refuseWithoutEvidence(
-      ctx,
-      input.to,
-      serviceFor(ctx.config, input.to, input.service),
-      input.version,
-    );
-    return { summary: summaryOf(input, ctx.config), plan: undefined };
+    const service = serviceFor(ctx.config, input.to, input.service);
+    return {
+      summary: await promotionChecklist(ctx, input.from, input.to, service, input.version),
+      plan: undefined,
+      question: `Proceed with ${input.to.toUpperCase()} promotion?`,
+    };
   },
   run: async (ctx, input) => {
     const result = await ctx.rollouts.promote({
@@ -46,7 +45,7 @@ export const promoteTool = defineTool({
       ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
-    return describeRollout(result);
+    return describeRollout(result, ctx.config);
   },
   render: renderRollout,
   succeeded: rolloutSucceeded,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeRollback, type RollbackPlan } from '../rollout/rollback.js';
+import { rollbackConfirmation, type RollbackPlan } from '../rollout/rollback.js';
 import { breakGlassField, defineTool, envField, serviceField, serviceFor, versionField } from './tool.js';
 import { describeRollout, renderRollout, rolloutSucceeded } from './render.js';
 import { record, records } from './text.js';
@@ -39,7 +39,11 @@ export const rollbackTool = defineTool({
       serviceFor(ctx.config, input.env, input.service),
       input.version,
     );
-    return { summary: describeRollback(plan, ctx.clock.now()), plan };
+    return {
+      summary: rollbackConfirmation(plan, ctx.clock.now()),
+      plan,
+      question: plan.kind === 'abort' ? 'Abort it?' : 'Confirm rollback?',
+    };
   },
   run: async (ctx, input) => {
     const result = await ctx.rollouts.rollback({
@@ -52,7 +56,7 @@ export const rollbackTool = defineTool({
       ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
-    return describeRollout(result);
+    return describeRollout(result, ctx.config);
   },
   render: renderRollout,
   // During a rollout a rollback is its abort: the rollout ending ABORTED is then what was asked for.

@@ -30,6 +30,8 @@ export interface ToolPlan {
   summary: string;
   /** Handed back to `run` as `ctx.plan` once confirmed. */
   plan: unknown;
+  /** How the person is asked, e.g. "Confirm rollback?"; undefined: "Proceed?". */
+  question?: string;
 }
 
 /** What the gate needs to know about a call: where it writes. */

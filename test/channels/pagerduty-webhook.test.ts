@@ -6,7 +6,7 @@ import { IncidentResponder } from '../../src/agent/incidents.js';
 import { createPagerDutyWebhook, type PagerDutyWebhook } from '../../src/channels/pagerduty-webhook.js';
 import { loadEnvSettings } from '../../src/config/env.js';
 import { PagerDutyClient, signWebhook } from '../../src/platform/pagerduty.js';
-import { CRASH_LOOP_AWS_SECRET, CRASH_LOOP_BEARER } from '../../src/sandbox/kube/logs.js';
+import { CRASH_LOOP_AWS_SECRET, CRASH_LOOP_BEARER } from '../../packages/sandbox/src/kube/logs.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../helpers/fake-pagerduty.js';
 import { breakGreen } from '../helpers/faults.js';
 import { startHarness, type Harness } from '../helpers/jarvis.js';

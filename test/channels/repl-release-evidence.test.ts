@@ -62,9 +62,9 @@ describe('REPL: a promotion with its evidence checklist, a refused one, then the
     // Act: a promotion with good evidence.
     let at = await t.until(/jarvis> /);
     t.type('promote 1.3.0 from dev to tst');
-    at = await t.until(/Proceed\? Type yes to confirm: /, at);
-    t.type('yes');
     const promoted = at;
+    at = await t.until(/Proceed with TST promotion\? \(yes\/no\): /, at);
+    t.type('yes');
     at = await t.until(/jarvis> /, await t.until(/✓ ci\/build: Image built and pushed/, at, 60_000));
     const promotion = t.printed().slice(promoted, at);
 
@@ -93,7 +93,25 @@ describe('REPL: a promotion with its evidence checklist, a refused one, then the
     ]) {
       expect(promotion).toContain(line);
     }
-    expect(promotion).toMatch(/Deployment of checkout 1\.3\.0 to tst succeeded/);
+    expect(promotion).toMatch(/✓ Deployment of checkout 1\.3\.0 to tst succeeded/);
+    // In the seed's order: the checklist, the question, then the rollout's phases and the outcome.
+    const order = [
+      'Pre-promotion checklist:',
+      'TST deployment:',
+      'Proceed with TST promotion? (yes/no): ',
+      'Starting Blue/Green promotion of checkout 1.3.0 to TST...',
+      'Pre-promotion checks:',
+      'Current state:',
+      'Phase 1: Deploying 1.3.0 to Green...',
+      'Phase 2: Traffic shift starting...',
+      'Phase 3: Verification (2 minutes)...',
+      '✓ Deployment of checkout 1.3.0 to tst succeeded',
+      '  Blue (Standby): v1.2.0  ← Ready for rollback',
+    ].map((text) => promotion.indexOf(text));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    // Piped output: one line per traffic step.
+    expect(promotion.match(/^ {2}\[\d+%\] Blue/gm)).toHaveLength(4);
     // The refusal names the finding before anyone is asked, and nothing moved: 1.3.0 stays live on green.
     expect(refused).toMatch(/security scan: 1 CRITICAL \(CVE-2024-3094\) in checkout:1\.3\.0-vulnerable/);
     expect(refused).not.toContain('Proceed?');

@@ -76,7 +76,7 @@ describe('REPL channel', () => {
     const code = await generate({ secret });
     t.type(code);
     at = await t.until(/Code accepted\./, at);
-    at = await t.until(/SUCCESS: prd\/checkout 1\.3\.0/, at, 60_000);
+    at = await t.until(/✓ Deployment of checkout 1\.3\.0 to prd succeeded/, at, 60_000);
     await t.until(/jarvis> /, at);
     t.type('exit');
     await running;
@@ -86,6 +86,9 @@ describe('REPL channel', () => {
       expect(out).toContain(`[${step}%] Blue: ${100 - step}% | Green: ${step}%`);
     }
     expect(out).toContain('Deployment of checkout 1.3.0 to prd succeeded (green)');
+    // Piped: one line per step, nothing redrawn in place.
+    expect(out.match(/^ {2}\[\d+%\] Blue/gm)).toHaveLength(4);
+    expect(out).not.toContain('\r');
     // As a number of its own: six digits may well occur inside a 13-digit timestamp.
     const alone = new RegExp(`(?<!\\d)${code}(?!\\d)`);
     expect(out).not.toMatch(alone);
@@ -98,6 +101,50 @@ describe('REPL channel', () => {
       'ok',
     ]);
     expect(JSON.stringify(audit)).not.toMatch(alone);
+  });
+
+  it('on a terminal redraws the step in progress in place, and leaves one line per step', async () => {
+    const t = terminal();
+    const repl = new Repl({
+      agent: kit.agent,
+      actor: { id: 'alice', role: 'deployer', channel: 'repl' },
+      input: t.input,
+      output: t.output,
+      terminal: true,
+    });
+    const running = repl.run();
+
+    let at = await t.until(/jarvis> /);
+    t.type('deploy 1.3.0 to dev');
+    at = await t.until(/Proceed\? Type .*yes.* to confirm: /, at);
+    t.type('yes');
+    at = await t.until(/Deployment of checkout 1\.3\.0 to dev succeeded/, at, 60_000);
+    await t.until(/jarvis> /, at);
+    t.type('exit');
+    await running;
+
+    // What stays on screen: each redraw starts by clearing the line ("\r" + erase line).
+    // eslint-disable-next-line no-control-regex
+    const plain = t.printed().replace(/\x1b\[[0-9;]*m/g, '');
+    const redraws = plain.split('\r\x1b[2K');
+    expect(redraws.length).toBeGreaterThan(8);
+    expect(plain).toMatch(
+      /\[25%\] Blue: 75% \| Green: 25% {2}✓ Error rate: [\d.]+% p99: \d+ms \(window \d+\)/,
+    );
+    // eslint-disable-next-line no-control-regex
+    const screen = plain.replace(/[^\n]*\r\x1b\[2K/g, '');
+    const steps = screen.split('\n').filter((l) => /^ {2}\[\d+%\] Blue/.test(l));
+    expect(steps.map((l) => /\[(\d+)%\]/.exec(l)?.[1])).toEqual(['10', '25', '50', '100']);
+    for (const line of steps) expect(line).toMatch(/✓ Error rate: [\d.]+% p99: \d+ms$/);
+    expect(screen.indexOf('Pre-deployment checks:')).toBeLessThan(
+      screen.indexOf('Phase 1: Deploying 1.3.0 to Green...'),
+    );
+    expect(screen.indexOf('Phase 2: Traffic shift starting...')).toBeLessThan(
+      screen.indexOf('Phase 3: Verification'),
+    );
+    expect(screen.indexOf('✓ No anomalies detected')).toBeLessThan(
+      screen.indexOf('✓ Deployment of checkout'),
+    );
   });
 
   it('changes nothing when the person does not type yes', async () => {

@@ -58,7 +58,7 @@ describe('emergency rollback', () => {
 
     // Act
     t.input.write('emergency rollback all services in dev\n');
-    await until('the confirmation', () => /Proceed\? Type yes to confirm: /.test(t.text()));
+    await until('the confirmation', () => /Confirm emergency rollback\? \(yes\/no\): /.test(t.text()));
     const asked = t.text();
     t.input.write('yes\n');
     await until('the answer', () => /Emergency rollback in dev: SUCCESS\./.test(t.text()));
@@ -67,14 +67,18 @@ describe('emergency rollback', () => {
 
     // Assert: what the person was shown before and after.
     expect(asked).toContain(
-      'About to: Emergency: roll back every service in dev to its known-good version (1 of 2 services, one at a time):',
+      'Emergency: roll back every service in dev to its known-good version (1 of 2 services, one at a time):',
     );
     expect(asked).toMatch(
       /• checkout: roll back checkout in dev: Green \(active\) 1\.3\.0 ← 100% {2}→ {2}Blue 1\.2\.0 \(last good, verified \d+[smh] ago\); one verified weight write/,
     );
     expect(asked).toMatch(/• catalog: skipped: No known-good version of catalog in dev to roll back to/);
-    expect(asked.match(/Proceed\?/g)).toHaveLength(1);
+    expect(asked.match(/Confirm emergency rollback\?/g)).toHaveLength(1);
     const after = t.text().slice(asked.length);
+    // Each service's rollback shows as it happens, as a single rollback does.
+    expect(after).toContain(
+      'Rolling back checkout in DEV to 1.2.0 (Blue)...\n  [100%] Blue: 100% | Green: 0%\n',
+    );
     const rows = tableRows(after);
     expect(rows[0]).toEqual(['service', 'outcome', 'version', 'deployment', 'detail']);
     expect(rows[1]?.slice(0, 3)).toEqual(['checkout', 'rolled-back', '1.2.0']);

@@ -53,11 +53,19 @@ export interface PersonScript {
 
 /** A scripted person behind a channel, with everything they were shown. */
 export interface ScriptedPerson extends Interaction {
-  confirmations: Array<{ summary: string; needs: Requirements }>;
+  /** What each confirmation showed; `question` when the tool asks in its own words ("Confirm rollback?"). */
+  confirmations: Array<{ summary: string; needs: Requirements; question?: string }>;
   mfaPrompts: Array<{ summary: string; typed: string[]; outcomes: MfaOutcome[] }>;
   events: RolloutEvent[];
   /** Every code typed, valid or not, for "never leaked" assertions. */
   typedCodes(): string[];
+}
+
+/** The checks a release started with, as its `started` event carried them: `✓ name: detail` lines. */
+export function startedChecks(events: readonly RolloutEvent[]): string[] {
+  return events.flatMap((e) =>
+    e.kind === 'started' ? e.checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`) : [],
+  );
 }
 
 /** An Interaction that answers from `script` and records what it was shown. */
@@ -69,8 +77,8 @@ export function scriptedPerson(script: PersonScript = {}): ScriptedPerson {
     mfaPrompts: [],
     events: [],
     typedCodes: () => person.mfaPrompts.flatMap((p) => p.typed),
-    confirm(summary, needs) {
-      person.confirmations.push({ summary, needs });
+    confirm(summary, needs, question) {
+      person.confirmations.push({ summary, needs, ...(question ? { question } : {}) });
       const answer = answers.length > 1 ? answers.shift()! : (answers[0] ?? false);
       return Promise.resolve(answer);
     },

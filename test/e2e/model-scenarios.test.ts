@@ -81,10 +81,11 @@ describe('Anthropic planner scenarios', () => {
       expect.objectContaining({ version: '1.3.0', status: 'SUCCESS', actor: 'alice' }),
     ]);
     // The person reads the model's words and, between them, the deploy's result rendered from its data.
-    const [said, shown, done] = turn.text.split('\n\n');
+    const [said, shown, done] = turn.text.split(/\n\n(?=Deployment|✓|Done)/);
     expect(said).toBe('Deploying checkout 1.3.0 to dev.');
     expect(shown).toMatch(/Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/);
     expect(done).toBe('Done: 1.3.0 takes all dev traffic on green.');
+
     expect(turn.calls[0]?.output).toMatchObject({
       env: 'dev',
       version: '1.3.0',
@@ -276,7 +277,7 @@ describe('Anthropic planner scenarios', () => {
         call: { name: 'deploy_service', input: { env: 'dev', version: '1.3.0' } },
         knownGood: [],
         after: { blue: 0, green: 100 },
-        report: /^Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/,
+        report: /^✓ Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/,
       },
       {
         // Run twice, a rollback would switch traffic straight back to where it was.
@@ -285,7 +286,7 @@ describe('Anthropic planner scenarios', () => {
         // The seeded standby (1.1.0) was released and verified before: a known-good target.
         knownGood: ['dev'],
         after: { blue: 0, green: 100 },
-        report: /^Rollback of checkout 1\.1\.0 to dev succeeded \(green\)/,
+        report: /^✓ Rollback of checkout 1\.1\.0 to dev succeeded \(green\)/,
       },
     ])(
       'reports $request that already ran when the API fails after it, without asking or running it again',

@@ -7,6 +7,7 @@ import {
   enrol,
   recordDeployment,
   scriptedPerson,
+  startedChecks,
   startKit,
   tableRows,
   weightSteps,
@@ -18,6 +19,9 @@ import {
  * the sandbox: the tool calls, the gate's decisions, what the person was asked, and the state the ALB and
  * the store are left in.
  */
+/** Any text: what a summary must be when its lines are checked one by one. */
+const SOME_TEXT = expect.any(String) as unknown as string;
+
 describe('offline planner scenarios', () => {
   let kit: Kit;
 
@@ -90,8 +94,16 @@ describe('offline planner scenarios', () => {
           status: 'SUCCESS',
         }),
       ]);
-      expect(turn.text).toMatch(/^Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/);
-      expect(turn.text).toContain('1.2.0 stays on standby: "rollback dev" switches back in one step.');
+      expect(turn.text).toMatch(/^✓ Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/);
+      expect(turn.text).toContain(
+        '  Blue (Standby): v1.2.0  ← Ready for rollback\n  Green (Active): v1.3.0  ← 100% traffic',
+      );
+      expect(turn.calls[0]?.output).toMatchObject({
+        state: [
+          { colour: 'blue', version: '1.2.0', weight: 0, role: 'standby' },
+          { colour: 'green', version: '1.3.0', weight: 100, role: 'active' },
+        ],
+      });
     });
 
     it('changes nothing when the person does not confirm', async () => {
@@ -132,7 +144,7 @@ describe('offline planner scenarios', () => {
       expect(weightSteps(person.events)).toEqual([10, 25, 50, 100]);
       expect(kit.h.weights('prd', 'checkout')).toEqual({ blue: 0, green: 100 });
       expect(kit.h.version('prd', 'checkout', 'green')).toBe('1.3.0');
-      expect(turn.text).toMatch(/✓ promotion: 1\.3\.0 succeeded in tst \(deployment #1\)/);
+      expect(startedChecks(person.events)).toContain('✓ promotion: 1.3.0 succeeded in tst (deployment #1)');
       const audit = await auditLog(kit.h.jarvis.store);
       expect(audit.map((a) => [a.tool, a.decision, a.outcome])).toEqual([
         ['deploy_service', 'ask:confirm+mfa', 'approved'],
@@ -153,11 +165,14 @@ describe('offline planner scenarios', () => {
       // Assert
       expect(callsOf(turn.calls)).toEqual([['rollback_service', 'ask', 'ok']]);
       expect(turn.calls[0]?.input).toEqual({ env: 'dev' });
-      // The confirmation names the current state and the exact switch.
-      expect(person.confirmations.map((c) => c.summary)).toEqual([
-        expect.stringMatching(
-          /^roll back checkout in dev: Green \(active\) 1\.3\.0 ← 100% {2}→ {2}Blue 1\.2\.0 \(last good, verified \d+[smh] ago\); one verified weight write$/,
-        ),
+      // The confirmation names the current state and the exact switch (seed 001, "Rollback").
+      expect(person.confirmations.map((c) => [c.summary, c.question])).toEqual([
+        [
+          expect.stringMatching(
+            /^Rollback of checkout in DEV\.\n\nCurrent state:\n {2}Blue \(Standby\): v1\.2\.0\n {2}Green \(Active\): v1\.3\.0 {2}← 100% traffic\n\nRollback will shift all traffic to Blue \(v1\.2\.0, last good, verified \d+[smh] ago\) in one verified write\.$/,
+          ),
+          'Confirm rollback?',
+        ],
       ]);
       expect(kit.h.weights('dev', 'checkout')).toEqual({ blue: 100, green: 0 });
       const [latest] = await kit.h.jarvis.store.listDeployments({ env: 'dev', limit: 1 });
@@ -170,8 +185,15 @@ describe('offline planner scenarios', () => {
       });
       const journal = await kit.h.jarvis.store.journal(latest!.id);
       expect(journal.map((j) => j.state)).toEqual(['switch']);
-      expect(weightSteps(person.events)).toEqual([]);
-      expect(turn.text).toMatch(/^Rollback of checkout 1\.2\.0 to dev succeeded \(blue\)/);
+      // One write, all traffic at once.
+      expect(weightSteps(person.events)).toEqual([100]);
+      expect(turn.text).toMatch(/^✓ Rollback of checkout 1\.2\.0 to dev succeeded \(blue\)/);
+      expect(turn.text).toContain(
+        'Post-rollback actions:\n  • Investigate 1.3.0: "diagnose checkout in dev"',
+      );
+      expect(turn.text).toContain(
+        '  • Check logs: kubectl -n shop logs deployment/checkout-green -c app --tail=200',
+      );
     });
 
     it('"rollback prd to 1.2.0" after a prd release asks for a fresh code, goes back in one write and verifies', async () => {
@@ -193,7 +215,7 @@ describe('offline planner scenarios', () => {
         ['deploy checkout 1.3.0 to prd (blue/green, steps 10→25→50→100%)', true],
         [
           expect.stringMatching(
-            /^roll back checkout in prd: Green \(active\) 1\.3\.0 ← 100% {2}→ {2}Blue 1\.2\.0 \(verified here before, verified \d+[smh] ago\); one verified weight write, then holds for the verification window with analysis/,
+            /^Rollback of checkout in PRD\.[\s\S]*Rollback will shift all traffic to Blue \(v1\.2\.0, verified here before, verified \d+[smh] ago\) in one verified write\. It is then held for the verification window with analysis/,
           ),
           true,
         ],
@@ -238,19 +260,38 @@ describe('offline planner scenarios', () => {
       // Assert
       expect(callsOf(turn.calls)).toEqual([['promote_version', 'ask', 'ok']]);
       expect(turn.calls[0]?.input).toEqual({ version: '1.3.0', from: 'dev', to: 'tst' });
+      // The checklist comes first, then how tst deploys it (seed 001, "Promotion Command").
       expect(person.confirmations).toEqual([
         {
-          summary: 'promote checkout 1.3.0 from dev to tst (blue/green)',
+          summary: SOME_TEXT,
           needs: { confirm: true, mfa: false, approval: false },
+          question: 'Proceed with TST promotion?',
         },
       ]);
+      const shown = person.confirmations[0]!.summary.split('\n');
+      const order = [
+        'Promotion of checkout 1.3.0 from DEV to TST.',
+        'Pre-promotion checklist:',
+        '  ✓ DEV deployment status: SUCCESSFUL (1.3.0 succeeded in dev (deployment #1))',
+        '  ✓ DEV version: 1.3.0',
+        '  ✓ security scan: No CRITICAL vulnerabilities',
+        '  ✓ Integration tests: 156/156 passed',
+        'TST deployment:',
+      ].map((line) => shown.indexOf(line));
+      expect(order.every((at) => at >= 0)).toBe(true);
+      expect(order).toEqual([...order].sort((x, y) => x - y));
+      expect(shown.at(-1)).toMatch(
+        /^ {2}• Blue\/Green deployment strategy: steps 10→25→50→100%, 60s of analysis each/,
+      );
       expect(weightSteps(person.events)).toEqual([10, 25, 50, 100]);
       expect(kit.h.weights('tst', 'checkout')).toEqual({ blue: 0, green: 100 });
       expect(kit.h.version('tst', 'checkout', 'green')).toBe('1.3.0');
       expect(await kit.h.jarvis.store.listDeployments({ env: 'tst', limit: 10 })).toEqual([
         expect.objectContaining({ version: '1.3.0', strategy: 'promote', status: 'SUCCESS' }),
       ]);
-      expect(turn.text).toMatch(/✓ upstream success: 1\.3\.0 succeeded in dev \(deployment #1\)/);
+      expect(startedChecks(person.events)).toContain(
+        '✓ upstream success: 1.3.0 succeeded in dev (deployment #1)',
+      );
     });
 
     it.each([

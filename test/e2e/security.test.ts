@@ -27,7 +27,7 @@ const KNOWN_GOOD = { knownGood: ['prd'] } as const;
 
 /** What "rollback prd" confirms from that state: the current state and the exact switch. */
 const ROLLBACK_PRD = expect.stringMatching(
-  /^roll back checkout in prd: Blue \(active\) 1\.2\.0 ← 100% {2}→ {2}Green 1\.1\.0 \(last good, verified \d+[smh] ago\); one verified weight write$/,
+  /^Rollback of checkout in PRD\.\n\nCurrent state:\n {2}Blue \(Active\): {3}v1\.2\.0 {2}← 100% traffic\n {2}Green \(Standby\): v1\.1\.0\n\nRollback will shift all traffic to Green \(v1\.1\.0, last good, verified \d+[smh] ago\) in one verified write\.$/,
 ) as unknown as string;
 
 /** Deployments recorded after the arranged release of 1.2.0: what the test's requests changed. */
@@ -128,6 +128,7 @@ describe('security', () => {
         {
           summary: ROLLBACK_PRD,
           needs: { confirm: true, mfa: true, approval: false },
+          question: 'Confirm rollback?',
         },
       ]);
       expect(person.mfaPrompts).toHaveLength(outcome === 'declined' ? 0 : 1);

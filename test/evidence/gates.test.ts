@@ -5,7 +5,7 @@ import { isJarvisError } from '../../src/errors.js';
 import { EcrEvidence } from '../../src/evidence/ecr.js';
 import { GitHubEvidence } from '../../src/evidence/github.js';
 import type { EvidenceCheck } from '../../src/evidence/types.js';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS } from '@jarvis/sandbox';
 import { quickRetries, REGION } from '../helpers/aws.js';
 import { startHarness, type Harness } from '../helpers/jarvis.js';
 import {

@@ -1,6 +1,6 @@
 import type { Jarvis } from '../../src/app.js';
 import { routeOf, type Colour } from '../../src/platform/types.js';
-import type { SimPod } from '../../src/sandbox/kube/simulation.js';
+import type { SimPod } from '../../packages/sandbox/src/kube/simulation.js';
 import type { ToolContext } from '../../src/tools/tool.js';
 
 /** A ToolContext over a running Jarvis, as the agent loop builds it. */

@@ -3,8 +3,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../../src/clock.js';
 import { createEksToken } from '../../src/platform/eks-token.js';
 import { clientsFromKubeConfig, KubeAdapter, type KubeClients } from '../../src/platform/kube.js';
-import { SANDBOX_CREDENTIALS, startSandbox } from '../../src/sandbox/index.js';
-import type { World } from '../../src/sandbox/world.js';
+import { SANDBOX_CREDENTIALS, startSandbox } from '@jarvis/sandbox';
+import type { World } from '../../packages/sandbox/src/world.js';
 
 export const REGION = 'eu-west-1';
 

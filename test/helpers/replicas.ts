@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { loadConfig, SANDBOX_CONFIG_PATH } from '../../src/config.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { lockKey } from '../../src/store/store.js';
 import { holderProcess } from '../../src/rollout/lease.js';
 import { buttonOf, startFakeSlack, type FakeSlack, type SlackCall } from './fake-slack.js';
@@ -48,19 +50,37 @@ export interface ReplicaWorld {
 
 let nextTs = 1_900_000_000;
 
+export interface ReplicaWorldOptions {
+  /** Edits the sandbox's configuration (parsed YAML) that the sandbox and every replica then use. */
+  configure?: (config: Record<string, unknown>) => void;
+}
+
 /**
  * Starts PostgreSQL, a sandbox at `timeScale` in this process, a fake Slack and a fake PagerDuty; replicas
  * started from it run `jarvis serve` in sandbox mode on that sandbox with JARVIS_DATABASE_URL, each with
  * a data directory of its own (nothing is shared through files).
  */
-export async function startReplicaWorld(timeScale: number): Promise<ReplicaWorld> {
+export async function startReplicaWorld(
+  timeScale: number,
+  options: ReplicaWorldOptions = {},
+): Promise<ReplicaWorld> {
+  const dirs: string[] = [];
+  let config;
+  if (options.configure) {
+    const dir = mkdtempSync(join(tmpdir(), 'jarvis-config-'));
+    dirs.push(dir);
+    const yaml = parse(readFileSync(SANDBOX_CONFIG_PATH, 'utf8')) as Record<string, unknown>;
+    options.configure(yaml);
+    const path = join(dir, 'jarvis.config.yaml');
+    writeFileSync(path, stringify(yaml));
+    config = loadConfig(path);
+  }
   const pg = await startPostgres();
   const databaseUrl = await pg.newDatabase();
-  const sandbox = await startSandbox({ timeScale });
+  const sandbox = await startSandbox({ timeScale, ...(config ? { config } : {}) });
   const slack = await startFakeSlack({ channels: { [CI]: 'jarvis-ci' } });
   const pd = await startFakePagerDuty();
   const store = await openPostgresStore({ url: databaseUrl });
-  const dirs: string[] = [];
   const procs: ServeProcess[] = [];
   const routeWeights = (env: string, service: string) => {
     const world = sandbox.world;

@@ -12,7 +12,7 @@ import { EksAdapter } from '../../src/platform/eks.js';
 import { kubeClientPool, type KubeClientPool } from '../../src/platform/index.js';
 import { KubeAdapter } from '../../src/platform/kube.js';
 import { routeArnOf, routeOf, type ServiceRoute, type Weights } from '../../src/platform/types.js';
-import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { countCommands, eksClient, elbv2Client, jarvisFailure, REGION } from '../helpers/aws.js';
 
 const config = loadConfig(SANDBOX_CONFIG_PATH);

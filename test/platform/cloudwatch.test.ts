@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { environmentOf } from '../../src/config.js';
 import { CloudWatchMetrics } from '../../src/platform/metrics/cloudwatch.js';
 import type { ColourQuery } from '../../src/platform/metrics/provider.js';
-import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { cloudwatchClient, jarvisFailure, rejection } from '../helpers/aws.js';
 
 // CloudWatch's GetMetricData through the real SDK client against the sandbox, which serves it from its

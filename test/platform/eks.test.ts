@@ -3,7 +3,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EksAdapter, TOKEN_REFRESH_MARGIN_MS } from '../../src/platform/eks.js';
 import { EKS_TOKEN_LIFETIME_MS, EKS_TOKEN_PREFIX } from '../../src/platform/eks-token.js';
-import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { eksClient, jarvisFailure, REGION } from '../helpers/aws.js';
 
 let sandbox: Sandbox;

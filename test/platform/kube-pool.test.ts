@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EksAdapter } from '../../src/platform/eks.js';
 import { kubeClientPool } from '../../src/platform/index.js';
 import { KubeAdapter, pooledKubeClients } from '../../src/platform/kube.js';
-import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { eksClient, jarvisFailure, REGION } from '../helpers/aws.js';
 import { tokenFor } from '../helpers/kube.js';
 

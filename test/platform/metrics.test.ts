@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusMetrics } from '../../src/platform/metrics/prometheus.js';
 import { SandboxMetrics } from '../../src/platform/metrics/sandbox.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '@jarvis/sandbox';
 
 const QUERIES = {
   requests: 'sum(increase(http_requests_total{service="{{service}}",colour="{{colour}}"}[{{window}}]))',

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentOf } from '../../src/config.js';
 import { PrometheusMetrics } from '../../src/platform/metrics/prometheus.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.js';
 
 // The Prometheus provider against a real Prometheus server that scrapes the sandbox's /metrics every

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Jarvis } from '../../src/app.js';
 import type { Colour } from '../../src/platform/types.js';
-import { CRASH_LOOP_AWS_SECRET, CRASH_LOOP_BEARER } from '../../src/sandbox/kube/logs.js';
+import { CRASH_LOOP_AWS_SECRET, CRASH_LOOP_BEARER } from '../../packages/sandbox/src/kube/logs.js';
 import { diagnosticsTool } from '../../src/tools/diagnostics.js';
 import type { Diagnosis } from '../../src/tools/diagnostics/compose.js';
 import type { Severity } from '../../src/tools/diagnostics/types.js';

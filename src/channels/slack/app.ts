@@ -10,7 +10,7 @@ import type { LoadedConfig } from '../../config.js';
 import { messageOf } from '../../errors.js';
 import { redact } from '../../redact.js';
 import type { ReplayKey } from '../../store/replay.js';
-import type { Store } from '../../store/store.js';
+import type { Deployment, Store } from '../../store/store.js';
 import type { Logger } from '../../logger.js';
 import type { RequestHandler } from '../http-server.js';
 import { WebSlackApi } from './api.js';
@@ -21,6 +21,7 @@ import { AckFirst } from './ack-first.js';
 import { SlackRequestGuard } from './guard.js';
 import { EventsReceiver } from './receiver.js';
 import { socketReplayGuard } from './socket-replay.js';
+import { ProgressTakeover } from './takeover.js';
 import { ACTIONS, MFA_VIEW, type ButtonAction } from './views.js';
 
 /** The Slack app's secrets and endpoint, from the environment (SLACK_*). */
@@ -46,6 +47,13 @@ export interface SlackAppOptions {
    */
   replay?: Pick<Store, 'claimOnce'> | undefined;
   metrics?: ChannelMetrics | undefined;
+  /**
+   * Where rollouts' progress messages are kept (the store): recorded when posted, read to finish the
+   * message of a rollout adopted from another process. Undefined: not kept (tests).
+   */
+  progress?: Pick<Store, 'putProgressMessage' | 'progressMessage' | 'getReleaseState'> | undefined;
+  /** Answers approval presses of questions another replica asked; undefined: refused as unknown. */
+  approvals?: SlackChannelDeps['approvals'];
   /** Jarvis runs on the sandbox: the channel marks every answer as simulated. */
   sandbox: boolean;
   logger?: Logger | undefined;
@@ -56,6 +64,11 @@ export interface SlackApp {
   channel: SlackChannel;
   /** The handler of `POST /slack/events` (HTTP mode; undefined in Socket Mode). */
   events: RequestHandler | undefined;
+  /**
+   * Shows the end of a rollout this process adopted from another on the progress message the other
+   * posted (see ProgressTakeover). Resolves false when there was none to finish; never rejects.
+   */
+  finishAdopted(deployment: Deployment): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -115,12 +128,18 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   await app.init();
 
   const acks = http ? new AckFirst() : undefined;
+  const api = new WebSlackApi(app.client);
+  const takeover = options.progress
+    ? new ProgressTakeover({ api, store: options.progress, logger })
+    : undefined;
   const channel = new SlackChannel({
     agent: options.agent,
     beforeWork: acks ? () => acks.settled() : undefined,
-    api: new WebSlackApi(app.client),
+    api,
     config: options.config,
     deployments: options.deployments,
+    progressMessages: options.progress,
+    approvals: options.approvals,
     metrics: options.metrics,
     sandbox: options.sandbox,
     logger,
@@ -151,6 +170,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     mode: socket ? 'socket' : 'http',
     channel,
     events,
+    finishAdopted: (deployment) => takeover?.finish(deployment) ?? Promise.resolve(false),
     stop: async () => {
       await channel.close();
       if (socket) await app.stop();

@@ -1,5 +1,5 @@
 import type { TurnResult } from '../../agent/loop.js';
-import type { Interaction } from '../../agent/types.js';
+import type { Interaction, StoredQuestions } from '../../agent/types.js';
 import type { LoadedConfig } from '../../config.js';
 import { messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -7,7 +7,7 @@ import { roleOf } from '../../policies/rbac.js';
 import { slackOrigin } from './origin.js';
 import type { Actor } from '../../policies/types.js';
 import type { RolloutEvent } from '../../rollout/events.js';
-import type { Deployment } from '../../store/store.js';
+import type { Deployment, ProgressMessageStore } from '../../store/store.js';
 import { toolRegistry } from '../../tools/index.js';
 import type { Tool } from '../../tools/tool.js';
 import type { SlackApi } from './api.js';
@@ -71,6 +71,10 @@ export interface SlackChannelDeps {
   metrics?: ChannelMetrics | undefined;
   /** Jarvis runs on the sandbox: every answer then opens with a context line saying it is simulated. */
   sandbox: boolean;
+  /** Where rollouts' progress messages are kept, for a replica that adopts one; undefined: nowhere. */
+  progressMessages?: Pick<ProgressMessageStore, 'putProgressMessage'> | undefined;
+  /** Answers approval presses of questions another replica asked (see Decisions); undefined: none. */
+  approvals?: StoredQuestions | undefined;
   /** Resolves when work may start (the transport lets a burst of requests be acknowledged first). */
   beforeWork?: (() => Promise<void>) | undefined;
   /** The tools whose results answers show, for their narrow forms; default every registered tool. */
@@ -112,6 +116,7 @@ export class SlackChannel {
       api: deps.api,
       ttlMs: slack.buttonTtlSeconds * 1000,
       logger: deps.logger,
+      stored: deps.approvals,
     });
     const listed = slack.channels.map(bare);
     this.ids = new Set(listed.filter((c) => CHANNEL_ID.test(c)));
@@ -243,6 +248,9 @@ export class SlackChannel {
       sandbox: this.deps.sandbox,
       onEvent: this.deps.metrics ? (e) => this.deps.metrics?.observeEvent(e) : undefined,
       onFinished: (state) => this.finished(state, where, actor),
+      onProgressPosted: this.deps.progressMessages
+        ? (id, location) => this.deps.progressMessages!.putProgressMessage(id, location, Date.now())
+        : undefined,
       whileWaiting: (wait) => this.slots.whileWaiting(wait),
       logger: this.deps.logger,
     });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { messageOf } from '../../errors.js';
 import { withMfaSource } from '../../policies/mfa-source.js';
 import type { Logger } from '../../logger.js';
+import type { PressRefusal, SharedQuestion, StoredQuestions } from '../../agent/types.js';
 import type { MfaOutcome, Requirements } from '../../policies/types.js';
 import type { SlackApi } from './api.js';
 import {
@@ -60,6 +61,8 @@ type Pending =
       kind: 'approval';
       /** Why `user` may not approve; undefined when they may. */
       problem(user: string): string | undefined;
+      /** The question as every replica sees it; undefined: in this process only. */
+      shared: SharedQuestion | undefined;
       resolve(answer: ApprovalAnswer): void;
     })
   | (Base & {
@@ -83,6 +86,11 @@ export interface DecisionsDeps {
   ttlMs: number;
   logger?: Logger | undefined;
   now?: () => number;
+  /**
+   * Answers presses of approval buttons of questions another replica asked (found in the store);
+   * undefined: such a press is refused as an unknown question.
+   */
+  stored?: StoredQuestions | undefined;
 }
 
 /**
@@ -90,7 +98,9 @@ export interface DecisionsDeps {
  * codes. Each is a message whose buttons carry an id generated here; the decision (who may answer, what
  * it is about, what to do with the answer) stays on the server, so a button answers exactly one action,
  * only from its own message, and only for the person it was meant for. Unanswered questions expire and
- * count as "no". Codes typed in the modal go to the gate's verifier and nowhere else.
+ * count as "no". Codes typed in the modal go to the gate's verifier and nowhere else. Approval questions
+ * are also kept in the store (see SharedQuestion): a press of one asked by another replica is answered
+ * through `stored`, and shown on the question's message here.
  */
 export class Decisions {
   private readonly pending = new Map<string, Pending>();
@@ -118,7 +128,9 @@ export class Decisions {
 
   /**
    * Resolves with the answer of the first person for whom `problem` finds nothing to object. `progress`:
-   * how many approvals the write needs and who already gave one (shown on the question).
+   * how many approvals the write needs and who already gave one (shown on the question). With `shared`,
+   * the question is told to the agent once posted, a press here is claimed through it before it counts,
+   * and its signal ends the wait (answer "no", message left alone) when another replica took the answer.
    */
   approval(
     where: Where,
@@ -126,13 +138,23 @@ export class Decisions {
     summary: string,
     problem: (user: string) => string | undefined,
     progress: { required: number; approvers: readonly string[] } = { required: 1, approvers: [] },
+    shared?: SharedQuestion,
   ): Promise<ApprovalAnswer> {
     return this.open<ApprovalAnswer>(
       where,
       requester,
       summary,
       (id, expiresAt) => approvalView(id, summary, requester, expiresAt, progress),
-      (base, resolve) => ({ ...base, kind: 'approval', problem, resolve }),
+      (base, resolve) => {
+        shared?.signal.addEventListener(
+          'abort',
+          () => {
+            if (this.take(base.id)) resolve({ approved: false });
+          },
+          { once: true },
+        );
+        return { ...base, kind: 'approval', problem, shared, resolve };
+      },
     );
   }
 
@@ -160,11 +182,8 @@ export class Decisions {
     await this.pending.get(click.id)?.posting;
     const entry = this.pending.get(click.id);
     if (!entry) {
-      return this.refuse(
-        click,
-        undefined,
-        'That request was already answered or has expired: nothing will happen. Ask me again if it is still needed.',
-      );
+      if (KIND[click.action] === 'approval' && this.deps.stored) return this.answerStored(click);
+      return this.refuse(click, undefined, UNKNOWN);
     }
     if (
       entry.where.channel !== click.channel ||
@@ -172,14 +191,14 @@ export class Decisions {
       entry.messageTs !== click.messageTs ||
       KIND[click.action] !== entry.kind
     ) {
-      return this.refuse(click, entry, 'That button does not belong to this request: nothing was done.');
+      return this.refuse(click, entry.where.threadTs, ELSEWHERE);
     }
     switch (entry.kind) {
       case 'confirm': {
         if (click.user !== entry.requester) {
           return this.refuse(
             click,
-            entry,
+            entry.where.threadTs,
             `Only ${mention(entry.requester)} can confirm or cancel this: they asked for it. Nothing was done.`,
           );
         }
@@ -195,32 +214,42 @@ export class Decisions {
       }
       case 'approval': {
         const problem = entry.problem(click.user);
-        if (problem) return this.refuse(click, entry, `You cannot answer this: ${problem}`);
+        if (problem) return this.refuse(click, entry.where.threadTs, `You cannot answer this: ${problem}`);
         const approved = click.action === 'approve';
+        if (entry.shared) {
+          // Claimed in the store first: a press on another replica may have answered it already.
+          let refusal: PressRefusal | undefined;
+          try {
+            refusal = await entry.shared.claim(click.user, approved);
+          } catch (err) {
+            this.deps.logger?.warn({ err: messageOf(err) }, 'could not claim an approval answer');
+            refusal = { why: 'unavailable' };
+          }
+          if (refusal) return this.refuse(click, entry.where.threadTs, refusalText(refusal));
+        }
         this.take(entry.id);
         entry.resolve({ approved, approver: click.user });
-        return this.settle(
-          entry,
-          approved
-            ? `:white_check_mark: Approved by ${mention(click.user)} at ${slackTime(this.now())}.`
-            : `:no_entry_sign: Rejected by ${mention(click.user)}: nothing was changed.`,
-        );
+        return this.settle(entry, this.answerText(approved, click.user));
       }
       case 'mfa': {
         if (click.user !== entry.requester) {
           return this.refuse(
             click,
-            entry,
+            entry.where.threadTs,
             `Only ${mention(entry.requester)} can enter the code for this: they asked for it.`,
           );
         }
         if (!click.triggerId)
-          return this.refuse(click, entry, 'Slack sent no trigger; press the button again.');
+          return this.refuse(click, entry.where.threadTs, 'Slack sent no trigger; press the button again.');
         try {
           await this.deps.api.openView(click.triggerId, mfaModal(entry.id, entry.summary));
         } catch (err) {
           this.deps.logger?.warn({ err: messageOf(err) }, 'could not open the MFA modal');
-          return this.refuse(click, entry, 'The code dialog could not be opened; press the button again.');
+          return this.refuse(
+            click,
+            entry.where.threadTs,
+            'The code dialog could not be opened; press the button again.',
+          );
         }
         return;
       }
@@ -302,8 +331,15 @@ export class Decisions {
       entry.posting = this.deps.api
         .post({ channel: where.channel, threadTs: where.threadTs, ...view(id, expiresAt) })
         .then(
-          (posted) => {
+          async (posted) => {
             entry.messageTs = posted.ts;
+            if (entry.kind === 'approval' && entry.shared) {
+              const question = { id, channel: where.channel, threadTs: where.threadTs, messageTs: posted.ts };
+              await entry.shared.posted({ ...question, expiresAt }).catch((err: unknown) => {
+                // Asked here only: a press on another replica will not find it.
+                this.deps.logger?.warn({ err: messageOf(err) }, 'could not record an approval question');
+              });
+            }
           },
           (err: unknown) => {
             this.deps.logger?.warn({ err: messageOf(err) }, 'could not post a question');
@@ -328,10 +364,34 @@ export class Decisions {
     return entry;
   }
 
-  private async refuse(click: Click, entry: Pending | undefined, text: string): Promise<void> {
+  /**
+   * A press of an approval button whose question this process did not ask: another replica asked it and
+   * waits. The agent answers it from the store; this shows the answer on the question, or the refusal.
+   */
+  private async answerStored(click: Click): Promise<void> {
+    const approved = click.action === 'approve';
+    const answer = await this.deps.stored!.answer({
+      id: click.id,
+      user: click.user,
+      approved,
+      channel: click.channel,
+      messageTs: click.messageTs,
+    });
+    if (!answer.ok) return this.refuse(click, answer.question?.threadTs, refusalText(answer));
+    const { channel, messageTs, summary } = answer.question;
+    await this.show(channel, messageTs, summary, this.answerText(approved, click.user));
+  }
+
+  private answerText(approved: boolean, user: string): string {
+    return approved
+      ? `:white_check_mark: Approved by ${mention(user)} at ${slackTime(this.now())}.`
+      : `:no_entry_sign: Rejected by ${mention(user)}: nothing was changed.`;
+  }
+
+  private async refuse(click: Click, threadTs: string | undefined, text: string): Promise<void> {
     if (!click.channel) return;
     try {
-      await this.deps.api.ephemeral(click.channel, click.user, text, entry?.where.threadTs);
+      await this.deps.api.ephemeral(click.channel, click.user, text, threadTs);
     } catch (err) {
       this.deps.logger?.warn({ err: messageOf(err) }, 'could not post an ephemeral refusal');
     }
@@ -340,12 +400,41 @@ export class Decisions {
   /** Replaces the question's buttons with its outcome. */
   private async settle(entry: Base, outcome: string): Promise<void> {
     if (entry.messageTs === undefined) return;
-    const view = decidedView(entry.summary, outcome);
+    await this.show(entry.where.channel, entry.messageTs, entry.summary, outcome);
+  }
+
+  private async show(channel: string, ts: string, summary: string, outcome: string): Promise<void> {
+    const view = decidedView(summary, outcome);
     try {
-      await this.deps.api.update(entry.where.channel, entry.messageTs, view.text, view.blocks);
+      await this.deps.api.update(channel, ts, view.text, view.blocks);
     } catch (err) {
       this.deps.logger?.warn({ err: messageOf(err) }, 'could not update a decision message');
     }
+  }
+}
+
+const UNKNOWN =
+  'That request was already answered or has expired: nothing will happen. Ask me again if it is still needed.';
+const ELSEWHERE = 'That button does not belong to this request: nothing was done.';
+
+/** What the presser of an approval button is told when their press does not count. */
+function refusalText(refusal: PressRefusal): string {
+  switch (refusal.why) {
+    case 'unknown':
+      return UNKNOWN;
+    case 'elsewhere':
+      return ELSEWHERE;
+    case 'answered': {
+      const answer = refusal.question?.answer;
+      const by = answer ? ` by ${mention(answer.by)} (${answer.kind})` : '';
+      return `That request was already answered${by}: nothing more was done.`;
+    }
+    case 'expired':
+      return 'That request has expired: nothing will happen. Ask me again if it is still needed.';
+    case 'refused':
+      return `You cannot answer this: ${refusal.reason ?? 'the release policy does not let you.'}`;
+    case 'unavailable':
+      return 'Your answer could not be recorded just now: nothing was done. Press the button again.';
   }
 }
 

@@ -4,6 +4,7 @@ import { messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Actor, MfaOutcome, Requirements } from '../../policies/types.js';
 import type { RolloutEvent } from '../../rollout/events.js';
+import type { ProgressMessageLocation } from '../../store/store.js';
 import { AnswerMessage, type FinalAnswer } from './answer-message.js';
 import type { SlackApi } from './api.js';
 import type { ApprovalAnswer, Decisions, Where } from './decisions.js';
@@ -24,6 +25,8 @@ export interface SlackInteractionDeps {
   sandbox?: boolean | undefined;
   /** Every rollout event, before it is rendered (metrics). */
   onEvent?: ((event: RolloutEvent) => void) | undefined;
+  /** A rollout's progress message was posted: where it is (recorded for a replica that adopts it). */
+  onProgressPosted?: ((deploymentId: number, location: ProgressMessageLocation) => Promise<void>) | undefined;
   /**
    * A rollout ended and its message shows the final state. Resolving true: the turn's outcome message is
    * also shown in the channel (a rollback in the channel where rollbacks are announced).
@@ -81,10 +84,14 @@ export class SlackInteraction implements Interaction {
   async approval(request: ApprovalAsk): Promise<ApprovalAnswer> {
     await this.answer.break();
     return this.waiting(
-      this.deps.decisions.approval(this.deps.where, request.requester.id, request.summary, request.eligible, {
-        required: request.required,
-        approvers: request.approvers,
-      }),
+      this.deps.decisions.approval(
+        this.deps.where,
+        request.requester.id,
+        request.summary,
+        request.eligible,
+        { required: request.required, approvers: request.approvers },
+        request.shared,
+      ),
     );
   }
 
@@ -100,14 +107,20 @@ export class SlackInteraction implements Interaction {
     }
     let message = this.rollouts.get(event.deploymentId);
     if (!message) {
+      const { where, onProgressPosted } = this.deps;
+      const title = this.lastSummary;
+      const id = event.deploymentId;
       message = new ProgressMessage({
         api: this.deps.api,
-        channel: this.deps.where.channel,
-        threadTs: this.deps.where.threadTs,
-        title: this.lastSummary,
+        channel: where.channel,
+        threadTs: where.threadTs,
+        title,
         intervalMs: this.deps.progressIntervalMs,
         beforePost: () => this.answer.break(),
         logger: this.deps.logger,
+        onPosted: onProgressPosted
+          ? (ts) => onProgressPosted(id, { channel: where.channel, ts, threadTs: where.threadTs, title })
+          : undefined,
       });
       this.rollouts.set(event.deploymentId, message);
     }

@@ -46,6 +46,9 @@ export function initialProgress(event: RolloutEvent, title: string | undefined):
 /** The state after `event`. Pure: the message is re-rendered from the whole state on every edit. */
 export function reduceProgress(state: ProgressState, event: RolloutEvent): ProgressState {
   switch (event.kind) {
+    case 'started':
+      // What the release starts from is on the message's header already (env, service, version).
+      return state;
     case 'phase':
       // A pause holds the rollout where it is: the phase it is in stays what the message shows.
       if (event.phase === 'pause' || event.phase === 'resume') {

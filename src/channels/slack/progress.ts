@@ -19,6 +19,8 @@ export interface ProgressMessageOptions {
    */
   beforePost?: (() => Promise<void>) | undefined;
   logger?: Logger | undefined;
+  /** Told the message's ts once it is posted (to record where it is); a failure is logged only. */
+  onPosted?: ((ts: string) => Promise<void>) | undefined;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -110,6 +112,9 @@ export class ProgressMessage {
           });
           this.ts = posted.ts;
           this.markPosted();
+          await this.opts.onPosted?.(posted.ts).catch((err: unknown) => {
+            this.opts.logger?.warn({ err: messageOf(err) }, 'could not record where a progress message is');
+          });
         } else {
           await this.opts.api.update(this.opts.channel, this.ts, view.text, view.blocks);
         }
@@ -129,5 +134,27 @@ export class ProgressMessage {
       }
     }
     if (this.ts === undefined && this.failures >= MAX_FAILURES) this.markPosted();
+  }
+}
+
+/**
+ * Shows the end of a rollout on a progress message posted by another process (whose rollout this one
+ * adopted): edits the message at `location` to the view of `state`, honouring Slack's Retry-After a few
+ * times. Rejects when Slack refuses the edit.
+ */
+export async function finishProgressMessage(
+  api: SlackApi,
+  location: { channel: string; ts: string },
+  state: ProgressState,
+  wait: (ms: number) => Promise<void> = sleep,
+): Promise<void> {
+  const view = progressView(state);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api.update(location.channel, location.ts, view.text, view.blocks);
+    } catch (err) {
+      if (!(err instanceof SlackRateLimited) || attempt >= MAX_FAILURES) throw err;
+      await wait(err.retryAfterMs);
+    }
   }
 }

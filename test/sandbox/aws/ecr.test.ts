@@ -5,7 +5,7 @@ import {
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { quickRetries, REGION } from '../../helpers/aws.js';
 
 describe('the sandbox’s ECR (JSON 1.1) through the real ECR client', () => {

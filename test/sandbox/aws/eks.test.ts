@@ -1,6 +1,6 @@
 import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { authHeaders, eksClient, rejection } from '../../helpers/aws.js';
 
 let sandbox: Sandbox;

@@ -14,8 +14,8 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, SANDBOX_CONFIG_PATH } from '../../../src/config.js';
 import { routeArnOf, routeOf } from '../../../src/platform/types.js';
-import { defaultRuleArn } from '../../../src/sandbox/aws/elbv2-lookup.js';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { defaultRuleArn } from '../../../packages/sandbox/src/aws/elbv2-lookup.js';
+import { startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { elbv2Client, rejection } from '../../helpers/aws.js';
 
 /** The ARNs of a seeded route: where its weights live and its two target groups. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AwsApiError } from '../../../src/sandbox/aws/errors.js';
+import { AwsApiError } from '../../../packages/sandbox/src/aws/errors.js';
 import {
   booleanAt,
   integerAt,
@@ -7,7 +7,7 @@ import {
   parseQuery,
   requiredString,
   stringListAt,
-} from '../../../src/sandbox/aws/query.js';
+} from '../../../packages/sandbox/src/aws/query.js';
 
 describe('parseQuery', () => {
   it.each([

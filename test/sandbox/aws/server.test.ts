@@ -6,8 +6,8 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ELBV2_NAMESPACE } from '../../../src/sandbox/aws/xml.js';
-import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { ELBV2_NAMESPACE } from '../../../packages/sandbox/src/aws/xml.js';
+import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { authHeaders, elbv2Client, rejection, type AuthSpec } from '../../helpers/aws.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,6 +1,11 @@
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { ELBV2_NAMESPACE, queryError, queryResponse, toXmlTree } from '../../../src/sandbox/aws/xml.js';
+import {
+  ELBV2_NAMESPACE,
+  queryError,
+  queryResponse,
+  toXmlTree,
+} from '../../../packages/sandbox/src/aws/xml.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyPatch } from '../../../src/sandbox/kube/patch.js';
-import { KubeApiError } from '../../../src/sandbox/kube/status.js';
+import { applyPatch } from '../../../packages/sandbox/src/kube/patch.js';
+import { KubeApiError } from '../../../packages/sandbox/src/kube/status.js';
 
 const deployment = {
   metadata: { name: 'web', labels: { app: 'web', tier: 'front' } },

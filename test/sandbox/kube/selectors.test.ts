@@ -3,8 +3,8 @@ import {
   matchesLabels,
   parseFieldSelector,
   parseLabelSelector,
-} from '../../../src/sandbox/kube/selectors.js';
-import { KubeApiError } from '../../../src/sandbox/kube/status.js';
+} from '../../../packages/sandbox/src/kube/selectors.js';
+import { KubeApiError } from '../../../packages/sandbox/src/kube/status.js';
 
 const labels = { app: 'checkout', colour: 'blue', 'pod-template-hash': 'abc12' };
 

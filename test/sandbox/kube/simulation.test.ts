@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/clock.js';
-import { profileOf } from '../../../src/sandbox/scenarios.js';
-import { KubeSimulation } from '../../../src/sandbox/kube/simulation.js';
-import { KubeApiError } from '../../../src/sandbox/kube/status.js';
-import type { KubeEvent, Pod } from '../../../src/sandbox/kube/types.js';
+import { profileOf } from '../../../packages/sandbox/src/scenarios.js';
+import { KubeSimulation } from '../../../packages/sandbox/src/kube/simulation.js';
+import { KubeApiError } from '../../../packages/sandbox/src/kube/status.js';
+import type { KubeEvent, Pod } from '../../../packages/sandbox/src/kube/types.js';
 
 /** A clock that only moves when told to. */
 class ManualClock implements Clock {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../../src/clock.js';
-import { humanDuration, toTable, wantsTable } from '../../../src/sandbox/kube/table.js';
-import { wallClockJson } from '../../../src/sandbox/kube/wall-clock.js';
+import { humanDuration, toTable, wantsTable } from '../../../packages/sandbox/src/kube/table.js';
+import { wallClockJson } from '../../../packages/sandbox/src/kube/wall-clock.js';
 
 const S = 1000;
 const M = 60 * S;

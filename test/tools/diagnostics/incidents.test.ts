@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Jarvis } from '../../../src/app.js';
 import type { Colour } from '../../../src/platform/types.js';
-import type { FaultSpec, SandboxApi } from '../../../src/sandbox/faults.js';
-import { setNodeCondition } from '../../../src/sandbox/kube/nodes.js';
-import { seedHpa, seedPdb } from '../../../src/sandbox/kube/scaling.js';
+import type { FaultSpec, SandboxApi } from '../../../packages/sandbox/src/faults.js';
+import { setNodeCondition } from '../../../packages/sandbox/src/kube/nodes.js';
+import { seedHpa, seedPdb } from '../../../packages/sandbox/src/kube/scaling.js';
 import { diagnosticsTool } from '../../../src/tools/diagnostics.js';
 import type { Diagnosis } from '../../../src/tools/diagnostics/compose.js';
 import type { Severity } from '../../../src/tools/diagnostics/types.js';

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { loadBalancerDimension, targetGroupDimension } from '../../platform/metrics/cloudwatch-dimensions.js';
+import {
+  loadBalancerDimension,
+  targetGroupDimension,
+} from '../../../../src/platform/metrics/cloudwatch-dimensions.js';
 import type { ColourName, PeriodFigures } from '../traffic.js';
 import type { SimRoute, World } from '../world.js';
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ScaledClock, type Clock } from '../clock.js';
-import { loadConfig, SANDBOX_CONFIG_PATH, type LoadedConfig } from '../config.js';
+import { ScaledClock, type Clock } from '../../../src/clock.js';
+import { loadConfig, SANDBOX_CONFIG_PATH, type LoadedConfig } from '../../../src/config.js';
 import { handleAws } from './aws/server.js';
-import { JarvisError } from '../errors.js';
+import { JarvisError } from '../../../src/errors.js';
 import { handleControl } from './control.js';
 import { GITHUB_PREFIX, handleGithub } from './github.js';
 import { kubeconfigYaml } from './kubeconfig.js';

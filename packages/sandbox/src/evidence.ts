@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ecrCoordinates, type LoadedConfig } from '../config.js';
+import { ecrCoordinates, type LoadedConfig } from '../../../src/config.js';
 import { profileOf, type VersionProfile } from './scenarios.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../../../src/clock.js';
 
 /** The fields in which the API server writes times (metav1.Time and MicroTime). */
 const TIME_FIELDS = new Set([

@@ -6,8 +6,8 @@ import type {
   TargetGroup,
   TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Clock } from '../clock.js';
-import type { LoadedConfig, ServiceConfig } from '../config.js';
+import type { Clock } from '../../../src/clock.js';
+import type { LoadedConfig, ServiceConfig } from '../../../src/config.js';
 import { SandboxSources } from './evidence.js';
 import { Faults } from './faults.js';
 import { KubeSimulation, type SimPod } from './kube/simulation.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../../../src/clock.js';
 import type { VersionProfile } from '../scenarios.js';
 import { reconcileDeployment, type DeploymentContext } from './deployments.js';
 import { TimerHeap } from './heap.js';

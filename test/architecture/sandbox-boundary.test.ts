@@ -1,0 +1,207 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '@jarvis/sandbox';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { SANDBOX_CONFIG_PATH } from '../../src/config.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SANDBOX_PACKAGE = join(ROOT, 'packages', 'sandbox');
+
+/** Every TypeScript file under `dir`. */
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+interface ImportSite {
+  /** The importing file, relative to the repository. */
+  file: string;
+  specifier: string;
+  kind: 'static' | 'dynamic';
+}
+
+/**
+ * The imports of `file` that load a module at run time: import and export declarations other than
+ * `import type` and `export type` (an `import { type A }` still loads its module under
+ * verbatimModuleSyntax), and import() calls.
+ */
+function runtimeImports(file: string): ImportSite[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const sites: ImportSite[] = [];
+  const add = (specifier: ts.Expression | undefined, kind: ImportSite['kind']) => {
+    const text = specifier && ts.isStringLiteralLike(specifier) ? specifier.text : '<computed>';
+    sites.push({ file: relative(ROOT, file), specifier: text, kind });
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly) add(node.moduleSpecifier, 'static');
+    if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier) {
+      add(node.moduleSpecifier, 'static');
+    }
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      add(node.arguments[0], 'dynamic');
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return sites;
+}
+
+/** Whether `site` names the sandbox package, by its name or by a path into packages/sandbox. */
+function reachesSandbox(site: ImportSite): boolean {
+  if (site.specifier === '@jarvis/sandbox' || site.specifier.startsWith('@jarvis/sandbox/')) return true;
+  if (!site.specifier.startsWith('.')) return false;
+  const target = resolve(ROOT, dirname(site.file), site.specifier);
+  return target === SANDBOX_PACKAGE || target.startsWith(SANDBOX_PACKAGE + sep);
+}
+
+describe('the sandbox boundary, in the sources', () => {
+  const sites = sources(join(ROOT, 'src')).flatMap(runtimeImports);
+
+  it('finds the imports of src/ (the scan reads what it should)', () => {
+    expect(sites.filter((s) => s.file === join('src', 'cli.ts')).length).toBeGreaterThan(3);
+    expect(sites.some((s) => s.kind === 'dynamic')).toBe(true);
+  });
+
+  it('has no module under src/ load the sandbox package except loadSandbox, by a dynamic import()', () => {
+    expect(sites.filter((s) => s.specifier === '<computed>')).toEqual([]);
+    expect(sites.filter(reachesSandbox)).toEqual([
+      { file: join('src', 'mode.ts'), specifier: '../packages/sandbox/src/index.js', kind: 'dynamic' },
+    ]);
+  });
+});
+
+/**
+ * Node's module customization hooks (module.register): each module the process loads is appended to
+ * the file named by `data.file`, as a URL. Observed, not patched: every load goes on to the next hook.
+ */
+const RECORDER_HOOKS = `import { appendFileSync } from 'node:fs';
+let file;
+export function initialize(data) {
+  file = data.file;
+}
+export async function load(url, context, nextLoad) {
+  appendFileSync(file, url + '\\n');
+  return nextLoad(url, context);
+}
+`;
+
+describe('the sandbox boundary, in a running jarvis serve', () => {
+  let dir: string;
+  let sandbox: Sandbox;
+  let preload: string;
+  let config: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'jarvis-boundary-'));
+    // Stands in for AWS: Jarvis reaches it through the AWS SDK's endpoint settings, as it would AWS.
+    sandbox = await startSandbox({ timeScale: 1 });
+    const hooks = join(dir, 'record-hooks.mjs');
+    writeFileSync(hooks, RECORDER_HOOKS);
+    preload = join(dir, 'record.mjs');
+    writeFileSync(
+      preload,
+      `import { register } from 'node:module';\n` +
+        `register(${JSON.stringify(pathToFileURL(hooks).href)}, { data: { file: process.env.JARVIS_RECORD_LOADS } });\n`,
+    );
+    // The shipped configuration with the CloudWatch default for metrics: what runs against AWS.
+    const shipped = parse(readFileSync(SANDBOX_CONFIG_PATH, 'utf8')) as Record<string, unknown>;
+    delete shipped.metrics;
+    config = join(dir, 'jarvis.config.yaml');
+    writeFileSync(config, stringify(shipped));
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Starts `jarvis serve` from the sources with the recorder; resolves with what it loaded once it serves. */
+  async function loadedBy(name: string, args: string[], env: Record<string, string>): Promise<string[]> {
+    const loads = join(dir, `${name}.loads`);
+    writeFileSync(loads, '');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--import', pathToFileURL(preload).href, 'src/cli.ts', 'serve', ...args],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          JARVIS_DATA_DIR: join(dir, name),
+          JARVIS_RECORD_LOADS: loads,
+          LOG_LEVEL: 'warn',
+          PORT: '0',
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      await new Promise<void>((ok, fail) => {
+        const timer = setTimeout(() => fail(new Error(`jarvis serve did not start: ${out}`)), 50_000);
+        child.stdout.on('data', () => {
+          if (!/Metrics: http:\/\/\S+\/metrics/.test(out)) return;
+          clearTimeout(timer);
+          ok();
+        });
+        child.once('exit', (code) => fail(new Error(`jarvis serve exited (${code}): ${out}`)));
+      });
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    return readFileSync(loads, 'utf8')
+      .split('\n')
+      .filter((url) => url.startsWith('file:'))
+      .map((url) => relative(ROOT, fileURLToPath(url)));
+  }
+
+  const inSandbox = (file: string) => file.startsWith(join('packages', 'sandbox') + sep);
+
+  it('against AWS loads no module of the sandbox package', { timeout: 60_000 }, async () => {
+    // Arrange
+    const aws = {
+      JARVIS_CONFIG: config,
+      AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: sandbox.awsEndpoint,
+      AWS_ENDPOINT_URL_EKS: sandbox.awsEndpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: sandbox.awsEndpoint,
+      AWS_ENDPOINT_URL_ECR: sandbox.awsEndpoint,
+    };
+
+    // Act
+    const loaded = await loadedBy('aws', [], aws);
+
+    // Assert
+    expect(loaded).toContain(join('src', 'commands', 'serve.ts'));
+    expect(loaded).toContain(join('src', 'mode.ts'));
+    expect(loaded.filter(inSandbox)).toEqual([]);
+  });
+
+  it(
+    'with --sandbox loads the package (the recorder sees it when it is there)',
+    { timeout: 60_000 },
+    async () => {
+      // Act
+      const loaded = await loadedBy('sandbox', ['--sandbox'], {});
+
+      // Assert
+      expect(loaded).toContain(join('packages', 'sandbox', 'src', 'index.ts'));
+      expect(loaded).toContain(join('packages', 'sandbox', 'src', 'kube', 'server.ts'));
+    },
+  );
+});
