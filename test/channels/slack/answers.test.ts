@@ -55,7 +55,9 @@ describe('what Slack receives for a dev release and a history', () => {
     expect(String(edits.at(-1)?.params.text)).toBe('SUCCESS: dev/checkout 1.3.0');
     expect(JSON.stringify(progress!.blocks)).toContain('*SUCCESS*: checkout 1.3.0 in dev after');
 
-    expect(outcome!.text).toMatch(/^\[sandbox\] Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/);
+    expect(outcome!.text).toMatch(/^\[sandbox\] ✓ Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/);
+    // The links are Slack links under the result, not URLs in its text.
+    expect(outcome!.text).not.toMatch(/(Dashboard|ALB): https:/);
     const footer = JSON.stringify(outcome!.blocks.at(-1));
     expect(footer).toContain('"type":"context"');
     expect(footer).toContain(
@@ -207,7 +209,7 @@ describe('answers of the language model in Slack', () => {
     expect(question!.text).toMatch(/^deploy checkout 1\.3\.0 to dev .* — :white_check_mark: Confirmed by/);
     expect(progress!.text).toBe('SUCCESS: dev/checkout 1.3.0');
     expect(outcome!.text).toMatch(
-      /^\[sandbox\] Deployment of checkout 1\.3\.0 to dev succeeded \(green\)[^]*\n\nDone: green serves dev\.$/,
+      /^\[sandbox\] ✓ Deployment of checkout 1\.3\.0 to dev succeeded \(green\)[^]*\n\nDone: green serves dev\.$/,
     );
     expect(JSON.stringify(outcome!.blocks)).toContain('|Dashboard>');
   });

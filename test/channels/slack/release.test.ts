@@ -142,7 +142,8 @@ describe('a prd release from a Slack thread', () => {
       messages.find((m) => shown(m.blocks).includes('Deployment #'))?.ts,
       outcome.ts,
     ]);
-    expect(outcome.text).toMatch(/^\[sandbox\] Deployment of checkout 1\.3\.0 to prd succeeded/);
+    expect(outcome.text).toMatch(/^\[sandbox\] ✓ Deployment of checkout 1\.3\.0 to prd succeeded/);
+    expect(outcome.text).not.toMatch(/(Dashboard|ALB): https:/);
     const links = shown(outcome.blocks);
     expect(links).toContain(
       '<https://grafana.example.com/d/jarvis-releases?var-environment=prd&amp;var-service=checkout|Dashboard>',

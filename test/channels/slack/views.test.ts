@@ -60,6 +60,27 @@ describe('Block Kit views', () => {
     expect(asked.deny?.text.length).toBeLessThanOrEqual(30);
   });
 
+  it('asks with the tool’s own question, in the message and as the title of the confirm dialog', () => {
+    const plan =
+      'Current state:\n  Green (Active): v1.3.0  ← 100% traffic\nRollback will shift all traffic to Blue (v1.2.0)';
+
+    const view = confirmView(
+      'id3',
+      plan,
+      { confirm: true, mfa: true, approval: false },
+      'U1',
+      0,
+      'Confirm rollback?',
+    );
+
+    const head = (view.blocks[0] as { text: { text: string } }).text.text;
+    expect(head).toBe(
+      ':warning: <@U1>, *Confirm rollback?*\n> Current state:\n>   Green (Active): v1.3.0  ← 100% traffic\n> Rollback will shift all traffic to Blue (v1.2.0)',
+    );
+    const [confirm] = buttonsOf(view.blocks);
+    expect(confirm!.confirm).toMatchObject({ title: { type: 'plain_text', text: 'Confirm rollback?' } });
+  });
+
   it('keeps the confirm dialog within Slack limits for a long plan', () => {
     const summary = `roll back checkout in prd: ${'x'.repeat(600)}`;
 
