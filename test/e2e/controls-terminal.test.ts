@@ -21,7 +21,9 @@ describe('abort from the REPL and from jarvis ask', () => {
   let running: Promise<RolloutResult>;
 
   beforeEach(async () => {
-    h = await startHarness(100);
+    // Slow enough (a dev release takes about 20 s) that a second process started on a loaded machine
+    // still finds the rollout running.
+    h = await startHarness(20);
     // A release started in another channel (Slack, say), by someone else.
     running = h.jarvis.rollouts.deploy({ env: 'dev', service: 'checkout', version: '1.3.0', actor: 'carol' });
     await until('the first shift', () => h.weights('dev', 'checkout').green === 10, 20_000);

@@ -65,11 +65,11 @@ describe('Slack approvals and progress messages across two jarvis serve replicas
     const pressed = await b.press('U0BOB', question, 'jarvis_approve');
     const confirm = await questionIn(thread, 'jarvis_confirm');
     await a.press('U0ALICE', confirm, 'jarvis_confirm');
+    // The outcome: the answer message, posted or edited to the release's result.
     await world.slack.waitFor(
       (c) =>
-        c.method === 'chat.postMessage' &&
-        c.params.thread_ts === thread &&
-        /\*SUCCESS\*/.test(String(c.params.text)),
+        (c.method === 'chat.postMessage' || c.method === 'chat.update') &&
+        /Deployment of checkout 1\.3\.0 to prd succeeded/.test(String(c.params.text)),
       90_000,
     );
 

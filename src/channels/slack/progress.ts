@@ -116,10 +116,10 @@ export class ProgressMessage {
             ...view,
           });
           this.ts = posted.ts;
-          this.markPosted();
           await this.opts.onPosted?.(posted.ts).catch((err: unknown) => {
             this.opts.logger?.warn({ err: messageOf(err) }, 'could not record where a progress message is');
           });
+          this.markPosted();
         } else {
           await this.opts.api.update(this.opts.channel, this.ts, view.text, view.blocks);
         }
