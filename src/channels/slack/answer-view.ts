@@ -107,7 +107,7 @@ export const SLACK_COLUMNS = 100;
  * Text in a code block; inside one, Slack still needs &, < and > escaped. A line longer than
  * {@link SLACK_COLUMNS} is folded onto the next lines (a result whose tool has no narrow form).
  */
-function fence(text: string): string {
+export function fence(text: string): string {
   const lines = text
     .replace(/```/g, "'''")
     .split('\n')

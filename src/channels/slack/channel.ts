@@ -14,7 +14,7 @@ import type { SlackApi } from './api.js';
 import { RolloutControls, type CommandCall, type ControlClick } from './controls.js';
 import { Decisions, type Click, type SubmitAnswer, type Where } from './decisions.js';
 import { SlackInteraction } from './interaction.js';
-import { fitResults, outcomeFooter } from './outcome.js';
+import { outcomeFooter, slackResults } from './outcome.js';
 import { TurnSlots } from './slots.js';
 import type { ProgressState } from './progress-state.js';
 import { finishedLine } from './progress-view.js';
@@ -266,7 +266,7 @@ export class SlackChannel {
       await io.settled();
       await io.finish({
         text: result.text,
-        fit: (text) => fitResults(text, result.calls, this.tools),
+        fit: (text) => slackResults(text, result.calls, this.tools),
         footer: outcomeFooter(this.deps.config, result.calls),
       });
     } catch (err) {

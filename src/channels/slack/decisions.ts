@@ -115,13 +115,22 @@ export class Decisions {
     return this.pending.size;
   }
 
-  /** Resolves true only when `requester` presses Confirm on this question's own message. */
-  confirm(where: Where, requester: string, summary: string, needs: Requirements): Promise<boolean> {
+  /**
+   * Resolves true only when `requester` presses Confirm on this question's own message. `question`: the
+   * tool's own way of asking ("Confirm rollback?"); undefined: a plain "confirm this change".
+   */
+  confirm(
+    where: Where,
+    requester: string,
+    summary: string,
+    needs: Requirements,
+    question?: string,
+  ): Promise<boolean> {
     return this.open<boolean>(
       where,
       requester,
       summary,
-      (id, expiresAt) => confirmView(id, summary, needs, requester, expiresAt),
+      (id, expiresAt) => confirmView(id, summary, needs, requester, expiresAt, question),
       (base, resolve) => ({ ...base, kind: 'confirm', resolve }),
     );
   }

@@ -61,10 +61,12 @@ export class SlackInteraction implements Interaction {
     });
   }
 
-  async confirm(summary: string, needs: Requirements): Promise<boolean> {
+  async confirm(summary: string, needs: Requirements, question?: string): Promise<boolean> {
     this.lastSummary = summary;
     await this.answer.break();
-    return this.waiting(this.deps.decisions.confirm(this.deps.where, this.deps.requester.id, summary, needs));
+    return this.waiting(
+      this.deps.decisions.confirm(this.deps.where, this.deps.requester.id, summary, needs, question),
+    );
   }
 
   async mfa(summary: string, verify: (code: string) => Promise<MfaOutcome>): Promise<MfaOutcome> {

@@ -7,14 +7,16 @@ import type { Tool } from '../../tools/tool.js';
 import { SLACK_COLUMNS } from './answer-view.js';
 import { escapeMrkdwn } from './views.js';
 
-/** A release a turn made, from a tool's output: where, and whether it ended back on the earlier version. */
+/** A release a turn made, from a tool's output: where, its links, and what to look at after it. */
 interface Release {
   env: string;
   service: string;
   version: string | undefined;
   colour: string | undefined;
-  /** Rolled back, aborted, or a rollback: what went wrong is worth a look. */
-  reverted: boolean;
+  /** The links the tool returned with its result; undefined: none came, they are made from config. */
+  links: Link[] | undefined;
+  /** Rolled back, aborted, or a rollback, with no post-rollback actions in the result: say where to look. */
+  lookNext: boolean;
   /** The colour that holds the version given up (its logs say why); undefined when not known. */
   abandoned: string | undefined;
 }
@@ -23,11 +25,12 @@ interface Release {
 const MAX_FOOTER = 10;
 
 /**
- * The turn's text with each call's rendering (as {@link renderCall} put it there) replaced by its
- * narrow form for a Slack message ({@link renderCallNarrow}): tables that fit {@link SLACK_COLUMNS}.
- * Text the model wrote is left as it is.
+ * The turn's text with each call's rendering (as {@link renderCall} put it there) replaced by its Slack
+ * form: through {@link renderCallNarrow}, so that tables fit {@link SLACK_COLUMNS}, and without the link
+ * lines of a rollout result, which {@link outcomeFooter} shows as Slack links instead (the dashboard of
+ * post-rollback actions stays where they name it). Text the model wrote is left as it is.
  */
-export function fitResults(
+export function slackResults(
   text: string,
   calls: readonly CallRecord[],
   tools: ReadonlyMap<string, Tool>,
@@ -36,45 +39,56 @@ export function fitResults(
   for (const call of calls) {
     const tool = tools.get(call.tool);
     const wide = renderCall(call, tool);
-    const narrow = renderCallNarrow(call, tool, SLACK_COLUMNS);
-    if (wide !== narrow) out = out.split(wide).join(narrow);
+    const slack = renderCallNarrow(withoutLinkLines(call), tool, SLACK_COLUMNS);
+    if (wide !== slack) out = out.split(wide).join(slack);
   }
   return out;
 }
 
 /**
- * The context lines under a turn's outcome (mrkdwn, escaped): per release it made, its configured links
- * (dashboard, logs, the ALB in the console); after a rollback or an abort, where to look next. Empty for
- * a turn that released nothing.
+ * The context lines under a turn's outcome (mrkdwn, escaped): per release it made, its links (dashboard,
+ * logs, the ALB in the console: those the tool returned, else the configured ones); after a rollback or
+ * an abort whose result names no post-rollback actions, where to look next. Empty for a turn that
+ * released nothing.
  */
 export function outcomeFooter(config: LoadedConfig, calls: readonly CallRecord[]): string[] {
   const releases = releasesOf(calls);
   const lines: string[] = [];
   for (const r of releases) {
-    let links: Link[] = [];
-    try {
-      links = linksFor(config, r.env, r.service, { version: r.version, colour: r.colour });
-    } catch {
-      // An environment or service the configuration does not know (an old record): no links.
+    let links = r.links ?? [];
+    if (!r.links) {
+      try {
+        links = linksFor(config, r.env, r.service, { version: r.version, colour: r.colour });
+      } catch {
+        // An environment or service the configuration does not know (an old record): no links.
+      }
     }
     if (links.length === 0) continue;
     const where = `*${escapeMrkdwn(r.service)}* in ${escapeMrkdwn(r.env)}`;
     lines.push(`:link: ${where}: ${links.map(linkText).join(' · ')}`);
   }
-  const reverted = releases.filter((r) => r.reverted);
-  if (reverted.length === 1) lines.push(nextLine(config, reverted[0]!));
+  const next = releases.filter((r) => r.lookNext);
+  if (next.length === 1) lines.push(nextLine(config, next[0]!));
   else {
-    for (const env of new Set(reverted.map((r) => r.env))) {
+    for (const env of new Set(next.map((r) => r.env))) {
       lines.push(`:mag: Next: find out why with \`diagnose ${escapeMrkdwn(env)}\`.`);
     }
   }
   return lines.slice(0, MAX_FOOTER);
 }
 
+/** A rollout result's call without the links its rendering would list as text (see slackResults). */
+function withoutLinkLines(call: CallRecord): CallRecord {
+  const o = record(call.output);
+  if (!o || !Array.isArray(o.links)) return call;
+  const keep = record(o.afterRollback) ? records(o.links).filter((l) => l.label === 'Dashboard') : [];
+  return { ...call, output: { ...o, links: keep } };
+}
+
 /** A link as Slack mrkdwn, its URL escaped so that it cannot end the link early. */
 function linkText(link: Link): string {
   const url = link.url.replace(/\|/g, '%7C');
-  return `<${escapeMrkdwn(url)}|${link.label}>`;
+  return `<${escapeMrkdwn(url)}|${escapeMrkdwn(link.label)}>`;
 }
 
 /** Where to look after one rollback: the diagnosis, and the logs of the colour given up. */
@@ -92,6 +106,16 @@ function nextLine(config: LoadedConfig, r: Release): string {
     // Not configured (any more): the diagnosis alone.
   }
   return `:mag: Next: find out why with ${diagnose}${logs}.`;
+}
+
+/** The links of a result, when it carries a well-formed list of them. */
+function linksOf(value: unknown): Link[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const links = records(value).filter(
+    (l): l is Record<string, unknown> & Link =>
+      (l.label === 'Dashboard' || l.label === 'Logs' || l.label === 'ALB') && typeof l.url === 'string',
+  );
+  return links.map((l) => ({ label: l.label, url: l.url }));
 }
 
 /** The releases the calls of a turn made, one per environment and service (the last one counts). */
@@ -115,7 +139,8 @@ function releasesOf(calls: readonly CallRecord[]): Release[] {
         service: o.service,
         version: typeof o.version === 'string' ? o.version : undefined,
         colour,
-        reverted: rollback || undone,
+        links: linksOf(o.links),
+        lookNext: (rollback || undone) && !record(o.afterRollback),
         abandoned: undone ? colour : rollback ? other(colour) : undefined,
       });
       continue;
@@ -128,7 +153,8 @@ function releasesOf(calls: readonly CallRecord[]): Release[] {
         service: s.service,
         version: typeof s.version === 'string' ? s.version : undefined,
         colour: undefined,
-        reverted: s.outcome !== 'skipped',
+        links: linksOf(s.links),
+        lookNext: s.outcome !== 'skipped',
         abandoned: undefined,
       });
     }

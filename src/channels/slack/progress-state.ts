@@ -21,6 +21,12 @@ export interface ProgressState {
   /** The latest analysis figures per colour. */
   figures: Partial<Record<Colour, ColourFigures>>;
   verdict: { outcome: VerdictOutcome; reasons: readonly string[] } | undefined;
+  /**
+   * The release as the terminal prints it when piped (src/rollout/flow.ts): pre-checks, current state,
+   * one line per phase step, the verification summary. Kept by the progress message, which folds the
+   * events through a FlowView; empty for a state made otherwise (an adopted rollout).
+   */
+  flow: readonly string[];
   finished:
     { status: FinalStatus; reason: string | undefined; durationMs: number; version: string } | undefined;
 }
@@ -39,6 +45,7 @@ export function initialProgress(event: RolloutEvent, title: string | undefined):
     newColour: undefined,
     figures: {},
     verdict: undefined,
+    flow: [],
     finished: undefined,
   };
 }

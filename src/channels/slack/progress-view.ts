@@ -4,6 +4,7 @@ import type { FinalStatus } from '../../store/store.js';
 import type { Block } from './api.js';
 import { controlsBlock } from './control-view.js';
 import type { ProgressState } from './progress-state.js';
+import { fence } from './answer-view.js';
 import { escapeMrkdwn, type MessageView } from './views.js';
 
 const CELLS = 10;
@@ -41,7 +42,7 @@ export function progressView(state: ProgressState): MessageView {
       [
         `Deployment #${state.deploymentId}`,
         `${escapeMrkdwn(state.env)}/${escapeMrkdwn(state.service)}`,
-        state.phase ? `phase *${state.phase}*` : 'starting',
+        state.finished ? endText(state.finished) : state.phase ? `phase *${state.phase}*` : 'starting',
         state.paused && !state.finished ? '*paused*' : undefined,
         state.phaseMessage ? escapeMrkdwn(state.phaseMessage) : undefined,
       ]
@@ -49,6 +50,8 @@ export function progressView(state: ProgressState): MessageView {
         .join(' · '),
     ),
   ];
+  const flow = flowText(state.flow);
+  if (flow) blocks.push(mrkdwn(flow));
   if (state.weights) {
     const step = state.step
       ? `step ${state.step.index + 1}/${state.step.count} (${state.step.percent}%)`
@@ -67,20 +70,47 @@ export function progressView(state: ProgressState): MessageView {
     const why = state.verdict.reasons.length > 0 ? `: ${escapeMrkdwn(state.verdict.reasons.join('; '))}` : '';
     blocks.push(context(`Last analysis ${VERDICT[state.verdict.outcome] ?? state.verdict.outcome}${why}`));
   }
-  if (state.finished) blocks.push(mrkdwn(finishedLine(state)));
   const controls = controlsBlock(state);
   if (controls) blocks.push(controls);
   return { text: fallbackText(state), blocks };
 }
 
-/** One line for the thread and notifications once the rollout is over. */
+/** One line for notifications once the rollout is over (the announce channel, an adopted rollout). */
 export function finishedLine(state: ProgressState): string {
   const f = state.finished;
   if (!f) return `${escapeMrkdwn(state.env)}/${escapeMrkdwn(state.service)}: in progress`;
-  const seconds = Math.round(f.durationMs / 1000);
-  const took = seconds >= 60 ? `${Math.floor(seconds / 60)}m ${seconds % 60}s` : `${seconds}s`;
   const reason = f.reason ? ` — ${escapeMrkdwn(f.reason)}` : '';
-  return `${STATUS_ICON[f.status]} *${f.status}*: ${escapeMrkdwn(state.service)} ${escapeMrkdwn(f.version)} in ${escapeMrkdwn(state.env)} after ${took}${reason}`;
+  return `${STATUS_ICON[f.status]} *${f.status}*: ${escapeMrkdwn(state.service)} ${escapeMrkdwn(f.version)} in ${escapeMrkdwn(state.env)} after ${took(f.durationMs)}${reason}`;
+}
+
+/** How the rollout ended, on its message's context line: `*ROLLED_BACK* after 3m 5s — why`. */
+function endText(f: NonNullable<ProgressState['finished']>): string {
+  const reason = f.reason ? ` — ${escapeMrkdwn(f.reason)}` : '';
+  return `*${f.status}* after ${took(f.durationMs)}${reason}`;
+}
+
+function took(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds >= 60 ? `${Math.floor(seconds / 60)}m ${seconds % 60}s` : `${seconds}s`;
+}
+
+/** Slack's limit on the text of one section block. */
+const SECTION_LIMIT = 3000;
+
+/**
+ * The release's flow as a code block, as the terminal prints it (pre-checks, current state, phases);
+ * when it is too long for one section, its latest lines under an ellipsis. Undefined when empty.
+ */
+function flowText(flow: readonly string[]): string | undefined {
+  const lines = [...flow];
+  while (lines.length > 0 && lines[0]!.trim() === '') lines.shift();
+  while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
+  if (lines.length === 0) return undefined;
+  let shown = fence(lines.join('\n'));
+  for (let from = 1; shown.length > SECTION_LIMIT && from < lines.length; from++) {
+    shown = fence(['…', ...lines.slice(from)].join('\n'));
+  }
+  return shown;
 }
 
 function figuresText(colour: Colour, figures: ColourFigures, newColour: Colour | undefined): string {

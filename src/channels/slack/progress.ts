@@ -1,6 +1,7 @@
 import { messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { RolloutEvent } from '../../rollout/events.js';
+import { FlowView } from '../../rollout/flow.js';
 import { SlackRateLimited, type SlackApi } from './api.js';
 import { initialProgress, reduceProgress, type ProgressState } from './progress-state.js';
 import { progressView } from './progress-view.js';
@@ -46,6 +47,8 @@ export class ProgressMessage {
   /** No edit before this time unless it is the final state: the edit interval. */
   private nextEditAt = 0;
   private failures = 0;
+  /** The release's lines as a piped terminal shows them: what stays, one line per step. */
+  private readonly flow = new FlowView(false);
   /** `beforePost` was awaited. */
   private before = false;
   /** Resolves once the message is posted, or posting it was given up. */
@@ -74,7 +77,9 @@ export class ProgressMessage {
 
   /** Folds `event` into the state and schedules an edit. Never throws. */
   apply(event: RolloutEvent): void {
-    this.state = reduceProgress(this.state ?? initialProgress(event, this.opts.title), event);
+    const next = reduceProgress(this.state ?? initialProgress(event, this.opts.title), event);
+    const lines = this.flow.push(event).lines;
+    this.state = lines.length > 0 ? { ...next, flow: [...next.flow, ...lines] } : next;
     this.dirty = true;
     this.running ??= this.drain().finally(() => {
       this.running = undefined;

@@ -75,10 +75,14 @@ function cut(text: string, max: number): string {
  * Slack's own "are you sure?" dialog, for the Confirm button of a write whose environment guards it with
  * MFA or approvals (prd): one more deliberate step before production changes.
  */
-function confirmDialog(summary: string, needs: Requirements): types.ConfirmationDialog {
+function confirmDialog(
+  summary: string,
+  needs: Requirements,
+  question: string | undefined,
+): types.ConfirmationDialog {
   const next = needs.mfa ? 'Your MFA code is asked next.' : 'It runs as soon as you confirm.';
   return {
-    title: { type: 'plain_text', text: 'Change a guarded environment?' },
+    title: { type: 'plain_text', text: cut(question ?? 'Change a guarded environment?', 100) },
     text: { type: 'plain_text', text: `${cut(summary, 300 - next.length - 2)}\n\n${next}` },
     confirm: { type: 'plain_text', text: 'Yes, go on' },
     deny: { type: 'plain_text', text: 'Not now' },
@@ -90,8 +94,12 @@ function actions(blockId: string, elements: types.Button[]): Block {
   return { type: 'actions', block_id: blockId, elements };
 }
 
+/** `summary` as a block quote, every line of it (a plan names the current state and the change). */
 function quote(summary: string): string {
-  return `> ${escapeMrkdwn(summary)}`;
+  return summary
+    .split('\n')
+    .map((line) => `> ${escapeMrkdwn(line)}`)
+    .join('\n');
 }
 
 /**
@@ -104,18 +112,26 @@ export function confirmView(
   needs: Requirements,
   requester: string,
   expiresAt: number,
+  question?: string,
 ): MessageView {
   const next = [needs.mfa ? 'your MFA code is asked next' : undefined].filter(Boolean).join('; ');
   const guarded = needs.mfa || needs.approval;
+  const asked = question ? `*${escapeMrkdwn(question)}*` : 'confirm this change:';
   return {
     text: `Confirm: ${summary}`,
     blocks: [
-      section(`:warning: ${mention(requester)}, confirm this change:\n${quote(summary)}`),
+      section(`:warning: ${mention(requester)}, ${asked}\n${quote(summary)}`),
       context(
         `Only ${mention(requester)} can answer. ${next ? `${capitalise(next)}. ` : ''}The buttons expire at ${slackTime(expiresAt)}.`,
       ),
       actions(`jarvis_confirm_${id}`, [
-        button('Confirm', 'confirm', id, 'primary', guarded ? confirmDialog(summary, needs) : undefined),
+        button(
+          'Confirm',
+          'confirm',
+          id,
+          'primary',
+          guarded ? confirmDialog(summary, needs, question) : undefined,
+        ),
         button('Cancel', 'cancel', id),
       ]),
     ],

@@ -53,9 +53,14 @@ describe('what Slack receives for a dev release and a history', () => {
     expect(edits.slice(1).every((c) => c.method === 'chat.update')).toBe(true);
     expect(edits.length).toBeGreaterThanOrEqual(3);
     expect(String(edits.at(-1)?.params.text)).toBe('SUCCESS: dev/checkout 1.3.0');
-    expect(JSON.stringify(progress!.blocks)).toContain('*SUCCESS*: checkout 1.3.0 in dev after');
+    expect(JSON.stringify(progress!.blocks)).toMatch(/· \*SUCCESS\* after \d+m \d+s/);
+    // The pre-checks come first, on the progress message, and nowhere else.
+    expect(JSON.stringify(progress!.blocks)).toContain('Pre-deployment checks:');
+    expect(outcome!.text).not.toContain('Pre-deployment checks:');
 
     expect(outcome!.text).toMatch(/^\[sandbox\] ✓ Deployment of checkout 1\.3\.0 to dev succeeded \(green\)/);
+    // The links are Slack links under the result, not URLs in its text.
+    expect(outcome!.text).not.toMatch(/(Dashboard|ALB): https:/);
     const footer = JSON.stringify(outcome!.blocks.at(-1));
     expect(footer).toContain('"type":"context"');
     expect(footer).toContain(

@@ -123,7 +123,21 @@ describe('a prd release from a Slack thread', () => {
       message.edits,
     );
     expect(message.text).toBe('SUCCESS: prd/checkout 1.3.0');
-    expect(shown(message.blocks)).toContain('*SUCCESS*: checkout 1.3.0 in prd after');
+    expect(shown(message.blocks)).toMatch(/Deployment #\d+ · prd\/checkout · \*SUCCESS\* after \d+m \d+s/);
+    // The release as the terminal shows it, in the seed's order, on this one message.
+    const flow = shown(message.blocks);
+    const order = [
+      'Pre-deployment checks:',
+      '✓ promotion: 1.3.0 succeeded in tst',
+      'Current state:',
+      'Phase 1: Deploying 1.3.0 to Green...',
+      'Phase 2: Traffic shift starting...',
+      '[100%] Blue: 0% | Green: 100%',
+      'Phase 3: Verification',
+      'P99 latency:',
+    ].map((part) => flow.indexOf(part));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(shown(message.blocks)).toMatch(/large_(blue|green)_square/);
     expect(shown(message.blocks)).toMatch(/Error rate \d+\.\d\d% · p99 \d+ ms/);
     expect(shown(message.blocks)).not.toContain('jarvis_stop');
@@ -143,6 +157,7 @@ describe('a prd release from a Slack thread', () => {
       outcome.ts,
     ]);
     expect(outcome.text).toMatch(/^\[sandbox\] ✓ Deployment of checkout 1\.3\.0 to prd succeeded/);
+    expect(outcome.text).not.toMatch(/(Dashboard|ALB): https:/);
     const links = shown(outcome.blocks);
     expect(links).toContain(
       '<https://grafana.example.com/d/jarvis-releases?var-environment=prd&amp;var-service=checkout|Dashboard>',

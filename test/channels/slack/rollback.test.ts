@@ -35,12 +35,23 @@ describe('rollbacks are told in jarvis-ci', () => {
     // Assert: the outcome message itself goes to the channel too; nothing else of the thread does.
     expect(told.params.channel).toBe(CI);
     expect(told.params.reply_broadcast).toBe('true');
-    expect(String(told.params.text)).toMatch(/Deployment of checkout 1\.3\.1-errors to dev was rolled back/);
+    expect(String(told.params.text)).toMatch(
+      /✗ Deployment of checkout 1\.3\.1-errors to dev was rolled back/,
+    );
     const broadcast = h.slack.callsOf('chat.postMessage').filter((c) => c.params.reply_broadcast);
     expect(broadcast).toEqual([told]);
-    expect(JSON.stringify(told.params.blocks)).toContain(
-      'Next: find out why with `diagnose checkout in dev`; its logs: `kubectl -n shop logs deploy/checkout-green`',
+    // The post-rollback actions as the terminal shows them, the links as Slack links under them.
+    const final = h.slack.messages.get(String(told.response?.ts))!;
+    expect(final.text).toContain('Post-rollback actions:');
+    expect(final.text).toContain('Investigate 1.3.1-errors: "diagnose checkout in dev"');
+    expect(final.text).toContain('Check logs: kubectl -n shop logs deployment/checkout-green');
+    expect(final.text).toMatch(/Review metrics: https:\/\/grafana\.example\.com\//);
+    expect(final.text).not.toMatch(/\nALB: https:/);
+    const footer = JSON.stringify(final.blocks.filter((b) => (b as { type: string }).type === 'context'));
+    expect(footer).toMatch(
+      /:link: \*checkout\* in dev: <https:\/\/grafana[^|]*\|Dashboard> · <https:[^|]*\|ALB>/,
     );
+    expect(footer).not.toContain('Next:');
     expect(h.version('dev', 'checkout')).toBe('1.2.0');
   });
 
@@ -51,7 +62,8 @@ describe('rollbacks are told in jarvis-ci', () => {
     await h.ended(release, 'SUCCESS');
     await h.service.slack!.channel.idle();
     const thread = await h.say(ALICE, 'rollback dev', { channel: DM, channelType: 'im' });
-    await h.press(ALICE, await h.question(thread, 'jarvis_confirm'), 'jarvis_confirm');
+    const confirm = await h.question(thread, 'jarvis_confirm');
+    await h.press(ALICE, confirm, 'jarvis_confirm');
 
     // Act
     await h.ended(thread, 'SUCCESS');
@@ -64,9 +76,21 @@ describe('rollbacks are told in jarvis-ci', () => {
     const told = await outcome(thread);
 
     // Assert
+    // Asked as the terminal asks, the plan (current state, where traffic goes) quoted line by line.
+    const asked = (confirm.params.blocks as Array<{ text?: { text: string } }>)[0]!.text!.text;
+    expect(asked).toMatch(/^:warning: <@U0ALICE01>, \*Confirm rollback\?\*\n> /);
+    expect(asked.split('\n').slice(1).length).toBeGreaterThan(1);
+    expect(
+      asked
+        .split('\n')
+        .slice(1)
+        .every((line) => line.startsWith('> ')),
+    ).toBe(true);
     expect(told.params.channel).toBe(DM);
     expect(told.params.reply_broadcast).toBeUndefined();
-    expect(String(told.params.text)).toMatch(/Rollback of checkout 1\.2\.0 to dev succeeded/);
+    expect(String(h.slack.messages.get(String(told.response?.ts))?.text)).toMatch(
+      /✓ Rollback of checkout 1\.2\.0 to dev succeeded/,
+    );
     expect(announcement.response?.channel).toBe(CI);
     expect(String(announcement.params.text)).toContain('checkout');
   });

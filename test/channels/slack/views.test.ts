@@ -60,6 +60,27 @@ describe('Block Kit views', () => {
     expect(asked.deny?.text.length).toBeLessThanOrEqual(30);
   });
 
+  it('asks with the tool’s own question, in the message and as the title of the confirm dialog', () => {
+    const plan =
+      'Current state:\n  Green (Active): v1.3.0  ← 100% traffic\nRollback will shift all traffic to Blue (v1.2.0)';
+
+    const view = confirmView(
+      'id3',
+      plan,
+      { confirm: true, mfa: true, approval: false },
+      'U1',
+      0,
+      'Confirm rollback?',
+    );
+
+    const head = (view.blocks[0] as { text: { text: string } }).text.text;
+    expect(head).toBe(
+      ':warning: <@U1>, *Confirm rollback?*\n> Current state:\n>   Green (Active): v1.3.0  ← 100% traffic\n> Rollback will shift all traffic to Blue (v1.2.0)',
+    );
+    const [confirm] = buttonsOf(view.blocks);
+    expect(confirm!.confirm).toMatchObject({ title: { type: 'plain_text', text: 'Confirm rollback?' } });
+  });
+
   it('keeps the confirm dialog within Slack limits for a long plan', () => {
     const summary = `roll back checkout in prd: ${'x'.repeat(600)}`;
 
@@ -218,8 +239,34 @@ describe('Block Kit views', () => {
 
     // Assert
     expect(view).toContain(weights);
-    expect(view).toContain(`${line}: checkout 1.3.1 in prd after 1m 1s`);
+    expect(view).toContain(line.split(' ')[0]!);
+    expect(view).toContain(`Deployment #5 · prd/checkout · *${status}* after 1m 1s`);
     expect(view).not.toContain('jarvis_stop');
+  });
+
+  it('shows the release’s flow in a code block, its latest lines when it is longer than a section', () => {
+    // Arrange
+    const base = { env: 'prd', service: 'checkout', deploymentId: 6 } as const;
+    const start = initialProgress({ ...base, kind: 'phase', phase: 'prepare', message: '' }, 'deploy');
+    const flow = [
+      'Pre-deployment checks:',
+      ...Array.from({ length: 200 }, (_, i) => `  ✓ check ${i}: <fine>`),
+    ];
+
+    // Act
+    const short = JSON.stringify(progressView({ ...start, flow: flow.slice(0, 3) }).blocks);
+    const long = (progressView({ ...start, flow }).blocks as Array<{ text?: { text: string } }>).map(
+      (b) => b.text?.text ?? '',
+    );
+
+    // Assert
+    expect(short).toContain(
+      '```\\nPre-deployment checks:\\n  ✓ check 0: &lt;fine&gt;\\n  ✓ check 1: &lt;fine&gt;\\n```',
+    );
+    const code = long.find((t) => t.startsWith('```'))!;
+    expect(code.length).toBeLessThanOrEqual(3000);
+    expect(code).toMatch(/^```\n…\n/);
+    expect(code).toContain('✓ check 199: &lt;fine&gt;\n```');
   });
 
   it.each([
