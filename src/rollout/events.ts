@@ -94,7 +94,8 @@ export function percent(fraction: number): string {
   return `${(fraction * 100).toFixed(2)}%`;
 }
 
-function capital(colour: Colour): string {
+/** `blue` → "Blue", as people read a colour's name. */
+export function capital(colour: Colour): string {
   return colour === 'blue' ? 'Blue' : 'Green';
 }
 

@@ -1,6 +1,13 @@
 import type { Colour, Weights } from '../platform/types.js';
 import type { DeploymentStrategy } from '../store/store.js';
-import { formatWeights, percent, type ColourView, type RolloutEvent, type Verdict } from './events.js';
+import {
+  capital,
+  formatWeights,
+  percent,
+  type ColourView,
+  type RolloutEvent,
+  type Verdict,
+} from './events.js';
 
 /** What one event changes on the screen: lines that stay, and the line drawn in place (terminals). */
 export interface FlowUpdate {
@@ -19,10 +26,6 @@ interface StepLine {
 
 const MARK = { pass: '✓', fail: '✗', insufficient: '…' } as const;
 const RANK = { pass: 0, insufficient: 1, fail: 2 } as const;
-
-export function capital(colour: Colour): string {
-  return colour === 'blue' ? 'Blue' : 'Green';
-}
 
 /** `Blue (Active):   v1.2.0  ← 100% traffic`, aligned for two lines. */
 export function colourLines(

@@ -3,7 +3,7 @@ import { rollbackVersionCheck } from '../policies/release.js';
 import { otherColour, type Colour } from '../platform/types.js';
 import type { ReleaseState, ReleaseVerdict } from '../store/store.js';
 import { currentState, resolve, runningOf, type Internals } from './internals.js';
-import type { ColourView } from './events.js';
+import { capital, type ColourView } from './events.js';
 import { colourLines } from './flow.js';
 import { rollbackTarget } from './release-state.js';
 
@@ -169,7 +169,7 @@ async function namedVersionAllowed(x: Internals, state: ReleaseState, version: s
 /** The confirmation line: `Blue (active) 1.3.0-errors ← 100%  →  Green 1.2.0 (last good, verified 2h ago)`. */
 export function describeRollback(plan: RollbackPlan, now: number): string {
   if (plan.kind === 'abort') {
-    return `A rollout of ${plan.service} ${plan.version} is in progress in ${plan.env} (deployment #${plan.deploymentId}): abort it, all traffic back to ${name(plan.stable)} ${plan.stableVersion ?? '(unknown version)'} in one verified write`;
+    return `A rollout of ${plan.service} ${plan.version} is in progress in ${plan.env} (deployment #${plan.deploymentId}): abort it, all traffic back to ${capital(plan.stable)} ${plan.stableVersion ?? '(unknown version)'} in one verified write`;
   }
   const verified =
     plan.to.verifiedAt === undefined
@@ -177,11 +177,11 @@ export function describeRollback(plan: RollbackPlan, now: number): string {
       : `${plan.to.why}, verified ${ago(now - plan.to.verifiedAt)} ago`;
   const steps = [
     plan.to.prepare
-      ? `prepares ${name(plan.to.colour)} with ${plan.to.version} first (image, replicas, health), then switches in one write`
+      ? `prepares ${capital(plan.to.colour)} with ${plan.to.version} first (image, replicas, health), then switches in one write`
       : 'one verified weight write',
   ];
   if (plan.named) steps.push('then holds for the verification window with analysis, reverting on failure');
-  return `roll back ${plan.service} in ${plan.env}: ${name(plan.from.colour)} (active) ${plan.from.version ?? 'unknown'} ← 100%  →  ${name(plan.to.colour)} ${plan.to.version} (${verified}); ${steps.join(', ')}`;
+  return `roll back ${plan.service} in ${plan.env}: ${capital(plan.from.colour)} (active) ${plan.from.version ?? 'unknown'} ← 100%  →  ${capital(plan.to.colour)} ${plan.to.version} (${verified}); ${steps.join(', ')}`;
 }
 
 /**
@@ -203,9 +203,9 @@ export function rollbackConfirmation(plan: RollbackPlan, now: number): string {
       role: 'standby',
     },
   ].sort((a, b) => a.colour.localeCompare(b.colour)) as ColourView[];
-  const target = `${name(plan.to.colour)} (v${plan.to.version.replace(/^v/, '')}, ${verified})`;
+  const target = `${capital(plan.to.colour)} (v${plan.to.version.replace(/^v/, '')}, ${verified})`;
   const how = plan.to.prepare
-    ? `${name(plan.to.colour)} is prepared with ${plan.to.version} first (image, replicas, health checks); then all traffic shifts to ${target} in one verified write.`
+    ? `${capital(plan.to.colour)} is prepared with ${plan.to.version} first (image, replicas, health checks); then all traffic shifts to ${target} in one verified write.`
     : `Rollback will shift all traffic to ${target} in one verified write.`;
   const hold = plan.named
     ? ' It is then held for the verification window with analysis, and reverted on failure.'
@@ -218,10 +218,6 @@ export function rollbackConfirmation(plan: RollbackPlan, now: number): string {
     '',
     `${how}${hold}`,
   ].join('\n');
-}
-
-function name(colour: Colour): string {
-  return colour === 'blue' ? 'Blue' : 'Green';
 }
 
 /** 90 s → "1m", 2 h → "2h", 3 d → "3d". */

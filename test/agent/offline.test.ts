@@ -141,29 +141,8 @@ describe('offline planner: the commands people type', () => {
     const call = first.toolCalls[0]!;
     expect(call).toMatchObject({ name: 'get_deployment_history', input: { env: 'prd' } });
 
-    const result = {
-      env: 'prd',
-      deployments: [
-        {
-          service: 'checkout',
-          version: '1.3.0',
-          date: '2026-11-20T10:00:00.000Z',
-          durationSeconds: 412,
-          strategy: 'blue-green',
-          deployer: 'alice',
-          status: 'SUCCESS',
-          reason: null,
-        },
-      ],
-      summary: {
-        count: 1,
-        rollbackEvents30Days: 0,
-        successes: 1,
-        finished: 1,
-        successRate: 1,
-        averageDurationSeconds: 412,
-      },
-    };
+    // What the tool returned does not matter here: the loop renders it (test/agent/render-call.test.ts).
+    const result = { env: 'prd', deployments: [] };
     const second = await planner.plan({
       messages: [
         user('show deployment history for prd'),
