@@ -80,7 +80,7 @@ export async function startJarvis(options: StartOptions): Promise<Jarvis> {
     metrics: platform.metrics,
     evidence: new EvidenceGate(config, {
       ecr: new EcrEvidence((region) => platform.ecr(region)),
-      ci: new GitHubEvidence(platform.github(), config.evidence.github.timeoutMs),
+      ci: new GitHubEvidence(() => platform.github(), config.evidence.github.timeoutMs),
     }),
     ports: (name) => {
       const p = platform.forEnv(name);

@@ -2,12 +2,7 @@ import { storedQuestions } from './agent/approval-questions.js';
 import type { Jarvis } from './app.js';
 import { PAGERDUTY_WEBHOOK_PATH } from './channels/pagerduty-webhook.js';
 import { startHttpServer, type HttpServer, type RequestHandler, type Route } from './channels/http-server.js';
-import {
-  SLACK_EVENTS_PATH,
-  startSlackApp,
-  type SlackApp,
-  type SlackCredentials,
-} from './channels/slack/app.js';
+import type { SlackApp, SlackCredentials } from './channels/slack/app.js';
 import type { TurnRunner } from './channels/slack/channel.js';
 import type { EnvSettings } from './config/env.js';
 import { ConfigError } from './errors.js';
@@ -110,7 +105,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ? new JarvisMetrics({ config: jarvis.config, store: jarvis.store, logger })
     : undefined;
   let slack: SlackApp | undefined;
+  let slackRoute: Route | undefined;
   if (credentials) {
+    // Bolt and the Web API client are loaded only by a server that talks to Slack.
+    const { startSlackApp, SLACK_EVENTS_PATH } = await import('./channels/slack/app.js');
     slack = await startSlackApp({
       credentials,
       agent: options.agent,
@@ -123,6 +121,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       sandbox: jarvis.mode === 'sandbox',
       logger,
     });
+    if (slack.events) slackRoute = { method: 'POST', path: SLACK_EVENTS_PATH, handler: slack.events };
   } else {
     disabled.push('Slack: SLACK_BOT_TOKEN is unset');
   }
@@ -133,7 +132,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   if (!pagerduty && options.metrics) disabled.push('PagerDuty webhook: PAGERDUTY_WEBHOOK_SECRETS is unset');
 
   const routes: Route[] = [{ method: 'GET', path: '/healthz', handler: (_req, res) => void res.end('ok\n') }];
-  if (slack?.events) routes.push({ method: 'POST', path: SLACK_EVENTS_PATH, handler: slack.events });
+  if (slackRoute) routes.push(slackRoute);
   if (metrics) routes.push({ method: 'GET', path: '/metrics', handler: metrics.handler });
   if (pagerduty) routes.push({ method: 'POST', path: PAGERDUTY_WEBHOOK_PATH, handler: pagerduty.handler });
   let server: HttpServer | undefined;

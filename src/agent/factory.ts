@@ -5,13 +5,12 @@ import { PolicyGate } from '../policies/gate.js';
 import { loadMfaKey, MfaService } from '../policies/mfa.js';
 import { RELEASE_TOOLS, toolRegistry } from '../tools/index.js';
 import type { Tool } from '../tools/tool.js';
-import { AnthropicPlanner, createAnthropicClient, limitsOf } from './anthropic.js';
 import { Agent } from './loop.js';
 import { ConversationMemory } from './memory.js';
 import { OfflinePlanner } from './offline.js';
 import { systemPrompt } from './prompt.js';
 import { toolSpecs } from './specs.js';
-import type { Planner } from './types.js';
+import type { Planner, PlannerTurn, PlanRequest } from './types.js';
 
 export interface AgentOptions {
   env: EnvSettings;
@@ -57,13 +56,16 @@ export function createAgent(jarvis: Jarvis, options: AgentOptions): AgentKit {
   const planner =
     options.planner ??
     (options.env.ANTHROPIC_API_KEY
-      ? new AnthropicPlanner({
-          client: createAnthropicClient(options.env),
-          model: options.env.ANTHROPIC_MODEL,
-          maxTokens: config.agent.maxTokens,
-          system: systemPrompt(config),
-          limits: limitsOf(options.env),
-          logger: options.logger,
+      ? new ClaudeOnDemand(async () => {
+          const { AnthropicPlanner, createAnthropicClient, limitsOf } = await import('./anthropic.js');
+          return new AnthropicPlanner({
+            client: createAnthropicClient(options.env),
+            model: options.env.ANTHROPIC_MODEL,
+            maxTokens: config.agent.maxTokens,
+            system: systemPrompt(config),
+            limits: limitsOf(options.env),
+            logger: options.logger,
+          });
         })
       : offline);
   const agent = new Agent({
@@ -81,4 +83,20 @@ export function createAgent(jarvis: Jarvis, options: AgentOptions): AgentKit {
     ...(options.logger ? { logger: options.logger } : {}),
   });
   return { agent, tools, mfa, planner, offline };
+}
+
+/**
+ * Claude's planner, its SDK loaded by the first turn that asks it rather than when the process starts:
+ * a server nobody has spoken to yet holds none of it. Every later turn uses the same planner and client.
+ */
+class ClaudeOnDemand implements Planner {
+  readonly name = 'anthropic';
+  private planner: Promise<Planner> | undefined;
+
+  constructor(private readonly load: () => Promise<Planner>) {}
+
+  async plan(request: PlanRequest): Promise<PlannerTurn> {
+    this.planner ??= this.load();
+    return (await this.planner).plan(request);
+  }
 }

@@ -19,7 +19,8 @@ const PASSED_CONCLUSIONS = new Set(['success', 'neutral', 'skipped']);
  */
 export class GitHubEvidence {
   constructor(
-    private readonly octokit: Octokit,
+    /** The REST client, built (and its module loaded) when the first promotion asks for evidence. */
+    private readonly octokit: () => Promise<Octokit>,
     /** Bound of each request, in real ms: a GitHub that hangs is reported, not waited for. */
     private readonly timeoutMs = 10_000,
   ) {}
@@ -54,16 +55,17 @@ export class GitHubEvidence {
     let checks: EvidenceCheck[];
     let committedAt: number | undefined;
     try {
+      const octokit = await this.octokit();
       const [runs, status, commit] = await Promise.all([
-        this.octokit.rest.checks.listForRef({ owner, repo, ref: sha, per_page: 100, request: this.request }),
-        this.octokit.rest.repos.getCombinedStatusForRef({
+        octokit.rest.checks.listForRef({ owner, repo, ref: sha, per_page: 100, request: this.request }),
+        octokit.rest.repos.getCombinedStatusForRef({
           owner,
           repo,
           ref: sha,
           per_page: 100,
           request: this.request,
         }),
-        this.octokit.rest.repos.getCommit({ owner, repo, ref: sha, request: this.request }),
+        octokit.rest.repos.getCommit({ owner, repo, ref: sha, request: this.request }),
       ]);
       const date = commit.data.commit.committer?.date ?? commit.data.commit.author?.date;
       committedAt = date ? Date.parse(date) : undefined;
@@ -112,14 +114,15 @@ export class GitHubEvidence {
 
   /** The commit a tag points at, through an annotated tag object when there is one. */
   private async commitOf(owner: string, repo: string, tag: string): Promise<string> {
-    const ref = await this.octokit.rest.git.getRef({
+    const octokit = await this.octokit();
+    const ref = await octokit.rest.git.getRef({
       owner,
       repo,
       ref: `tags/${tag}`,
       request: this.request,
     });
     if (ref.data.object.type !== 'tag') return ref.data.object.sha;
-    const annotated = await this.octokit.rest.git.getTag({
+    const annotated = await octokit.rest.git.getTag({
       owner,
       repo,
       tag_sha: ref.data.object.sha,

@@ -1,5 +1,5 @@
 import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Clock } from '../clock.js';
 import { JarvisError } from '../errors.js';
@@ -114,6 +114,8 @@ export class EksAdapter {
   async kubeConfig(cluster: string): Promise<KubeConfig> {
     const info = await this.describeCluster(cluster);
     const token = await this.token(cluster);
+    // The package's entry point, and so all of client-node, is loaded only by whoever asks for this.
+    const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     kc.loadFromClusterAndUser(
       { name: info.name, server: info.endpoint, caData: info.caData, skipTLSVerify: false },

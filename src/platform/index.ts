@@ -2,7 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Clock } from '../clock.js';
 import { environmentOf, type LoadedConfig } from '../config.js';
@@ -57,7 +57,7 @@ export class Platform {
   private readonly eksClients = new Map<string, EKSClient>();
   private readonly cloudwatchClients = new Map<string, CloudWatchClient>();
   private readonly ecrClients = new Map<string, ECRClient>();
-  private octokit: Octokit | undefined;
+  private octokit: Promise<Octokit> | undefined;
   private readonly kubePools: KubeClientPool[] = [];
 
   constructor(private readonly options: PlatformOptions) {
@@ -126,16 +126,22 @@ export class Platform {
     );
   }
 
-  /** The GitHub REST client (release evidence: CI check runs and statuses), built once. */
-  github(): Octokit {
+  /**
+   * The GitHub REST client (release evidence: CI check runs and statuses), built once, by the first call:
+   * a process that never promotes never loads Octokit.
+   */
+  github(): Promise<Octokit> {
     const settings = this.options.config.evidence.github;
-    this.octokit ??= new Octokit({
-      baseUrl: (this.options.githubUrl ?? settings.apiUrl).replace(/\/$/, ''),
-      userAgent: 'jarvis-release-evidence',
-      // Failures are reported as failed checks; the request log would print them a second time.
-      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-      ...(this.options.githubToken ? { auth: this.options.githubToken } : {}),
-    });
+    this.octokit ??= import('@octokit/rest').then(
+      ({ Octokit }) =>
+        new Octokit({
+          baseUrl: (this.options.githubUrl ?? settings.apiUrl).replace(/\/$/, ''),
+          userAgent: 'jarvis-release-evidence',
+          // Failures are reported as failed checks; the request log would print them a second time.
+          log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+          ...(this.options.githubToken ? { auth: this.options.githubToken } : {}),
+        }),
+    );
     return this.octokit;
   }
 

@@ -1,4 +1,4 @@
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import type { Clock } from '../clock.js';
 import { JarvisError, messageOf, type ErrorCode } from '../errors.js';
 

@@ -1,4 +1,5 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { setHeaderOptions } from '@kubernetes/client-node/dist/middleware.js';
+import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
 import { DriftError, isJarvisError } from '../errors.js';
 import { callKube, type KubeCallPolicy } from './kube-calls.js';
 import type { KubeClientSource } from './kube.js';

@@ -1,21 +1,12 @@
-import {
-  AppsV1Api,
-  AutoscalingV2Api,
-  CoreV1Api,
-  createConfiguration,
-  NetworkingV1Api,
-  PatchStrategy,
-  PolicyV1Api,
-  ServerConfiguration,
-  setHeaderOptions,
-  type KubeConfig,
-  type SecurityAuthentication,
-  type V1Deployment,
-} from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { SecurityAuthentication } from '@kubernetes/client-node/dist/gen/auth/auth.js';
+import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
+import { setHeaderOptions } from '@kubernetes/client-node/dist/middleware.js';
 import { Agent } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
 import { DriftError, isJarvisError, JarvisError } from '../errors.js';
 import type { IngressAnnotations } from './alb.js';
+import { onDemand, type KubeClients } from './kube-clients.js';
 import { callKube, pagedList, type KubeCallPolicy } from './kube-calls.js';
 import { readIngressAnnotation, writeIngressAnnotation } from './kube-ingress.js';
 import { nodeSummary, type NodeSummary } from './kube-nodes.js';
@@ -31,29 +22,10 @@ import {
 import type { DeploymentState } from './types.js';
 
 export type { ContainerSummary, EventSummary, PodSummary } from './kube-types.js';
-
-/** The client-node API clients the adapter uses, all for one cluster and one token. */
-export interface KubeClients {
-  apps: AppsV1Api;
-  core: CoreV1Api;
-  networking: NetworkingV1Api;
-  autoscaling: AutoscalingV2Api;
-  policy: PolicyV1Api;
-}
+export type { KubeClients } from './kube-clients.js';
 
 /** Returns clients with a valid token; called per operation so tokens can be refreshed. */
 export type KubeClientSource = () => Promise<KubeClients>;
-
-/** The three API clients of a KubeConfig (built in code from EKS's endpoint, CA and token). */
-export function clientsFromKubeConfig(kc: KubeConfig): KubeClients {
-  return {
-    apps: kc.makeApiClient(AppsV1Api),
-    core: kc.makeApiClient(CoreV1Api),
-    networking: kc.makeApiClient(NetworkingV1Api),
-    autoscaling: kc.makeApiClient(AutoscalingV2Api),
-    policy: kc.makeApiClient(PolicyV1Api),
-  };
-}
 
 /** Clients that share one pool of connections to the API server; `close` ends them. */
 export interface PooledKubeClients extends KubeClients {
@@ -67,7 +39,7 @@ export interface KubeEndpoint {
 }
 
 /**
- * The three API clients of one cluster over one keep-alive connection pool that trusts only the
+ * The API clients of one cluster over one keep-alive connection pool that trusts only the
  * cluster's CA, the bearer token read on every request (EksAdapter hands out the same token until
  * shortly before it expires, so a refresh needs no new clients). `KubeConfig.makeApiClient` builds a new
  * dispatcher for every call in client-node 2.x: a TLS handshake per request, which a rollout's polling
@@ -87,18 +59,11 @@ export function pooledKubeClients(endpoint: KubeEndpoint, token: () => Promise<s
       context.setDispatcher(dispatcher);
     },
   };
-  const config = createConfiguration({
-    baseServer: new ServerConfiguration(endpoint.server, {}),
-    authMethods: { default: auth },
+  const clients = onDemand(async () => {
+    const { generatedClients } = await import('./kube-api.js');
+    return generatedClients(endpoint.server, auth);
   });
-  return {
-    apps: new AppsV1Api(config),
-    core: new CoreV1Api(config),
-    networking: new NetworkingV1Api(config),
-    autoscaling: new AutoscalingV2Api(config),
-    policy: new PolicyV1Api(config),
-    close: () => dispatcher.close(),
-  };
+  return { ...clients, close: () => dispatcher.close() };
 }
 
 /** What a KubeAdapter is built from; only `clients` is required. */

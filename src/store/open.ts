@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
-import { openPostgresStore } from './postgres.js';
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 
@@ -26,6 +25,8 @@ export function storeLocation(choice: StoreChoice): string {
  */
 export async function openStore(choice: StoreChoice): Promise<Store> {
   if (choice.databaseUrl !== undefined) {
+    // The PostgreSQL driver is loaded only by a process that uses it.
+    const { openPostgresStore } = await import('./postgres.js');
     return openPostgresStore({ url: choice.databaseUrl, ...(choice.clock ? { clock: choice.clock } : {}) });
   }
   const file = choice.file ?? join(choice.dataDir, 'jarvis.db');

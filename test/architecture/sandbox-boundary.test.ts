@@ -122,8 +122,16 @@ describe('the sandbox boundary, in a running jarvis serve', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Starts `jarvis serve` from the sources with the recorder; resolves with what it loaded once it serves. */
-  async function loadedBy(name: string, args: string[], env: Record<string, string>): Promise<string[]> {
+  /**
+   * Starts `jarvis serve` from the sources with the recorder; resolves with what it loaded once it serves
+   * and has then been left alone for `idleMs`.
+   */
+  async function loadedBy(
+    name: string,
+    args: string[],
+    env: Record<string, string>,
+    idleMs = 0,
+  ): Promise<string[]> {
     const loads = join(dir, `${name}.loads`);
     writeFileSync(loads, '');
     const child = spawn(
@@ -159,6 +167,7 @@ describe('the sandbox boundary, in a running jarvis serve', () => {
         });
         child.once('exit', (code) => fail(new Error(`jarvis serve exited (${code}): ${out}`)));
       });
+      await new Promise((r) => setTimeout(r, idleMs));
     } finally {
       child.kill('SIGTERM');
       await exited;
@@ -171,26 +180,65 @@ describe('the sandbox boundary, in a running jarvis serve', () => {
 
   const inSandbox = (file: string) => file.startsWith(join('packages', 'sandbox') + sep);
 
-  it('against AWS loads no module of the sandbox package', { timeout: 60_000 }, async () => {
-    // Arrange
-    const aws = {
-      JARVIS_CONFIG: config,
-      AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: sandbox.awsEndpoint,
-      AWS_ENDPOINT_URL_EKS: sandbox.awsEndpoint,
-      AWS_ENDPOINT_URL_CLOUDWATCH: sandbox.awsEndpoint,
-      AWS_ENDPOINT_URL_ECR: sandbox.awsEndpoint,
-    };
+  /** What `jarvis serve` against AWS (the sandbox in this process, reached over HTTP) loaded, once. */
+  let againstAws: Promise<string[]> | undefined;
+  const loadedAgainstAws = () =>
+    (againstAws ??= loadedBy(
+      'aws',
+      [],
+      {
+        JARVIS_CONFIG: config,
+        AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: sandbox.awsEndpoint,
+        AWS_ENDPOINT_URL_EKS: sandbox.awsEndpoint,
+        AWS_ENDPOINT_URL_CLOUDWATCH: sandbox.awsEndpoint,
+        AWS_ENDPOINT_URL_ECR: sandbox.awsEndpoint,
+      },
+      // past the reconciler's first passes (every 5 s by default), which read every service's weights
+      6_000,
+    ));
 
+  it('against AWS loads no module of the sandbox package', { timeout: 60_000 }, async () => {
     // Act
-    const loaded = await loadedBy('aws', [], aws);
+    const loaded = await loadedAgainstAws();
 
     // Assert
     expect(loaded).toContain(join('src', 'commands', 'serve.ts'));
     expect(loaded).toContain(join('src', 'mode.ts'));
     expect(loaded.filter(inSandbox)).toEqual([]);
   });
+
+  it(
+    'loads no client of what is not configured or not yet used: Slack, Claude, PostgreSQL, GitHub, the Kubernetes API',
+    { timeout: 60_000 },
+    async () => {
+      // Arrange: no SLACK_BOT_TOKEN, no ANTHROPIC_API_KEY, the SQLite store, and nobody has asked anything
+      const dependency = (name: string) => join('node_modules', ...name.split('/')) + sep;
+      const lazy = [
+        '@slack/bolt',
+        '@slack/web-api',
+        '@anthropic-ai/sdk',
+        'pg',
+        '@octokit/rest',
+        '@kubernetes/client-node/dist/gen/models',
+        '@kubernetes/client-node/dist/gen/types',
+      ];
+
+      // Act
+      const loaded = await loadedAgainstAws();
+
+      // Assert: the recorder sees dependencies (the ones every server needs), and none of the others
+      expect(
+        loaded.some((file) => file.startsWith(dependency('@aws-sdk/client-elastic-load-balancing-v2'))),
+      ).toBe(true);
+      expect(loaded).toContain(join('src', 'rollout', 'reconciler.ts'));
+      expect(loaded.filter((file) => lazy.some((name) => file.startsWith(dependency(name))))).toEqual([]);
+      const kube = join('node_modules', '@kubernetes', 'client-node', 'dist');
+      expect(loaded).not.toContain(join(kube, 'index.js'));
+      expect(loaded).not.toContain(join(kube, 'gen', 'apis', 'CoreV1Api.js'));
+    },
+  );
 
   it(
     'with --sandbox loads the package (the recorder sees it when it is there)',

@@ -124,7 +124,10 @@ describe('CI evidence through Octokit against the sandbox’s GitHub stand-in', 
   beforeAll(async () => {
     h = await startHarness(TIME_SCALE);
     const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-    ci = new GitHubEvidence(new Octokit({ baseUrl: h.jarvis.sandbox!.githubUrl, log: quiet }), 5000);
+    ci = new GitHubEvidence(
+      () => Promise.resolve(new Octokit({ baseUrl: h.jarvis.sandbox!.githubUrl, log: quiet })),
+      5000,
+    );
   });
   afterAll(async () => {
     await h.close();

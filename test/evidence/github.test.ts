@@ -62,7 +62,7 @@ describe('CI evidence against a fake GitHub', () => {
   beforeAll(async () => {
     fake = await fakeGitHub();
     const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-    ci = new GitHubEvidence(new Octokit({ baseUrl: fake.url, log: quiet }), 5000);
+    ci = new GitHubEvidence(() => Promise.resolve(new Octokit({ baseUrl: fake.url, log: quiet })), 5000);
   });
   afterAll(() => {
     fake.server.close();

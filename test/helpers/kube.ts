@@ -1,8 +1,15 @@
 import { request } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  AutoscalingV2Api,
+  CoreV1Api,
+  KubeConfig,
+  NetworkingV1Api,
+  PolicyV1Api,
+} from '@kubernetes/client-node';
 import type { Clock } from '../../src/clock.js';
 import { createEksToken } from '../../src/platform/eks-token.js';
-import { clientsFromKubeConfig, KubeAdapter, type KubeClients } from '../../src/platform/kube.js';
+import { KubeAdapter, pooledKubeClients, type KubeClients } from '../../src/platform/kube.js';
 import { SANDBOX_CREDENTIALS, startSandbox } from '@jarvis/sandbox';
 import type { World } from '../../packages/sandbox/src/world.js';
 
@@ -53,10 +60,25 @@ export function kubeConfig(endpoint: string, caData: string, token: string | und
   return kc;
 }
 
-/** client-node clients for a cluster of the sandbox, with a valid token. */
+/** client-node's own API classes of a KubeConfig (the package's entry point), as any other client builds them. */
+export function clientsFromKubeConfig(kc: KubeConfig): KubeClients {
+  return {
+    apps: kc.makeApiClient(AppsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    networking: kc.makeApiClient(NetworkingV1Api),
+    autoscaling: kc.makeApiClient(AutoscalingV2Api),
+    policy: kc.makeApiClient(PolicyV1Api),
+  };
+}
+
+/**
+ * The clients Jarvis runs with (pooledKubeClients) for a cluster of the sandbox, with a valid token. The
+ * sandbox ends their kept-alive connections when it closes.
+ */
 export async function clientsFor(sandbox: KubeSandbox, cluster = 'jarvis-dev'): Promise<KubeClients> {
   const { endpoint, caData } = sandbox.cluster(cluster);
-  return clientsFromKubeConfig(kubeConfig(endpoint, caData, await tokenFor(cluster)));
+  const token = await tokenFor(cluster);
+  return pooledKubeClients({ server: endpoint, caData }, () => Promise.resolve(token));
 }
 
 /** A KubeAdapter on a cluster of the sandbox with quick retries on the sandbox's clock. */

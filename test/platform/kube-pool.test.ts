@@ -1,11 +1,13 @@
 import type { EKSClient } from '@aws-sdk/client-eks';
+import { PatchStrategy, ServerConfiguration, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EksAdapter } from '../../src/platform/eks.js';
 import { kubeClientPool } from '../../src/platform/index.js';
-import { KubeAdapter, pooledKubeClients } from '../../src/platform/kube.js';
+import { onDemand } from '../../src/platform/kube-clients.js';
+import { KubeAdapter, pooledKubeClients, type KubeClients } from '../../src/platform/kube.js';
 import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { eksClient, jarvisFailure, REGION } from '../helpers/aws.js';
-import { tokenFor } from '../helpers/kube.js';
+import { clientsFromKubeConfig, kubeConfig, tokenFor } from '../helpers/kube.js';
 
 const CLUSTER = 'jarvis-dev';
 const NS = 'shop';
@@ -30,6 +32,120 @@ afterEach(() => {
 });
 
 describe('Kubernetes clients of a cluster', () => {
+  it("answer each of the adapter's calls as client-node's own API classes do, parameters and all", async () => {
+    // Arrange: the clients Jarvis runs with, and the package's classes from a KubeConfig, on one cluster
+    const endpoint = {
+      server: sandbox.kubeEndpoints[CLUSTER]!,
+      caData: sandbox.world.clusters.get(CLUSTER)!.caData,
+    };
+    const token = await tokenFor(CLUSTER);
+    const ours = pooledKubeClients(endpoint, () => Promise.resolve(token));
+    const theirs = clientsFromKubeConfig(kubeConfig(endpoint.server, endpoint.caData, token));
+    const pods = await theirs.core.listNamespacedPod({ namespace: NS, labelSelector: 'app=checkout' });
+    const pod = pods.items[0]!.metadata!.name!;
+    const calls = [
+      (c: KubeClients) => c.apps.readNamespacedDeployment({ name: 'checkout-blue', namespace: NS }),
+      (c: KubeClients) =>
+        c.core.listNamespacedPod({ namespace: NS, labelSelector: 'colour=green', limit: 1 }),
+      (c: KubeClients) => c.core.listNamespacedPod({ namespace: NS, fieldSelector: 'metadata.name=nothing' }),
+      (c: KubeClients) =>
+        c.core.listNamespacedEvent({
+          namespace: NS,
+          fieldSelector: 'involvedObject.kind=Deployment',
+          limit: 5,
+        }),
+      (c: KubeClients) => c.core.listNode({ limit: 1000 }),
+      (c: KubeClients) => c.networking.readNamespacedIngress({ name: 'catalog', namespace: NS }),
+      (c: KubeClients) => c.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: NS, limit: 500 }),
+      (c: KubeClients) => c.policy.listNamespacedPodDisruptionBudget({ namespace: NS, limit: 500 }),
+    ];
+    try {
+      for (const call of calls) {
+        // Act
+        const [a, b] = [await call(ours), await call(theirs)];
+        // Assert: the same objects, dates deserialised as Date by both
+        expect(a).toEqual(b);
+      }
+      // Logs move on between two reads: the parameters show in what comes back
+      const tail = await ours.core.readNamespacedPodLog({
+        name: pod,
+        namespace: NS,
+        container: 'app',
+        tailLines: 3,
+      });
+      expect(tail.trimEnd().split('\n')).toHaveLength(3);
+      const cut = await ours.core.readNamespacedPodLog({
+        name: pod,
+        namespace: NS,
+        container: 'app',
+        limitBytes: 40,
+      });
+      expect(cut.length).toBeGreaterThan(0);
+      expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(40);
+      const paged = await ours.core.listNamespacedPod({
+        namespace: NS,
+        labelSelector: 'app=checkout',
+        limit: 1,
+      });
+      expect(paged.items).toHaveLength(1);
+      expect(paged.metadata?._continue).toBeTruthy();
+      const next = await ours.core.listNamespacedPod({
+        namespace: NS,
+        labelSelector: 'app=checkout',
+        limit: 1,
+        _continue: paged.metadata!._continue!,
+      });
+      expect(next.items[0]!.metadata!.name).not.toBe(paged.items[0]!.metadata!.name);
+      const deployment = await ours.apps.readNamespacedDeployment({ name: 'checkout-blue', namespace: NS });
+      expect(deployment.metadata?.creationTimestamp).toBeInstanceOf(Date);
+    } finally {
+      await ours.close();
+    }
+  });
+
+  it('send a patch with the Content-Type its call options set, and refuse options that would be ignored', async () => {
+    // Arrange
+    const endpoint = {
+      server: sandbox.kubeEndpoints[CLUSTER]!,
+      caData: sandbox.world.clusters.get(CLUSTER)!.caData,
+    };
+    const token = await tokenFor(CLUSTER);
+    const ours = pooledKubeClients(endpoint, () => Promise.resolve(token));
+    const theirs = clientsFromKubeConfig(kubeConfig(endpoint.server, endpoint.caData, token));
+    const body = { metadata: { annotations: { 'jarvis.test/patched': 'yes' } } };
+    try {
+      // Act
+      const patched = await ours.networking.patchNamespacedIngress(
+        { name: 'catalog', namespace: NS, body },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      const unframed = await ours.networking
+        .patchNamespacedIngress({ name: 'catalog', namespace: NS, body })
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      const elsewhere = await ours.apps
+        .readNamespacedDeployment(
+          { name: 'checkout-blue', namespace: NS },
+          { baseServer: new ServerConfiguration('https://127.0.0.1:9', {}) },
+        )
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      // Assert: merged as asked and visible to any other client; the request factory's default type
+      // (a JSON Patch, which needs an array) is refused by the API server; a per-call server is refused here
+      expect(patched.metadata?.annotations?.['jarvis.test/patched']).toBe('yes');
+      const read = await theirs.networking.readNamespacedIngress({ name: 'catalog', namespace: NS });
+      expect(read.metadata?.annotations?.['jarvis.test/patched']).toBe('yes');
+      expect(unframed).toMatchObject({ code: 400 });
+      expect(String(elsewhere)).toMatch(/may only add middleware/);
+    } finally {
+      await ours.close();
+    }
+  });
+
   it('make the calls of a KubeAdapter over kept-alive TLS connections, not one handshake per call', async () => {
     // Arrange
     const pool = kubeClientPool(eks, CLUSTER);
@@ -94,6 +210,39 @@ describe('Kubernetes clients of a cluster', () => {
       expect(await pool.clients()).toBe(clients);
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('clients built on demand', () => {
+  it('are built once by the first calls, together, and again after a build that failed', async () => {
+    // Arrange: the real clients of a cluster behind a build that fails the first time
+    const endpoint = {
+      server: sandbox.kubeEndpoints[CLUSTER]!,
+      caData: sandbox.world.clusters.get(CLUSTER)!.caData,
+    };
+    const token = await tokenFor(CLUSTER);
+    const real = pooledKubeClients(endpoint, () => Promise.resolve(token));
+    let builds = 0;
+    const clients = onDemand(() => {
+      builds += 1;
+      return builds === 1 ? Promise.reject(new Error('module failed to load')) : Promise.resolve(real);
+    });
+    const read = () => clients.apps.readNamespacedDeployment({ name: 'checkout-blue', namespace: NS });
+    try {
+      // Act
+      const first = await read().then(
+        () => 'answered',
+        (err: unknown) => String(err),
+      );
+      const [a, b, c] = await Promise.all([read(), read(), clients.core.listNode({})]);
+      // Assert
+      expect(first).toMatch(/module failed to load/);
+      expect(builds).toBe(2);
+      expect([a.metadata?.name, b.metadata?.name]).toEqual(['checkout-blue', 'checkout-blue']);
+      expect(c.items.length).toBeGreaterThan(0);
+    } finally {
+      await real.close();
     }
   });
 });

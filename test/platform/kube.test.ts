@@ -1,10 +1,11 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isJarvisError, JarvisError } from '../../src/errors.js';
-import { clientsFromKubeConfig, KubeAdapter, type KubeClients } from '../../src/platform/kube.js';
+import { KubeAdapter, type KubeClients } from '../../src/platform/kube.js';
 import {
   adapterFor,
   clientsFor,
+  clientsFromKubeConfig,
   kubeConfig,
   startKubeSandbox,
   tokenFor,
