@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { SANDBOX_CONFIG_PATH } from '../../src/config.js';
-import { build, idleRss, startSandboxProcess, startServe } from './slack.js';
+import { startFakeSlack } from '../../test/helpers/fake-slack.js';
+import { askInSlack, build, CHANNEL, idleRss, SECRET, startSandboxProcess, startServe } from './slack.js';
 import type { Figure } from './stats.js';
+
+/** What the server is asked before its RSS after work is measured: one read of the ALB, one of the cluster. */
+const WORK = ['status of dev', 'is dev healthy?'];
 
 /** The shipped configuration with the CloudWatch default for metrics, as a run against AWS reads it. */
 function awsConfig(dir: string): string {
@@ -55,9 +59,32 @@ export async function benchServeRss(settleMs = 30_000): Promise<Figure[]> {
       await child.stop();
     }
   };
+  /**
+   * The same server with Slack, once it has worked: a status and a diagnosis answered in Slack load Bolt,
+   * the Kubernetes client and whatever else a first answer needs; then idle as long as the others.
+   */
+  const afterWork = async (): Promise<{ rss: number; answered: number }> => {
+    const slack = await startFakeSlack({ channels: { [CHANNEL]: 'jarvis-ci' } });
+    const env = {
+      ...aws,
+      JARVIS_DATA_DIR: join(dir, 'worked'),
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.url,
+    };
+    const child = await startServe('compiled', env, []);
+    try {
+      const answered = await askInSlack(child.url, slack, WORK);
+      return { rss: (await idleRss(child.pid, settleMs)).idle, answered };
+    } finally {
+      await child.stop();
+      await slack.close();
+    }
+  };
   try {
     const bare = await measure(aws, []);
     const withSandbox = await measure({ ...common, JARVIS_DATA_DIR: join(dir, 'sandbox') }, ['--sandbox']);
+    const worked = await afterWork();
     const idle = `idle ${settleMs / 1000} s, built`;
     return [
       {
@@ -73,6 +100,18 @@ export async function benchServeRss(settleMs = 30_000): Promise<Figure[]> {
         unit: 'MB',
       },
       { name: 'jarvis serve idle RSS, --sandbox over against AWS', value: withSandbox - bare, unit: 'MB' },
+      {
+        name: `jarvis serve RSS ${idle}, against AWS with Slack, after answering ${WORK.length} requests there`,
+        value: worked.rss,
+        unit: 'MB',
+      },
+      {
+        name: `requests answered in Slack before that figure (of ${WORK.length})`,
+        value: worked.answered,
+        unit: '',
+        goal: `= ${WORK.length}`,
+        ok: worked.answered === WORK.length,
+      },
     ];
   } finally {
     await sandbox.stop();

@@ -10,8 +10,8 @@ import { startFakeSlack, type FakeSlack } from '../../test/helpers/fake-slack.js
 import { messageEvent, signedRequest } from '../../test/helpers/slack-requests.js';
 import { median, percentile, type Figure } from './stats.js';
 
-const SECRET = 'bench-signing-secret';
-const CHANNEL = 'C0JARVISCI';
+export const SECRET = 'bench-signing-secret';
+export const CHANNEL = 'C0JARVISCI';
 
 /** POSTs a prepared body; resolves with the status and the time to the response's end, in ms. */
 function timedPost(
@@ -43,6 +43,36 @@ async function replies(slack: FakeSlack, threads: readonly string[], timeoutMs: 
     );
     if (answered.size === wanted.size || Date.now() > deadline) return answered.size;
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Asks a running `jarvis serve` each of `texts` in #jarvis-ci, one after the other, each in a thread of
+ * its own (a signed `message` event to its `/slack/events`), and waits for the answer in that thread.
+ * Resolves with how many were answered within `timeoutMs` each.
+ */
+export async function askInSlack(
+  base: string,
+  slack: FakeSlack,
+  texts: readonly string[],
+  timeoutMs = 60_000,
+): Promise<number> {
+  const http = new HttpAgent({ keepAlive: true });
+  let answered = 0;
+  try {
+    for (const [i, text] of texts.entries()) {
+      const ts = `${1_800_000_000 + i}.000100`;
+      const body = JSON.stringify(messageEvent({ channel: CHANNEL, user: 'U0BENCH0', text, ts }));
+      const sent = await timedPost(
+        new URL(`${base}/slack/events`),
+        http,
+        signedRequest(SECRET, body, 'application/json'),
+      );
+      if (sent.status === 200) answered += await replies(slack, [ts], timeoutMs);
+    }
+    return answered;
+  } finally {
+    http.destroy();
   }
 }
 
