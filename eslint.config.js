@@ -21,7 +21,8 @@ export default tseslint.config(
   },
   {
     // The product loads the sandbox in sandbox mode only, through loadSandbox (src/mode.ts: a dynamic
-    // import(), which this rule does not see). Its types may be imported; its values may not.
+    // import(), which this rule does not see), and client-node's entry point not at all. Their types may
+    // be imported; their values may not.
     files: ['src/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -33,6 +34,13 @@ export default tseslint.config(
               allowTypeImports: true,
               message:
                 'The sandbox is loaded in sandbox mode only, through loadSandbox (src/mode.ts); import its types with `import type`.',
+            },
+            {
+              // Its entry point loads every API group's generated wrappers: about 40 MB of a server's memory.
+              regex: '^(@kubernetes/client-node|@kubernetes/client-node/dist/index\\.js)$',
+              allowTypeImports: true,
+              message:
+                'Kubernetes calls go through src/platform/kube-api.ts (the generated request factories, loaded on demand); import client-node types with `import type`.',
             },
           ],
         },

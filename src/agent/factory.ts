@@ -10,7 +10,8 @@ import { ConversationMemory } from './memory.js';
 import { OfflinePlanner } from './offline.js';
 import { systemPrompt } from './prompt.js';
 import { toolSpecs } from './specs.js';
-import type { Planner, PlannerTurn, PlanRequest } from './types.js';
+import { PlannerOnDemand } from './planner-on-demand.js';
+import type { Planner } from './types.js';
 
 export interface AgentOptions {
   env: EnvSettings;
@@ -56,7 +57,7 @@ export function createAgent(jarvis: Jarvis, options: AgentOptions): AgentKit {
   const planner =
     options.planner ??
     (options.env.ANTHROPIC_API_KEY
-      ? new ClaudeOnDemand(async () => {
+      ? new PlannerOnDemand('anthropic', async () => {
           const { AnthropicPlanner, createAnthropicClient, limitsOf } = await import('./anthropic.js');
           return new AnthropicPlanner({
             client: createAnthropicClient(options.env),
@@ -83,20 +84,4 @@ export function createAgent(jarvis: Jarvis, options: AgentOptions): AgentKit {
     ...(options.logger ? { logger: options.logger } : {}),
   });
   return { agent, tools, mfa, planner, offline };
-}
-
-/**
- * Claude's planner, its SDK loaded by the first turn that asks it rather than when the process starts:
- * a server nobody has spoken to yet holds none of it. Every later turn uses the same planner and client.
- */
-class ClaudeOnDemand implements Planner {
-  readonly name = 'anthropic';
-  private planner: Promise<Planner> | undefined;
-
-  constructor(private readonly load: () => Promise<Planner>) {}
-
-  async plan(request: PlanRequest): Promise<PlannerTurn> {
-    this.planner ??= this.load();
-    return (await this.planner).plan(request);
-  }
 }
