@@ -104,6 +104,8 @@ export class AnthropicPlanner implements Planner {
     };
     const limits = this.deps.limits ?? DEFAULT_LIMITS;
     const started = Date.now();
+    // The person has waited since the planner was asked, the SDK's loading included.
+    const waited = Math.max(0, started - (request.askedAt ?? started));
     // Our own bounds abort the request as a person's cancel would; `expired` tells them apart.
     const bounds = new AbortController();
     let expired: string | undefined;
@@ -113,11 +115,11 @@ export class AnthropicPlanner implements Planner {
     };
     const firstByte = setTimeout(
       expire(`sent nothing for ${seconds(limits.firstByteMs)}`),
-      limits.firstByteMs,
+      Math.max(0, limits.firstByteMs - waited),
     );
     const whole = setTimeout(
       expire(`did not finish its answer within ${seconds(limits.answerMs)}`),
-      limits.answerMs,
+      Math.max(0, limits.answerMs - waited),
     );
     const signal = request.signal ? AbortSignal.any([request.signal, bounds.signal]) : bounds.signal;
     let requestId: string | null | undefined;

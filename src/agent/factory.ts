@@ -81,6 +81,7 @@ export function createAgent(jarvis: Jarvis, options: AgentOptions): AgentKit {
     store,
     clock,
     toolContext: { config, rollouts, store, metrics: platform.metrics, clock },
+    warm: () => platform.warm(),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   return { agent, tools, mfa, planner, offline };

@@ -41,6 +41,8 @@ export interface AgentDeps {
   logger?: Logger;
   /** Wall time in ms (default `Date.now`) that approvals expire in, as the gate measures freezes in. */
   wallNow?: () => number;
+  /** Called as a turn begins: starts loading what its tools will need (Platform.warm), without waiting. */
+  warm?: () => void;
 }
 
 /** What happened to one tool call in a turn. */
@@ -105,6 +107,7 @@ export class Agent {
     io: Interaction,
     signal?: AbortSignal,
   ): Promise<TurnResult> {
+    this.deps.warm?.();
     const messages = this.deps.memory.get(thread);
     // A person may paste a log with a credential in it: the model gets it redacted like any tool output.
     messages.push({ role: 'user', content: [{ type: 'text', text: redact(text) }] });

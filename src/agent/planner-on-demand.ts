@@ -3,7 +3,8 @@ import type { Planner, PlannerTurn, PlanRequest } from './types.js';
 /**
  * A planner built by the first turn that asks it rather than when the process starts: Claude's
  * (createAgent), so that a server nobody has spoken to yet does not hold the Anthropic SDK. Every later
- * turn uses the same planner; a load that failed is tried again by the next turn.
+ * turn uses the same planner; a load that failed is tried again by the next turn. The time a load takes
+ * counts against the planner's own bounds (`askedAt`).
  */
 export class PlannerOnDemand implements Planner {
   private planner: Promise<Planner> | undefined;
@@ -14,6 +15,7 @@ export class PlannerOnDemand implements Planner {
   ) {}
 
   async plan(request: PlanRequest): Promise<PlannerTurn> {
+    const askedAt = request.askedAt ?? Date.now();
     this.planner ??= this.load();
     let planner: Planner;
     try {
@@ -23,6 +25,7 @@ export class PlannerOnDemand implements Planner {
       this.planner = undefined;
       throw err;
     }
-    return planner.plan(request);
+    // Its bounds (Claude's time to the first byte) count from here, the load included.
+    return planner.plan({ ...request, askedAt });
   }
 }

@@ -128,6 +128,11 @@ export interface PlanRequest {
   /** Streams text as it is produced (channels render it live). */
   onText?: (delta: string) => void;
   signal?: AbortSignal;
+  /**
+   * When the planner was asked (epoch ms), if that was before `plan` began (a planner loaded on demand):
+   * its time bounds count from then. Default: when `plan` is called.
+   */
+  askedAt?: number;
 }
 
 /** Claude, or the offline grammar. Throws on an API failure; the loop then falls back. */

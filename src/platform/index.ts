@@ -9,7 +9,13 @@ import { environmentOf, type LoadedConfig } from '../config.js';
 import { JarvisError } from '../errors.js';
 import { AlbAdapter } from './alb.js';
 import { EksAdapter } from './eks.js';
-import { KubeAdapter, pooledKubeClients, type KubeClientSource, type PooledKubeClients } from './kube.js';
+import {
+  KubeAdapter,
+  pooledKubeClients,
+  warmKubeApi,
+  type KubeClientSource,
+  type PooledKubeClients,
+} from './kube.js';
 import { CloudWatchMetrics } from './metrics/cloudwatch.js';
 import { PrometheusMetrics } from './metrics/prometheus.js';
 import type { ColourQuery, MetricsProvider } from './metrics/provider.js';
@@ -143,6 +149,14 @@ export class Platform {
         }),
     );
     return this.octokit;
+  }
+
+  /**
+   * Starts loading the code that the first Kubernetes call needs, without waiting: called when a person's
+   * request arrives, so that it loads while the model thinks rather than in the first tool's time.
+   */
+  warm(): void {
+    warmKubeApi();
   }
 
   /** Closes the SDK clients' sockets and the Kubernetes connection pools. */

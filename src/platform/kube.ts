@@ -6,6 +6,7 @@ import { Agent } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
 import { DriftError, isJarvisError, JarvisError } from '../errors.js';
 import type { IngressAnnotations } from './alb.js';
+import type * as KubeApiModule from './kube-api.js';
 import { onDemand, type KubeClients } from './kube-clients.js';
 import { callKube, pagedList, type KubeCallPolicy } from './kube-calls.js';
 import { readIngressAnnotation, writeIngressAnnotation } from './kube-ingress.js';
@@ -59,11 +60,29 @@ export function pooledKubeClients(endpoint: KubeEndpoint, token: () => Promise<s
       context.setDispatcher(dispatcher);
     },
   };
-  const clients = onDemand(async () => {
-    const { generatedClients } = await import('./kube-api.js');
-    return generatedClients(endpoint.server, auth);
-  });
+  const clients = onDemand(async () => (await kubeApi()).generatedClients(endpoint.server, auth));
   return { ...clients, close: () => dispatcher.close() };
+}
+
+type KubeApi = typeof KubeApiModule;
+let loading: Promise<KubeApi> | undefined;
+
+/** The generated calls' module, loaded once; a load that failed is not kept. */
+function kubeApi(): Promise<KubeApi> {
+  loading ??= import('./kube-api.js').catch((err: unknown) => {
+    loading = undefined;
+    throw err;
+  });
+  return loading;
+}
+
+/**
+ * Starts loading the Kubernetes client's code without waiting for it, so that the first call of a turn
+ * does not pay for it (a person's request starts it: see Platform.warm). A failure is the first call's
+ * to report.
+ */
+export function warmKubeApi(): void {
+  kubeApi().catch(() => undefined);
 }
 
 /** What a KubeAdapter is built from; only `clients` is required. */

@@ -85,6 +85,23 @@ describe('AnthropicPlanner (the real SDK against the scripted API)', () => {
     expect(fake.requests).toHaveLength(2);
   });
 
+  it('counts its bounds from when it was asked, so the time its SDK took to load is not waited again', async () => {
+    // Arrange: a 30 s first-byte bound, asked 40 s ago (a load that took that long), an API that hangs
+    fake = await startFakeAnthropic();
+    const { p } = planner([{ error: 'hang' }], { ANTHROPIC_FIRST_BYTE_TIMEOUT_MS: '30000' });
+    const t0 = Date.now();
+
+    // Act
+    const failure = (await p
+      .plan({ ...ASK, askedAt: t0 - 40_000 })
+      .catch((err: unknown) => err)) as JarvisError;
+
+    // Assert: given up on at once, not 30 s later, as the bound it had
+    expect(failure.code).toBe('UNAVAILABLE');
+    expect(failure.message).toBe('The Anthropic API sent nothing for 30 s.');
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
   it('cancels at once when the person does, as ABORTED', async () => {
     fake = await startFakeAnthropic();
     const { p } = planner([{ error: 'hang' }]);

@@ -38,6 +38,33 @@ describe('a planner loaded on demand', () => {
     expect(third.text).toBe('turn 3');
   });
 
+  it('hands the loaded planner the time it was asked, before the load', async () => {
+    // Arrange
+    let loadStarted = 0;
+    const seen: PlanRequest[] = [];
+    const planner = new PlannerOnDemand('anthropic', async () => {
+      loadStarted = Date.now();
+      await new Promise((r) => setTimeout(r, 20));
+      return {
+        name: 'loaded',
+        plan: (r: PlanRequest) => {
+          seen.push(r);
+          return Promise.resolve({ text: 'ok', toolCalls: [], stop: 'end_turn' });
+        },
+      };
+    });
+    const before = Date.now();
+
+    // Act
+    await planner.plan(request);
+    await planner.plan({ ...request, askedAt: 1234 });
+
+    // Assert
+    expect(seen[0]!.askedAt).toBeGreaterThanOrEqual(before);
+    expect(seen[0]!.askedAt).toBeLessThanOrEqual(loadStarted);
+    expect(seen[1]!.askedAt).toBe(1234);
+  });
+
   it('rejects the turn whose load failed and loads again on the next', async () => {
     // Arrange
     let loads = 0;

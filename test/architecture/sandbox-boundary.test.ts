@@ -123,12 +123,13 @@ describe('the sandbox boundary, in a running jarvis serve', () => {
   });
 
   /**
-   * Starts `jarvis serve` from the sources with the recorder; resolves with what it loaded once it serves
-   * and has then been left alone for `idleMs`.
+   * Runs `jarvis <command>` from the sources with the recorder and resolves with what it loaded: for
+   * `serve`, once it serves and has then been left alone for `idleMs`; for any other command, once it
+   * has exited by itself.
    */
   async function loadedBy(
     name: string,
-    args: string[],
+    command: string[],
     env: Record<string, string>,
     idleMs = 0,
   ): Promise<string[]> {
@@ -136,7 +137,7 @@ describe('the sandbox boundary, in a running jarvis serve', () => {
     writeFileSync(loads, '');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--import', pathToFileURL(preload).href, 'src/cli.ts', 'serve', ...args],
+      ['--import', 'tsx', '--import', pathToFileURL(preload).href, 'src/cli.ts', ...command],
       {
         cwd: ROOT,
         env: {
@@ -156,20 +157,28 @@ describe('the sandbox boundary, in a running jarvis serve', () => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = new Promise((r) => child.once('exit', r));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    const serves = command[0] === 'serve';
     try {
       await new Promise<void>((ok, fail) => {
-        const timer = setTimeout(() => fail(new Error(`jarvis serve did not start: ${out}`)), 50_000);
+        const timer = setTimeout(
+          () => fail(new Error(`jarvis ${command[0]} did not finish: ${out}`)),
+          50_000,
+        );
         child.stdout.on('data', () => {
-          if (!/Metrics: http:\/\/\S+\/metrics/.test(out)) return;
+          if (!serves || !/Metrics: http:\/\/\S+\/metrics/.test(out)) return;
           clearTimeout(timer);
           ok();
         });
-        child.once('exit', (code) => fail(new Error(`jarvis serve exited (${code}): ${out}`)));
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          if (serves || code !== 0) fail(new Error(`jarvis ${command[0]} exited (${code}): ${out}`));
+          else ok();
+        });
       });
       await new Promise((r) => setTimeout(r, idleMs));
     } finally {
-      child.kill('SIGTERM');
+      if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
     }
     return readFileSync(loads, 'utf8')
@@ -178,6 +187,17 @@ describe('the sandbox boundary, in a running jarvis serve', () => {
       .map((url) => relative(ROOT, fileURLToPath(url)));
   }
 
+  /** The settings of a run against AWS, the sandbox in this process reached over HTTP. */
+  const awsEnv = () => ({
+    JARVIS_CONFIG: config,
+    AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: sandbox.awsEndpoint,
+    AWS_ENDPOINT_URL_EKS: sandbox.awsEndpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH: sandbox.awsEndpoint,
+    AWS_ENDPOINT_URL_ECR: sandbox.awsEndpoint,
+  });
+
   const inSandbox = (file: string) => file.startsWith(join('packages', 'sandbox') + sep);
 
   /** What `jarvis serve` against AWS (the sandbox in this process, reached over HTTP) loaded, once. */
@@ -185,16 +205,8 @@ describe('the sandbox boundary, in a running jarvis serve', () => {
   const loadedAgainstAws = () =>
     (againstAws ??= loadedBy(
       'aws',
-      [],
-      {
-        JARVIS_CONFIG: config,
-        AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: sandbox.awsEndpoint,
-        AWS_ENDPOINT_URL_EKS: sandbox.awsEndpoint,
-        AWS_ENDPOINT_URL_CLOUDWATCH: sandbox.awsEndpoint,
-        AWS_ENDPOINT_URL_ECR: sandbox.awsEndpoint,
-      },
+      ['serve'],
+      awsEnv(),
       // past the reconciler's first passes (every 5 s by default), which read every service's weights
       6_000,
     ));
@@ -241,11 +253,24 @@ describe('the sandbox boundary, in a running jarvis serve', () => {
   );
 
   it(
+    "starts loading the Kubernetes client when a person's request arrives, before any tool needs it",
+    { timeout: 60_000 },
+    async () => {
+      // Act: a request whose answer needs no Kubernetes call
+      const loaded = await loadedBy('ask', ['ask', 'help'], awsEnv());
+
+      // Assert: loaded while the request was planned, as the idle server above did not
+      expect(loaded).toContain(join('src', 'platform', 'kube-api.ts'));
+      expect(await loadedAgainstAws()).not.toContain(join('src', 'platform', 'kube-api.ts'));
+    },
+  );
+
+  it(
     'with --sandbox loads the package (the recorder sees it when it is there)',
     { timeout: 60_000 },
     async () => {
       // Act
-      const loaded = await loadedBy('sandbox', ['--sandbox'], {});
+      const loaded = await loadedBy('sandbox', ['serve', '--sandbox'], {});
 
       // Assert
       expect(loaded).toContain(join('packages', 'sandbox', 'src', 'index.ts'));
