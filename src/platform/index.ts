@@ -134,7 +134,7 @@ export class Platform {
 
   /**
    * The GitHub REST client (release evidence: CI check runs and statuses), built once, by the first call:
-   * a process that never promotes never loads Octokit.
+   * a process that never promotes never loads Octokit. A load that failed is not kept.
    */
   github(): Promise<Octokit> {
     const settings = this.options.config.evidence.github;
@@ -147,6 +147,11 @@ export class Platform {
           log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
           ...(this.options.githubToken ? { auth: this.options.githubToken } : {}),
         }),
+      (err: unknown) => {
+        // Not kept: the next promotion loads again (this one reports its CI checks as not checked).
+        this.octokit = undefined;
+        throw err;
+      },
     );
     return this.octokit;
   }
