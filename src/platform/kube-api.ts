@@ -63,6 +63,53 @@ async function exchange<T>(
   return (await unwrap(response)).data;
 }
 
+/** The query parameters every list call takes, in the order of the generated request factories. */
+interface ListParams {
+  pretty?: string;
+  allowWatchBookmarks?: boolean;
+  _continue?: string;
+  fieldSelector?: string;
+  labelSelector?: string;
+  limit?: number;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+  sendInitialEvents?: boolean;
+  shardSelector?: string;
+  timeoutSeconds?: number;
+  watch?: boolean;
+}
+
+function listTail(p: ListParams) {
+  return [
+    p.pretty,
+    p.allowWatchBookmarks,
+    p._continue,
+    p.fieldSelector,
+    p.labelSelector,
+    p.limit,
+    p.resourceVersion,
+    p.resourceVersionMatch,
+    p.sendInitialEvents,
+    p.shardSelector,
+    p.timeoutSeconds,
+    p.watch,
+  ] as const;
+}
+
+/** The body and parameters every patch call takes after the object's name and namespace. */
+interface PatchParams {
+  body: unknown;
+  pretty?: string;
+  dryRun?: string;
+  fieldManager?: string;
+  fieldValidation?: string;
+  force?: boolean;
+}
+
+function patchTail(p: PatchParams) {
+  return [p.body, p.pretty, p.dryRun, p.fieldManager, p.fieldValidation, p.force] as const;
+}
+
 /** The {@link KubeClients} calls to the API server at `server`, each request authenticated by `auth`. */
 export function generatedClients(server: string, auth: SecurityAuthentication): KubeClients {
   const config = createConfiguration({
@@ -93,18 +140,7 @@ export function generatedClients(server: string, auth: SecurityAuthentication): 
         exchange(
           config,
           o,
-          (c) =>
-            apps.req.patchNamespacedDeployment(
-              p.name,
-              p.namespace,
-              p.body,
-              p.pretty,
-              p.dryRun,
-              p.fieldManager,
-              p.fieldValidation,
-              p.force,
-              c,
-            ),
+          (c) => apps.req.patchNamespacedDeployment(p.name, p.namespace, ...patchTail(p), c),
           (r) => apps.res.patchNamespacedDeploymentWithHttpInfo(r),
         ),
     },
@@ -113,23 +149,7 @@ export function generatedClients(server: string, auth: SecurityAuthentication): 
         exchange(
           config,
           o,
-          (c) =>
-            core.req.listNamespacedPod(
-              p.namespace,
-              p.pretty,
-              p.allowWatchBookmarks,
-              p._continue,
-              p.fieldSelector,
-              p.labelSelector,
-              p.limit,
-              p.resourceVersion,
-              p.resourceVersionMatch,
-              p.sendInitialEvents,
-              p.shardSelector,
-              p.timeoutSeconds,
-              p.watch,
-              c,
-            ),
+          (c) => core.req.listNamespacedPod(p.namespace, ...listTail(p), c),
           (r) => core.res.listNamespacedPodWithHttpInfo(r),
         ),
       readNamespacedPodLog: (p, o) =>
@@ -158,45 +178,14 @@ export function generatedClients(server: string, auth: SecurityAuthentication): 
         exchange(
           config,
           o,
-          (c) =>
-            core.req.listNamespacedEvent(
-              p.namespace,
-              p.pretty,
-              p.allowWatchBookmarks,
-              p._continue,
-              p.fieldSelector,
-              p.labelSelector,
-              p.limit,
-              p.resourceVersion,
-              p.resourceVersionMatch,
-              p.sendInitialEvents,
-              p.shardSelector,
-              p.timeoutSeconds,
-              p.watch,
-              c,
-            ),
+          (c) => core.req.listNamespacedEvent(p.namespace, ...listTail(p), c),
           (r) => core.res.listNamespacedEventWithHttpInfo(r),
         ),
       listNode: (p, o) =>
         exchange(
           config,
           o,
-          (c) =>
-            core.req.listNode(
-              p?.pretty,
-              p?.allowWatchBookmarks,
-              p?._continue,
-              p?.fieldSelector,
-              p?.labelSelector,
-              p?.limit,
-              p?.resourceVersion,
-              p?.resourceVersionMatch,
-              p?.sendInitialEvents,
-              p?.shardSelector,
-              p?.timeoutSeconds,
-              p?.watch,
-              c,
-            ),
+          (c) => core.req.listNode(...listTail(p ?? {}), c),
           (r) => core.res.listNodeWithHttpInfo(r),
         ),
     },
@@ -212,18 +201,7 @@ export function generatedClients(server: string, auth: SecurityAuthentication): 
         exchange(
           config,
           o,
-          (c) =>
-            networking.req.patchNamespacedIngress(
-              p.name,
-              p.namespace,
-              p.body,
-              p.pretty,
-              p.dryRun,
-              p.fieldManager,
-              p.fieldValidation,
-              p.force,
-              c,
-            ),
+          (c) => networking.req.patchNamespacedIngress(p.name, p.namespace, ...patchTail(p), c),
           (r) => networking.res.patchNamespacedIngressWithHttpInfo(r),
         ),
     },
@@ -232,23 +210,7 @@ export function generatedClients(server: string, auth: SecurityAuthentication): 
         exchange(
           config,
           o,
-          (c) =>
-            autoscaling.req.listNamespacedHorizontalPodAutoscaler(
-              p.namespace,
-              p.pretty,
-              p.allowWatchBookmarks,
-              p._continue,
-              p.fieldSelector,
-              p.labelSelector,
-              p.limit,
-              p.resourceVersion,
-              p.resourceVersionMatch,
-              p.sendInitialEvents,
-              p.shardSelector,
-              p.timeoutSeconds,
-              p.watch,
-              c,
-            ),
+          (c) => autoscaling.req.listNamespacedHorizontalPodAutoscaler(p.namespace, ...listTail(p), c),
           (r) => autoscaling.res.listNamespacedHorizontalPodAutoscalerWithHttpInfo(r),
         ),
     },
@@ -257,23 +219,7 @@ export function generatedClients(server: string, auth: SecurityAuthentication): 
         exchange(
           config,
           o,
-          (c) =>
-            policy.req.listNamespacedPodDisruptionBudget(
-              p.namespace,
-              p.pretty,
-              p.allowWatchBookmarks,
-              p._continue,
-              p.fieldSelector,
-              p.labelSelector,
-              p.limit,
-              p.resourceVersion,
-              p.resourceVersionMatch,
-              p.sendInitialEvents,
-              p.shardSelector,
-              p.timeoutSeconds,
-              p.watch,
-              c,
-            ),
+          (c) => policy.req.listNamespacedPodDisruptionBudget(p.namespace, ...listTail(p), c),
           (r) => policy.res.listNamespacedPodDisruptionBudgetWithHttpInfo(r),
         ),
     },

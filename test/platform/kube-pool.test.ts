@@ -4,7 +4,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EksAdapter } from '../../src/platform/eks.js';
 import { kubeClientPool } from '../../src/platform/index.js';
 import { onDemand } from '../../src/platform/kube-clients.js';
-import { KubeAdapter, pooledKubeClients, type KubeClients } from '../../src/platform/kube.js';
+import {
+  KubeAdapter,
+  pooledKubeClients,
+  type KubeClients,
+  type PooledKubeClients,
+} from '../../src/platform/kube.js';
 import { SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from '@jarvis/sandbox';
 import { eksClient, jarvisFailure, REGION } from '../helpers/aws.js';
 import { clientsFromKubeConfig, kubeConfig, tokenFor } from '../helpers/kube.js';
@@ -31,16 +36,25 @@ afterEach(() => {
   sandbox.world.faults.clear();
 });
 
+/** Where the sandbox's cluster serves, and the CA that signs it, as DescribeCluster hands them out. */
+function clusterEndpoint(): { server: string; caData: string } {
+  return { server: sandbox.kubeEndpoints[CLUSTER]!, caData: sandbox.world.clusters.get(CLUSTER)!.caData };
+}
+
+/** The clients Jarvis runs with, and client-node's own classes, on the cluster with one valid token. */
+async function bothClients(): Promise<{ ours: PooledKubeClients; theirs: KubeClients }> {
+  const endpoint = clusterEndpoint();
+  const token = await tokenFor(CLUSTER);
+  return {
+    ours: pooledKubeClients(endpoint, () => Promise.resolve(token)),
+    theirs: clientsFromKubeConfig(kubeConfig(endpoint.server, endpoint.caData, token)),
+  };
+}
+
 describe('Kubernetes clients of a cluster', () => {
   it("answer each of the adapter's calls as client-node's own API classes do, parameters and all", async () => {
     // Arrange: the clients Jarvis runs with, and the package's classes from a KubeConfig, on one cluster
-    const endpoint = {
-      server: sandbox.kubeEndpoints[CLUSTER]!,
-      caData: sandbox.world.clusters.get(CLUSTER)!.caData,
-    };
-    const token = await tokenFor(CLUSTER);
-    const ours = pooledKubeClients(endpoint, () => Promise.resolve(token));
-    const theirs = clientsFromKubeConfig(kubeConfig(endpoint.server, endpoint.caData, token));
+    const { ours, theirs } = await bothClients();
     const pods = await theirs.core.listNamespacedPod({ namespace: NS, labelSelector: 'app=checkout' });
     const pod = pods.items[0]!.metadata!.name!;
     const calls = [
@@ -105,13 +119,7 @@ describe('Kubernetes clients of a cluster', () => {
 
   it('send a patch with the Content-Type its call options set, and refuse options that would be ignored', async () => {
     // Arrange
-    const endpoint = {
-      server: sandbox.kubeEndpoints[CLUSTER]!,
-      caData: sandbox.world.clusters.get(CLUSTER)!.caData,
-    };
-    const token = await tokenFor(CLUSTER);
-    const ours = pooledKubeClients(endpoint, () => Promise.resolve(token));
-    const theirs = clientsFromKubeConfig(kubeConfig(endpoint.server, endpoint.caData, token));
+    const { ours, theirs } = await bothClients();
     const body = { metadata: { annotations: { 'jarvis.test/patched': 'yes' } } };
     try {
       // Act
@@ -164,10 +172,7 @@ describe('Kubernetes clients of a cluster', () => {
 
   it('read the token on every request, so a new token needs no new clients', async () => {
     // Arrange
-    const endpoint = {
-      server: sandbox.kubeEndpoints[CLUSTER]!,
-      caData: sandbox.world.clusters.get(CLUSTER)!.caData,
-    };
+    const endpoint = clusterEndpoint();
     let token = await tokenFor(CLUSTER);
     let reads = 0;
     const clients = pooledKubeClients(endpoint, () => {
@@ -217,10 +222,7 @@ describe('Kubernetes clients of a cluster', () => {
 describe('clients built on demand', () => {
   it('are built once by the first calls, together, and again after a build that failed', async () => {
     // Arrange: the real clients of a cluster behind a build that fails the first time
-    const endpoint = {
-      server: sandbox.kubeEndpoints[CLUSTER]!,
-      caData: sandbox.world.clusters.get(CLUSTER)!.caData,
-    };
+    const endpoint = clusterEndpoint();
     const token = await tokenFor(CLUSTER);
     const real = pooledKubeClients(endpoint, () => Promise.resolve(token));
     let builds = 0;
